@@ -1,0 +1,58 @@
+# Makefile — entry points for developers and CI (.ci/run = make test).
+#   make deps    install missing build tools/libraries (apt; no-op when all present)
+#   make build   configure + build into build/          (bin: build/bin/dgc)
+#   make test    build, ctest; then ASan+UBSan build in build-asan/ and ctest there
+#   make demo    build, then dgc check --summary over stdlib/ and examples/
+#   make fuzz    libFuzzer run of the front end for FUZZ_SECONDS (build-fuzz/)
+#   make clean   remove the build directories
+# Variables: JOBS=2 BUILD_TYPE=RelWithDebInfo WERROR=ON FUZZ_SECONDS=600
+BUILD        ?= build
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+JOBS         ?= 2
+BUILD_TYPE   ?= RelWithDebInfo
+WERROR       ?= ON
+FUZZ_SECONDS ?= 600
+
+# The sanitizer build prefers clang (better UBSan coverage); gcc works too.
+ASAN_CC     := $(if $(shell command -v clang 2>/dev/null),clang,cc)
+ASAN_LABELS := diag|golden|fuzz|unit|stdlib
+CTEST       := ctest --output-on-failure --no-tests=error -j$(JOBS)
+
+.PHONY: all deps build build-asan test demo fuzz clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DDG_WERROR=$(WERROR)
+	cmake --build $(BUILD) -j$(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=$(ASAN_CC) -DCMAKE_BUILD_TYPE=Debug \
+	      -DDG_SANITIZE=ON -DDG_WERROR=$(WERROR)
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+# Both test runs always happen; the target fails if either failed.
+test: build
+	@rc=0; \
+	echo "==== ctest: $(BUILD)"; \
+	$(CTEST) --test-dir $(BUILD) || rc=1; \
+	$(MAKE) --no-print-directory build-asan || exit 1; \
+	echo "==== ctest: $(ASAN_BUILD) (address,undefined)"; \
+	$(CTEST) --test-dir $(ASAN_BUILD) -L '$(ASAN_LABELS)' || rc=1; \
+	exit $$rc
+
+demo: build
+	DGC=$(BUILD)/bin/dgc scripts/demo.sh
+
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DDG_FUZZ=ON -DDG_WERROR=$(WERROR)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_frontend
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,336 @@
+/* sema.c — checking a whole program: the top-level names each file sees
+ * (its own declarations and those of the files it imports), file-level
+ * constants, pure functions (bodies, units, recursion), then every model
+ * (sema_model.c). Errors are collected; checking goes on after an error. */
+#include "sema_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *sym_kind_name(SymKind k) {
+    switch (k) {
+    case SYM_INPUT: return "input";
+    case SYM_PARAM: return "parameter";
+    case SYM_STATE: return "state";
+    case SYM_CONST: return "constant";
+    case SYM_FLUX: return "flux";
+    case SYM_LOCAL: return "step variable";
+    case SYM_OUTPUT: return "output";
+    case SYM_NET: return "network";
+    case SYM_FNPARAM: return "function parameter";
+    case SYM_FNLOCAL: return "function variable";
+    }
+    return "?";
+}
+
+void symvec_push(Arena *a, SymVec *v, Sym *s) {
+    if (v->n == v->cap) {
+        int ncap = v->cap ? v->cap * 2 : 8;
+        Sym **ni = ARENA_ARRAY(a, Sym *, ncap);
+        if (v->n) memcpy(ni, v->items, sizeof(Sym *) * (size_t)v->n);
+        v->items = ni;
+        v->cap = ncap;
+    }
+    v->items[v->n++] = s;
+}
+
+Sym *sema_new_sym(Sema *s, SymKind k, Ident name, Unit unit) {
+    Sym *sym = ARENA_NEW(s->a, Sym);
+    sym->kind = k;
+    sym->name = name.name;
+    sym->span = name.span;
+    sym->unit = unit;
+    return sym;
+}
+
+/* ---- File scopes ------------------------------------------------------------ */
+
+static const char *global_kind_name(GlobalKind k) {
+    return k == G_CONST ? "constant" : k == G_FN ? "function" : "model";
+}
+
+static GlobalEntry *scope_find(FileScope *fs, const char *name) {
+    for (int i = 0; i < fs->n; i++)
+        if (fs->entries[i]->name == name) return fs->entries[i];
+    return NULL;
+}
+
+static void scope_add(Sema *s, FileScope *fs, GlobalEntry *g) {
+    if (fs->n == fs->cap) {
+        int ncap = fs->cap ? fs->cap * 2 : 16;
+        GlobalEntry **ne = ARENA_ARRAY(s->a, GlobalEntry *, ncap);
+        if (fs->n) memcpy(ne, fs->entries, sizeof(GlobalEntry *) * (size_t)fs->n);
+        fs->entries = ne;
+        fs->cap = ncap;
+    }
+    fs->entries[fs->n++] = g;
+}
+
+FnInfo *sema_fn_info(Sema *s, FnDecl *fn, LoadedFile *origin) {
+    for (int i = 0; i < s->nfns; i++)
+        if (s->fns[i]->decl == fn) return s->fns[i];
+    FnInfo *fi = ARENA_NEW(s->a, FnInfo);
+    fi->decl = fn;
+    fi->origin = origin;
+    fi->result_unit = unit_unknown();
+    FnInfo **nf = ARENA_ARRAY(s->a, FnInfo *, s->nfns + 1);
+    if (s->nfns) memcpy(nf, s->fns, sizeof(FnInfo *) * (size_t)s->nfns);
+    nf[s->nfns++] = fi;
+    s->fns = nf;
+    return fi;
+}
+
+/* The file's own declarations; duplicates are reported here. */
+static void build_own_scope(Sema *s, LoadedFile *lf) {
+    FileScope *fs = ARENA_NEW(s->a, FileScope);
+    fs->lf = lf;
+    lf->scope = fs;
+    for (int i = 0; i < lf->ast->ndecls; i++) {
+        TopDecl *d = &lf->ast->decls[i];
+        GlobalEntry *g = ARENA_NEW(s->a, GlobalEntry);
+        g->origin = lf;
+        switch (d->kind) {
+        case TOP_IMPORT: continue;
+        case TOP_CONST:
+            g->kind = G_CONST; g->name = d->constant->name.name; g->span = d->constant->name.span;
+            g->constant = d->constant;
+            break;
+        case TOP_FN:
+            g->kind = G_FN; g->name = d->fn->name.name; g->span = d->fn->name.span;
+            g->fn = sema_fn_info(s, d->fn, lf);
+            break;
+        case TOP_MODEL:
+            g->kind = G_MODEL; g->name = d->model->name.name; g->span = d->model->name.span;
+            g->model = d->model;
+            break;
+        }
+        GlobalEntry *prev = scope_find(fs, g->name);
+        if (prev) {
+            diag_error(s->d, g->span, "%s '%s' is already defined", global_kind_name(g->kind), g->name);
+            diag_note(s->d, prev->span, "previous definition of '%s' is here", g->name);
+            continue;
+        }
+        if (g->kind == G_FN && builtin_find(g->name) >= 0)
+            diag_warning(s->d, g->span, "function '%s' hides the builtin function of the same name", g->name);
+        scope_add(s, fs, g);
+    }
+}
+
+/* Adds what the direct imports declare (not what they import in turn). */
+static void add_imported_names(Sema *s, LoadedFile *lf) {
+    FileScope *fs = lf->scope;
+    int own = fs->n;
+    for (int k = 0; k < lf->nimports; k++) {
+        LoadedFile *imp = lf->imports[k];
+        FileScope *is = imp->scope;
+        for (int i = 0; i < is->n; i++) {
+            GlobalEntry *g = is->entries[i];
+            if (g->origin != imp) continue;
+            GlobalEntry *prev = scope_find(fs, g->name);
+            if (!prev) { scope_add(s, fs, g); continue; }
+            if (prev == g) continue;
+            bool prev_is_own = false;
+            for (int j = 0; j < own; j++) prev_is_own |= fs->entries[j] == prev;
+            if (prev_is_own) continue;   /* a file's own names win over imported ones */
+            /* find the import declaration span to point at */
+            Span at = {lf->file, 0, 0};
+            int seen = 0;
+            for (int d = 0; d < lf->ast->ndecls; d++) {
+                if (lf->ast->decls[d].kind != TOP_IMPORT) continue;
+                if (seen++ == k) { at = lf->ast->decls[d].import.span; break; }
+            }
+            diag_error(s->d, at, "'%s' is defined both in '%s' and in '%s'", g->name,
+                       src_file(&s->p->sources, prev->origin->file)->name, src_file(&s->p->sources, imp->file)->name);
+        }
+    }
+}
+
+GlobalEntry *sema_global(Sema *s, LoadedFile *lf, const char *name) {
+    (void)s;
+    if (!lf || !lf->scope) return NULL;
+    return scope_find(lf->scope, name);
+}
+
+void sema_suggest_globals(Sema *s, LoadedFile *lf, Suggest *sg, bool fns, bool consts) {
+    (void)s;
+    if (!lf || !lf->scope) return;
+    for (int i = 0; i < lf->scope->n; i++) {
+        GlobalEntry *g = lf->scope->entries[i];
+        if ((fns && g->kind == G_FN) || (consts && g->kind == G_CONST)) suggest_offer(sg, g->name);
+    }
+}
+
+/* ---- Constants --------------------------------------------------------------- */
+
+void sema_fold_const(Sema *s, Sym *c, CheckedModel *m) {
+    if (c->check_state == 2) return;
+    if (c->check_state == 1) {
+        diag_error(s->d, c->span, "constant '%s' is defined in terms of itself", c->name);
+        c->check_state = 2;
+        return;
+    }
+    c->check_state = 1;
+    Scope sc = {.s = s, .file = c->origin, .m = m, .where = W_CONST};
+    double v;
+    if (c->def && check_const_expr(&sc, c->def, "a constant's value", &v)) {
+        c->known = true;
+        c->const_value = v;
+        Unit u = expr_info(c->def)->unit;
+        if (c->unit.kind == UNIT_UNKNOWN && u.kind == UNIT_KNOWN) c->unit = u;
+        else if (!unit_compatible(c->unit, u))
+            diag_error(s->d, c->def->span, "constant '%s' is declared in '%s' but its value is in '%s'", c->name,
+                       utext(s, c->unit), utext(s, u));
+    }
+    c->check_state = 2;
+}
+
+Sym *sema_global_const(Sema *s, GlobalEntry *g) {
+    if (!g->sym) {
+        Item *it = g->constant;
+        g->sym = sema_new_sym(s, SYM_CONST, it->name, unit_from_ast(it->unit, s->d, s->a));
+        g->sym->def = it->def.value;
+        g->sym->origin = g->origin;
+    }
+    sema_fold_const(s, g->sym, NULL);
+    return g->sym;
+}
+
+/* ---- Functions ------------------------------------------------------------------
+ * fn f(a [: unit], ...) [: unit] { x = ...; x += ...; return expr }
+ * Pure: they see their parameters, their own variables and file constants. */
+
+void sema_check_fn(Sema *s, FnInfo *fi) {
+    if (fi->state != 0) return;   /* checked, or being checked (recursion reported later) */
+    fi->state = 1;
+    FnDecl *fn = fi->decl;
+    fi->param_units = ARENA_ARRAY(s->a, Unit, fn->nparams ? fn->nparams : 1);
+    SymVec locals = {0};
+    for (int i = 0; i < fn->nparams; i++) {
+        FnParam *p = &fn->params[i];
+        fi->param_units[i] = unit_from_ast(p->unit, s->d, s->a);
+        for (int k = 0; k < i; k++)
+            if (fn->params[k].name.name == p->name.name) {
+                diag_error(s->d, p->name.span, "parameter '%s' is listed twice", p->name.name);
+                diag_note(s->d, fn->params[k].name.span, "first listed here");
+            }
+        symvec_push(s->a, &locals, sema_new_sym(s, SYM_FNPARAM, p->name, fi->param_units[i]));
+    }
+    fi->result_unit = unit_from_ast(fn->result_unit, s->d, s->a);
+
+    Scope sc = {.s = s, .file = fi->origin, .where = W_FN, .locals = &locals, .fn = fi};
+    bool returned = false;
+    for (int i = 0; i < fn->nbody; i++) {
+        Stmt *st = fn->body[i];
+        if (returned) {
+            diag_error(s->d, st->span, "statement after 'return' is never run");
+            break;
+        }
+        check_expr(&sc, st->value);
+        ExprInfo *vi = expr_info(st->value);
+        if (st->kind == STMT_RETURN) {
+            returned = true;
+            if (vi->is_bool) diag_error(s->d, st->value->span, "a function must return a number, not a comparison");
+            if (!unit_compatible(fi->result_unit, vi->unit))
+                diag_error(s->d, st->value->span, "function '%s' returns '%s', but this value is in '%s'",
+                           fn->name.name, utext(s, fi->result_unit), utext(s, vi->unit));
+            continue;
+        }
+        Sym *target = NULL;
+        for (int k = locals.n - 1; k >= 0; k--)
+            if (locals.items[k]->name == st->target.name) { target = locals.items[k]; break; }
+        if (target && target->kind == SYM_FNPARAM) {
+            diag_error(s->d, st->target.span, "cannot assign to parameter '%s'; use a new name", st->target.name);
+            continue;
+        }
+        if (st->kind == STMT_ASSIGN) {
+            if (target) {
+                diag_error(s->d, st->target.span, "'%s' is already defined; use a new name or '+='", st->target.name);
+                diag_note(s->d, target->span, "'%s' is first defined here", st->target.name);
+                continue;
+            }
+            Sym *v = sema_new_sym(s, SYM_FNLOCAL, st->target, vi->unit);
+            v->def = st->value;
+            symvec_push(s->a, &locals, v);
+        } else if (!target) {
+            diag_error(s->d, st->target.span, "'%s' is updated before it is defined", st->target.name);
+        } else if (!unit_compatible(target->unit, vi->unit)) {
+            diag_error(s->d, st->value->span, "cannot %s '%s' and '%s': the units differ",
+                       st->kind == STMT_ADD ? "add" : "subtract", utext(s, target->unit), utext(s, vi->unit));
+        }
+    }
+    if (!returned) diag_error(s->d, fn->span, "function '%s' has no 'return'", fn->name.name);
+    fi->state = 2;
+}
+
+/* Recursion cannot be lowered to a single time step: report each cycle once.
+ * Depth-first search per function with a visit stamp, so shared callees are
+ * walked once per start (no exponential blow-up on call diamonds). */
+static bool reaches(FnInfo *from, FnInfo *target, int stamp) {
+    for (int i = 0; i < from->ncallees; i++) {
+        FnInfo *c = from->callees[i];
+        if (c == target) return true;
+        if (c->visit_stamp == stamp) continue;
+        c->visit_stamp = stamp;
+        if (reaches(c, target, stamp)) return true;
+    }
+    return false;
+}
+
+static void verify_no_recursion(Sema *s) {
+    int stamp = 0;
+    for (int i = 0; i < s->nfns; i++) {
+        FnInfo *fi = s->fns[i];
+        if (fi->recursion_reported || !reaches(fi, fi, ++stamp)) continue;
+        diag_error(s->d, fi->decl->name.span, "function '%s' calls itself (recursion is not supported)",
+                   fi->decl->name.name);
+        /* the rest of its cycle is the same error: mark it reported */
+        for (int k = 0; k < s->nfns; k++)
+            if (reaches(fi, s->fns[k], ++stamp) && reaches(s->fns[k], fi, ++stamp)) s->fns[k]->recursion_reported = true;
+    }
+}
+
+/* ---- Program ---------------------------------------------------------------------- */
+
+static void add_model(Sema *s, CheckedModel *m) {
+    Program *p = s->p;
+    CheckedModel **nm = ARENA_ARRAY(s->a, CheckedModel *, p->nmodels + 1);
+    if (p->nmodels) memcpy(nm, p->models, sizeof(CheckedModel *) * (size_t)p->nmodels);
+    nm[p->nmodels++] = m;
+    p->models = nm;
+}
+
+bool sema_check_program(Program *p) {
+    Sema s = {.p = p, .d = p->diag, .a = &p->arena};
+    int errors_before = diag_error_count(p->diag);
+    for (int i = 0; i < p->nfiles; i++) build_own_scope(&s, p->files[i]);
+    for (int i = 0; i < p->nfiles; i++) add_imported_names(&s, p->files[i]);
+
+    /* Imported files first, so a base model is checked before its variants
+     * and the root file's models end the list. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = p->nfiles - 1; i >= 0; i--) {
+            LoadedFile *lf = p->files[i];
+            if ((pass == 0) != (i != 0)) continue;
+            for (int k = 0; k < lf->ast->ndecls; k++) {
+                TopDecl *d = &lf->ast->decls[k];
+                if (d->kind == TOP_CONST) {
+                    GlobalEntry *g = sema_global(&s, lf, d->constant->name.name);
+                    if (g && g->constant == d->constant) sema_global_const(&s, g);
+                } else if (d->kind == TOP_FN) {
+                    sema_check_fn(&s, sema_fn_info(&s, d->fn, lf));
+                }
+            }
+            for (int k = 0; k < lf->ast->ndecls; k++) {
+                TopDecl *d = &lf->ast->decls[k];
+                if (d->kind != TOP_MODEL) continue;
+                CheckedModel *m = sema_check_model(&s, d->model, lf);
+                if (m) {
+                    add_model(&s, m);
+                    if (i == 0) p->nroot_models++;
+                }
+            }
+        }
+    }
+    verify_no_recursion(&s);
+    return diag_error_count(p->diag) == errors_before;
+}

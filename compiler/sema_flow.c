@@ -1,0 +1,199 @@
+/* sema_flow.c — the equation form's flux graph:
+ *   - evaluation order of fluxes (a flux may use fluxes declared after it)
+ *     and cycles among flux definitions;
+ *   - mass conservation: every flux in a storage equation leaves one store
+ *     and enters another, or crosses the model boundary — entering from a
+ *     declared input, or leaving into a declared output. */
+#include "sema_internal.h"
+
+#include <string.h>
+
+/* ---- Evaluation order ------------------------------------------------------ */
+
+typedef struct {
+    Sema         *s;
+    CheckedModel *m;
+    SymVec       *deps;      /* per flux, by Sym.index */
+    int          *color;     /* 0 white, 1 on the DFS path, 2 done */
+    Sym         **path;
+    int           npath;
+    Sym         **order;
+    int           norder;
+    bool          cycle_reported;
+} FluxOrder;
+
+static void report_cycle(FluxOrder *fo, Sym *back_to) {
+    char buf[512];
+    size_t o = 0;
+    int start = 0;
+    for (int i = 0; i < fo->npath; i++) if (fo->path[i] == back_to) start = i;
+    for (int i = start; i < fo->npath && o < sizeof buf - 80; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "'%s' -> ", fo->path[i]->name);
+    snprintf(buf + o, sizeof buf - o, "'%s'", back_to->name);
+    diag_error(fo->s->d, back_to->span, "flux '%s' depends on itself: %s", back_to->name, buf);
+    diag_note_plain(fo->s->d, "fluxes are evaluated from the states of the current step; break the cycle "
+                              "with a state or rewrite one flux without the other");
+    fo->cycle_reported = true;
+}
+
+static void visit(FluxOrder *fo, Sym *f) {
+    if (fo->color[f->index] == 2) return;
+    if (fo->color[f->index] == 1) {
+        if (!fo->cycle_reported) report_cycle(fo, f);
+        return;
+    }
+    fo->color[f->index] = 1;
+    fo->path[fo->npath++] = f;
+    SymVec *d = &fo->deps[f->index];
+    for (int i = 0; i < d->n; i++)
+        if (d->items[i]->kind == SYM_FLUX) visit(fo, d->items[i]);
+    fo->npath--;
+    fo->color[f->index] = 2;
+    fo->order[fo->norder++] = f;
+}
+
+void sema_order_fluxes(Sema *s, CheckedModel *m, SymVec *flux_deps) {
+    int n = m->fluxes.n;
+    if (n == 0) return;
+    FluxOrder fo = {.s = s, .m = m, .deps = flux_deps};
+    fo.color = ARENA_ARRAY(s->a, int, n);
+    fo.path = ARENA_ARRAY(s->a, Sym *, n);
+    fo.order = ARENA_ARRAY(s->a, Sym *, n);
+    for (int i = 0; i < n; i++) visit(&fo, m->fluxes.items[i]);
+    for (int i = 0; i < n; i++) {
+        m->fluxes.items[i] = fo.order[i];
+        fo.order[i]->order = i;
+    }
+}
+
+/* ---- Mass balance --------------------------------------------------------------- */
+
+typedef struct {
+    Sym  *enters, *leaves;     /* state the flux enters / leaves (first seen) */
+    Span  enter_span, leave_span;
+} FluxUse;
+
+typedef struct {
+    Sema         *s;
+    CheckedModel *m;
+    FluxUse      *flux_use;    /* by flux Sym.index */
+    FluxUse      *input_use;   /* by input Sym.index */
+} Balance;
+
+static void record(Balance *b, Sym *state, Expr *term, int sign) {
+    Sema *s = b->s;
+    Sym *sym = expr_info(term)->sym;
+    if (!sym) return;   /* unresolved name: already reported */
+    FluxUse *u = sym->kind == SYM_FLUX ? &b->flux_use[sym->index] : &b->input_use[sym->index];
+    const char *what = sym->kind == SYM_FLUX ? "flux" : "input";
+    if (sym->kind == SYM_INPUT && sign < 0) {
+        diag_error(s->d, term->span, "input '%s' is subtracted from '%s'; an input can only enter a store",
+                   sym->name, state->name);
+        return;
+    }
+    if (sign > 0) {
+        if (u->enters) {
+            diag_error(s->d, term->span, "%s '%s' enters both '%s' and '%s'", what, sym->name, u->enters->name,
+                       state->name);
+            diag_note(s->d, u->enter_span, "it already enters '%s' here", u->enters->name);
+            return;
+        }
+        u->enters = state;
+        u->enter_span = term->span;
+    } else {
+        if (u->leaves) {
+            diag_error(s->d, term->span, "%s '%s' leaves both '%s' and '%s'", what, sym->name, u->leaves->name,
+                       state->name);
+            diag_note(s->d, u->leave_span, "it already leaves '%s' here", u->leaves->name);
+            return;
+        }
+        u->leaves = state;
+        u->leave_span = term->span;
+    }
+    if (u->enters && u->enters == u->leaves)
+        diag_error(s->d, term->span, "flux '%s' both enters and leaves '%s'", sym->name, state->name);
+}
+
+/* A storage equation is a signed sum of named fluxes (and inputs). */
+static void collect_terms(Balance *b, Sym *state, Expr *e, int sign) {
+    Sema *s = b->s;
+    if (e->kind == EXPR_BINARY && (e->binary.op == OP_ADD || e->binary.op == OP_SUB)) {
+        collect_terms(b, state, e->binary.lhs, sign);
+        collect_terms(b, state, e->binary.rhs, e->binary.op == OP_ADD ? sign : -sign);
+        return;
+    }
+    if (e->kind == EXPR_UNARY && e->unary.op == OP_NEG) {
+        collect_terms(b, state, e->unary.arg, -sign);
+        return;
+    }
+    Sym *sym = e->kind == EXPR_NAME ? expr_info(e)->sym : NULL;
+    if (e->kind == EXPR_NAME && !sym) return;
+    if (sym && (sym->kind == SYM_FLUX || sym->kind == SYM_INPUT)) {
+        record(b, state, e, sign);
+        return;
+    }
+    if (sym)
+        diag_error(s->d, e->span, "the storage equation of '%s' uses %s '%s' directly; its terms must be named fluxes",
+                   state->name, sym_kind_name(sym->kind), sym->name);
+    else
+        diag_error(s->d, e->span, "this term of the storage equation of '%s' is not a named flux", state->name);
+    diag_note_plain(s->d, "mass balance is checked flux by flux: declare 'flux NAME = ...' and write "
+                          "'d%s/dt = ... + NAME' or '... - NAME'", state->name);
+}
+
+static bool from_input(Sym *f, SymVec *deps, int *seen, int depth) {
+    if (depth > 10000 || seen[f->index]) return false;
+    seen[f->index] = 1;
+    SymVec *d = &deps[f->index];
+    for (int i = 0; i < d->n; i++) {
+        Sym *x = d->items[i];
+        if (x->kind == SYM_INPUT) return true;
+        if (x->kind == SYM_FLUX && from_input(x, deps, seen, depth + 1)) return true;
+    }
+    return false;
+}
+
+static void mark_output(Sym *f, SymVec *deps, int *in_output, int depth) {
+    if (depth > 10000 || in_output[f->index]) return;
+    in_output[f->index] = 1;
+    SymVec *d = &deps[f->index];
+    for (int i = 0; i < d->n; i++)
+        if (d->items[i]->kind == SYM_FLUX) mark_output(d->items[i], deps, in_output, depth + 1);
+}
+
+void sema_check_mass_balance(Sema *s, CheckedModel *m, SymVec *flux_deps, SymVec *output_deps) {
+    int nf = m->fluxes.n;
+    Balance b = {.s = s, .m = m};
+    b.flux_use = ARENA_ARRAY(s->a, FluxUse, nf ? nf : 1);
+    b.input_use = ARENA_ARRAY(s->a, FluxUse, m->inputs.n ? m->inputs.n : 1);
+    for (int i = 0; i < m->states.n; i++)
+        if (m->state_rhs && m->state_rhs[i]) collect_terms(&b, m->states.items[i], m->state_rhs[i], +1);
+
+    int *in_output = ARENA_ARRAY(s->a, int, nf ? nf : 1);
+    for (int i = 0; i < output_deps->n; i++)
+        if (output_deps->items[i]->kind == SYM_FLUX) mark_output(output_deps->items[i], flux_deps, in_output, 0);
+
+    /* fluxes in declaration order, so messages follow the source */
+    Sym **by_index = ARENA_ARRAY(s->a, Sym *, nf ? nf : 1);
+    for (int i = 0; i < nf; i++) by_index[m->fluxes.items[i]->index] = m->fluxes.items[i];
+    for (int i = 0; i < nf; i++) {
+        Sym *f = by_index[i];
+        FluxUse *u = &b.flux_use[i];
+        if (u->enters && !u->leaves) {
+            int *seen = ARENA_ARRAY(s->a, int, nf);
+            if (!from_input(f, flux_deps, seen, 0)) {
+                diag_error(s->d, u->enter_span,
+                           "flux '%s' enters '%s' but leaves no store and does not come from an input: "
+                           "it creates mass", f->name, u->enters->name);
+                diag_note_plain(s->d, "subtract it from the store it drains, or compute it from an input");
+            }
+        }
+        if (u->leaves && !u->enters && !in_output[i]) {
+            diag_error(s->d, u->leave_span,
+                       "flux '%s' leaves '%s' but enters no store and is not part of any output: "
+                       "its mass is lost unseen", f->name, u->leaves->name);
+            diag_note_plain(s->d, "add it to the store it fills, or report it, as in 'output %s : mm/d = %s'",
+                            f->name, f->name);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/* sema_internal.h — state shared by the checker's files (sema*.c).
+ * Not part of the front end's interface: see frontend.h for that. */
+#ifndef DG_SEMA_INTERNAL_H
+#define DG_SEMA_INTERNAL_H
+
+#include "builtins.h"
+#include "frontend.h"
+#include "suggest.h"
+
+/* ---- File scopes: top-level names a file can see ------------------------- */
+typedef enum { G_CONST, G_FN, G_MODEL } GlobalKind;
+
+typedef struct FnInfo FnInfo;
+
+typedef struct {
+    const char *name;
+    GlobalKind  kind;
+    LoadedFile *origin;        /* file that declares it */
+    Span        span;
+    Item       *constant;      /* G_CONST */
+    Sym        *sym;           /* G_CONST: checked symbol (on demand) */
+    FnInfo     *fn;            /* G_FN */
+    ModelDecl  *model;         /* G_MODEL */
+} GlobalEntry;
+
+struct FileScope {
+    LoadedFile  *lf;
+    GlobalEntry **entries;
+    int          n, cap;
+};
+
+struct FnInfo {
+    FnDecl     *decl;
+    LoadedFile *origin;
+    int         state;         /* 0 unchecked, 1 checking, 2 checked */
+    Unit       *param_units;
+    Unit        result_unit;
+    FnInfo    **callees;
+    int         ncallees, capcallees;
+    bool        recursion_reported;
+    int         visit_stamp;   /* recursion search */
+};
+
+/* ---- Expression scope ------------------------------------------------------
+ * Where an expression is, decides which names it may use. */
+enum {
+    W_CONST = 1 << 0,    /* bounds, defaults, constants: numbers and constants only */
+    W_INIT = 1 << 1,     /* state initial values: + parameters */
+    W_FN = 1 << 2,       /* function bodies: function parameters and locals, constants */
+    W_FLUX = 1 << 3,     /* equation form: fluxes and storage equations */
+    W_STEP = 1 << 4,     /* step blocks */
+    W_OUTPUT = 1 << 5,   /* output definitions */
+};
+
+typedef struct Sema Sema;
+
+typedef struct Scope {
+    Sema         *s;
+    LoadedFile   *file;        /* origin file of the item being checked */
+    CheckedModel *m;           /* NULL outside a model */
+    int           where;       /* W_* */
+    SymVec       *locals;      /* visible locals (fn params/locals, step locals so far) */
+    SymVec       *later;       /* step locals defined further down (use before definition) */
+    SymVec       *deps;        /* when set, every input/flux/local referenced is recorded */
+    FnInfo       *fn;          /* function being checked (call graph) */
+    bool          per_step;    /* step form: rates read as amounts per step */
+} Scope;
+
+struct Sema {
+    Program *p;
+    Diag    *d;
+    Arena   *a;
+    FnInfo **fns;
+    int      nfns;
+    void   **flat_keys;        /* ModelDecl* -> flattened item list (sema_model.c) */
+    void   **flat_vals;
+    int      nflat;
+};
+
+/* sema.c */
+GlobalEntry *sema_global(Sema *s, LoadedFile *lf, const char *name);
+Sym         *sema_global_const(Sema *s, GlobalEntry *g);
+FnInfo      *sema_fn_info(Sema *s, FnDecl *fn, LoadedFile *origin);
+void         sema_check_fn(Sema *s, FnInfo *fi);
+void         sema_suggest_globals(Sema *s, LoadedFile *lf, Suggest *sg, bool fns, bool consts);
+Sym         *sema_new_sym(Sema *s, SymKind k, Ident name, Unit unit);
+/* Checks a constant's definition on first use (model constants see the model). */
+void         sema_fold_const(Sema *s, Sym *c, CheckedModel *m);
+
+/* sema_expr.c */
+void check_expr(Scope *sc, Expr *e);
+/* checks e and reports unless its value is a finite constant; returns it */
+bool check_const_expr(Scope *sc, Expr *e, const char *what, double *out);
+const char *utext(Sema *s, Unit u);
+
+/* sema_model.c */
+CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin);
+
+/* sema_flow.c */
+void sema_order_fluxes(Sema *s, CheckedModel *m, SymVec *flux_deps);
+void sema_check_mass_balance(Sema *s, CheckedModel *m, SymVec *flux_deps, SymVec *output_deps);
+
+#endif

@@ -1,0 +1,641 @@
+/* parser.y — pure bison grammar for .dg files, with locations (Span).
+ * Every rule builds arena nodes with the span of what it matched. Syntax
+ * errors are reported by yyreport_syntax_error (expected vs. found) and the
+ * parser recovers at the next top-level declaration, model item or
+ * statement, so one run reports many errors.
+ *
+ * Semantic values point into the AST arena and are owned by it, so no
+ * %destructor is needed: values dropped during error recovery are freed with
+ * the arena. */
+
+%require "3.8"
+%define api.pure full
+%define api.prefix {dg_yy}
+%define api.location.type {Span}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+
+%param {void *scanner}
+%parse-param {struct ParseCtx *ctx}
+
+%code requires {
+#include "ast.h"
+struct ParseCtx;
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                  \
+    do {                                                             \
+        if (N) {                                                     \
+            (Cur).file = YYRHSLOC(Rhs, 1).file;                      \
+            (Cur).start = YYRHSLOC(Rhs, 1).start;                    \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                        \
+        } else {                                                     \
+            (Cur).file = YYRHSLOC(Rhs, 0).file;                      \
+            (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;          \
+        }                                                            \
+    } while (0)
+#define YYLOCATION_PRINT(File, Loc) ((void)0)
+}
+
+%code {
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "parse.h"
+
+int dg_yylex(DG_YYSTYPE *lval, DG_YYLTYPE *lloc, void *scanner);
+static void dg_yyerror(DG_YYLTYPE *loc, void *scanner, struct ParseCtx *ctx, const char *msg);
+
+#define A (ctx->arena)
+
+static Span sp(Span a, Span b) { return span_merge(a, b); }
+static Ident no_ident(void) { Ident i = {0}; return i; }
+static AstUnit *make_unit(struct ParseCtx *ctx, Span s, PtrVec *factors);
+static void unit_append(struct ParseCtx *ctx, PtrVec *dst, PtrVec *src, int sign);
+static UnitFactor *unit_factor(struct ParseCtx *ctx, Ident name, int power);
+static OptionList options_of(struct ParseCtx *ctx, PtrVec *v);
+static IdentList idents_of(struct ParseCtx *ctx, PtrVec *v);
+static int int_of(struct ParseCtx *ctx, double v, Span s, const char *what);
+static void param_clause(struct ParseCtx *ctx, Item *it, Item *clause);
+static void push_top(struct ParseCtx *ctx, TopDecl d);
+}
+
+%union {
+    double      num;
+    const char *str;
+    Ident       ident;
+    Expr       *expr;
+    Stmt       *stmt;
+    Item       *item;
+    AstUnit    *unit;
+    FnDecl     *fn;
+    ModelDecl  *model;
+    Option     *option;
+    PtrVec      vec;
+    int         integer;
+}
+
+%token <num>   NUMBER  "number"
+%token <str>   STRING  "string"
+%token <ident> ID      "name"
+%token <ident> DERIV   "storage derivative"
+%token AFTER "after" AND "and" ATTRIBUTES "attributes" BEFORE "before" BY "by"
+%token COMPONENTS "components" CONST "const" DYNAMIC "dynamic" ELSE "else"
+%token EXTENDS "extends" FIXED "fixed" FLUX "flux" FN "fn" FROM "from" IF "if"
+%token IMPORT "import" IN "in" INPUT "input" LEARN "learn" LEARNED "learned"
+%token MODEL "model" NET "net" NOT "not" OR "or" OUTPUT "output" PARAM "param"
+%token PARAMS "params" REPLACE "replace" RETURN "return" SOLVE "solve"
+%token STATE "state" STEP "step" THEN "then"
+%token ARROW "->" PLUS_ASSIGN "+=" MINUS_ASSIGN "-=" LE "<=" GE ">=" EQ "==" NE "!="
+
+%type <expr> expr postfix primary
+%type <stmt> stmt
+%type <item> decl item param_clause param_decl
+%type <unit> unit_opt unit
+%type <vec>  unit_term unit_factor args args_opt stmts items input_list options options_opt
+%type <vec>  paren_options_opt id_list learn_sources layer_sizes net_args fparams fparams_opt
+%type <vec>  dynamic_opt
+%type <fn>   fn
+%type <model> model
+%type <option> option net_arg
+%type <ident> extends_opt
+%type <str>  doc_opt
+%type <integer> power
+
+%precedence ELSE
+%left OR
+%left AND
+%precedence NOT
+%nonassoc '<' LE '>' GE EQ NE
+%left '+' '-'
+%left '*' '/'
+%precedence NEG
+%right '^'
+
+%start file
+
+%%
+
+/* ---- Top level ------------------------------------------------------------
+ * file -> { import STRING | const ... | fn ... | model ... } */
+file
+    : %empty
+    | file top
+    ;
+
+top
+    : IMPORT STRING          { TopDecl d = {.kind = TOP_IMPORT};
+                               d.import.path = $2; d.import.span = @2; push_top(ctx, d); }
+    | CONST ID unit_opt '=' expr
+                             { Item *it = ast_item(A, @$, ITEM_CONST);
+                               it->name = $2; it->unit = $3; it->def.value = $5;
+                               TopDecl d = {.kind = TOP_CONST}; d.constant = it; push_top(ctx, d); }
+    | fn                     { TopDecl d = {.kind = TOP_FN}; d.fn = $1; push_top(ctx, d); }
+    | model                  { TopDecl d = {.kind = TOP_MODEL}; d.model = $1; push_top(ctx, d); }
+    | error                  { /* resynchronise at the next top-level keyword */ }
+    ;
+
+/* fn NAME(a [: unit], ...) [: unit] = expr
+ * fn NAME(a, ...) [: unit] { stmts; return expr } */
+fn
+    : FN ID '(' fparams_opt ')' unit_opt '=' expr
+                             { FnDecl *f = ARENA_NEW(A, FnDecl);
+                               f->name = $2; f->span = @$; f->result_unit = $6;
+                               f->params = (FnParam *)$4.items; f->nparams = $4.n;
+                               f->body = ARENA_ARRAY(A, Stmt *, 1);
+                               f->body[0] = ast_stmt(A, @8, STMT_RETURN, no_ident(), $8);
+                               f->nbody = 1;
+                               $$ = f; }
+    | FN ID '(' fparams_opt ')' unit_opt '{' stmts '}'
+                             { FnDecl *f = ARENA_NEW(A, FnDecl);
+                               f->name = $2; f->span = @$; f->result_unit = $6;
+                               f->params = (FnParam *)$4.items; f->nparams = $4.n;
+                               f->body = (Stmt **)$8.items; f->nbody = $8.n;
+                               $$ = f; }
+    ;
+
+fparams_opt
+    : %empty                 { $$ = (PtrVec){0}; }
+    | fparams                { $$ = $1; }
+    ;
+
+/* Parameters are stored by value: the vector's items hold FnParam structs. */
+fparams
+    : ID unit_opt            { $$ = (PtrVec){0};
+                               $$.items = (void **)ARENA_ARRAY(A, FnParam, 1);
+                               $$.cap = 1; $$.n = 1;
+                               ((FnParam *)$$.items)[0] = (FnParam){$1, $2}; }
+    | fparams ',' ID unit_opt
+                             { $$ = $1;
+                               if ($$.n == $$.cap) {
+                                   FnParam *np = ARENA_ARRAY(A, FnParam, $$.cap * 2);
+                                   memcpy(np, $$.items, sizeof(FnParam) * (size_t)$$.n);
+                                   $$.items = (void **)np; $$.cap *= 2;
+                               }
+                               ((FnParam *)$$.items)[$$.n++] = (FnParam){$3, $4}; }
+    ;
+
+/* model NAME ["description"] [extends BASE] { items } */
+model
+    : MODEL ID doc_opt extends_opt '{' items '}'
+                             { ModelDecl *m = ARENA_NEW(A, ModelDecl);
+                               m->name = $2; m->span = @$; m->doc = $3; m->base = $4;
+                               m->items = (Item **)$6.items; m->nitems = $6.n;
+                               m->file = ctx->file;
+                               $$ = m; }
+    ;
+
+doc_opt
+    : %empty                 { $$ = NULL; }
+    | STRING                 { $$ = $1; }
+    ;
+
+extends_opt
+    : %empty                 { $$ = no_ident(); }
+    | EXTENDS ID             { $$ = $2; }
+    ;
+
+/* ---- Model items ---------------------------------------------------------- */
+items
+    : %empty                 { $$ = (PtrVec){0}; }
+    | items item             { $$ = $1; ptrvec_push(A, &$$, $2); }
+    | items INPUT input_list { $$ = $1; for (int i = 0; i < $3.n; i++) ptrvec_push(A, &$$, $3.items[i]); }
+    | items error            { $$ = $1; }
+    ;
+
+item
+    : decl                   { $$ = $1; }
+    | REPLACE decl           { $$ = $2; $$->replace = true; $$->span = @$; }
+    ;
+
+/* input P : mm/d, T : degC, PET : mm/d */
+input_list
+    : ID unit_opt            { Item *it = ast_item(A, sp(@1, @2), ITEM_INPUT);
+                               it->name = $1; it->unit = $2;
+                               $$ = (PtrVec){0}; ptrvec_push(A, &$$, it); }
+    | input_list ',' ID unit_opt
+                             { Item *it = ast_item(A, sp(@3, @4), ITEM_INPUT);
+                               it->name = $3; it->unit = $4;
+                               $$ = $1; ptrvec_push(A, &$$, it); }
+    ;
+
+decl
+    : param_decl             { $$ = $1; }
+    | STATE ID unit_opt '=' expr
+                             { $$ = ast_item(A, @$, ITEM_STATE); $$->name = $2; $$->unit = $3;
+                               $$->state.init = $5; }
+    | CONST ID unit_opt '=' expr
+                             { $$ = ast_item(A, @$, ITEM_CONST); $$->name = $2; $$->unit = $3;
+                               $$->def.value = $5; }
+    | FLUX ID unit_opt '=' expr
+                             { $$ = ast_item(A, @$, ITEM_FLUX); $$->name = $2; $$->unit = $3;
+                               $$->def.value = $5; }
+    | OUTPUT ID unit_opt '=' expr
+                             { $$ = ast_item(A, @$, ITEM_OUTPUT); $$->name = $2; $$->unit = $3;
+                               $$->def.value = $5; }
+    | OUTPUT ID unit_opt     { /* `output AET : mm/d` reports the variable of the same name */
+                               $$ = ast_item(A, @$, ITEM_OUTPUT); $$->name = $2; $$->unit = $3;
+                               $$->def.value = ast_name(A, @2, $2); }
+    | DERIV '=' expr         { $$ = ast_item(A, @$, ITEM_EQUATION); $$->name = $1; $$->eq.rhs = $3; }
+    | SOLVE ID paren_options_opt
+                             { $$ = ast_item(A, @$, ITEM_SOLVE); $$->name = $2;
+                               $$->solve.options = options_of(ctx, &$3); }
+    | STEP ID '{' stmts '}'  { $$ = ast_item(A, @$, ITEM_STEP); $$->name = $2;
+                               $$->step.stmts = (Stmt **)$4.items; $$->step.nstmts = $4.n; }
+    | STEP ID AFTER ID '{' stmts '}'
+                             { $$ = ast_item(A, @$, ITEM_STEP); $$->name = $2; $$->step.after = $4;
+                               $$->step.stmts = (Stmt **)$6.items; $$->step.nstmts = $6.n; }
+    | STEP ID BEFORE ID '{' stmts '}'
+                             { $$ = ast_item(A, @$, ITEM_STEP); $$->name = $2; $$->step.before = $4;
+                               $$->step.stmts = (Stmt **)$6.items; $$->step.nstmts = $6.n; }
+    | NET ID '=' ID '(' layer_sizes net_args ')'
+                             { $$ = ast_item(A, @$, ITEM_NET); $$->name = $2;
+                               NetSpec *n = &$$->net;
+                               n->kind = $4;
+                               n->nsizes = $6.n;
+                               n->sizes = ARENA_ARRAY(A, int, $6.n);
+                               n->size_spans = ARENA_ARRAY(A, Span, $6.n);
+                               for (int i = 0; i < $6.n; i++) {
+                                   Expr *e = $6.items[i];
+                                   n->sizes[i] = int_of(ctx, e->num, e->span, "layer size");
+                                   n->size_spans[i] = e->span;
+                               }
+                               PtrVec opts = {0};
+                               for (int i = 0; i < $7.n; i++) {
+                                   Option *o = $7.items[i];
+                                   if (o->value) ptrvec_push(A, &opts, o);
+                                   else if (!n->activation.name) n->activation = o->name;
+                                   else diag_error(ctx->diag, o->name.span,
+                                                   "network '%s' has more than one activation; "
+                                                   "use 'output = %s' for the output layer",
+                                                   $2.name, o->name.name);
+                               }
+                               n->options = options_of(ctx, &opts); }
+    | LEARN PARAMS BY ID paren_options_opt FROM learn_sources dynamic_opt
+                             { $$ = ast_item(A, @$, ITEM_LEARN);
+                               $$->name = $4;
+                               LearnSpec *l = &$$->learn;
+                               l->kind = $4;
+                               l->options = options_of(ctx, &$5);
+                               PtrVec forc = {0}, attr = {0};
+                               for (int i = 0; i < $7.n; i++) {
+                                   Ident *id = $7.items[i];
+                                   /* attribute names are marked by a NULL-name separator entry */
+                                   if (!id->name) { l->has_attributes = true; continue; }
+                                   ptrvec_push(A, l->has_attributes ? &attr : &forc, id);
+                               }
+                               l->forcings = idents_of(ctx, &forc);
+                               l->attributes = idents_of(ctx, &attr);
+                               l->dynamic = idents_of(ctx, &$8); }
+    | COMPONENTS expr        { $$ = ast_item(A, @$, ITEM_COMPONENTS); $$->components.count = $2; }
+    ;
+
+param_decl
+    : PARAM ID unit_opt      { $$ = ast_item(A, @$, ITEM_PARAM); $$->name = $2; $$->unit = $3; }
+    | param_decl param_clause
+                             { $$ = $1; $$->span = @$; param_clause(ctx, $1, $2); }
+    ;
+
+/* Clauses after `param NAME [: unit]`, in any order:
+ *   in [lo, hi]   = default   learned | fixed | dynamic */
+param_clause
+    : IN '[' expr ',' expr ']'
+                             { $$ = ast_item(A, @$, ITEM_PARAM); $$->param.lo = $3; $$->param.hi = $5;
+                               $$->param.bounds_span = @$; }
+    | '=' expr               { $$ = ast_item(A, @$, ITEM_PARAM); $$->param.value = $2; }
+    | LEARNED                { $$ = ast_item(A, @$, ITEM_PARAM); $$->param.mark = PARAM_LEARNED;
+                               $$->param.mark_span = @$; }
+    | FIXED                  { $$ = ast_item(A, @$, ITEM_PARAM); $$->param.mark = PARAM_FIXED;
+                               $$->param.mark_span = @$; }
+    | DYNAMIC                { $$ = ast_item(A, @$, ITEM_PARAM); $$->param.mark = PARAM_DYNAMIC;
+                               $$->param.mark_span = @$; }
+    ;
+
+/* mlp(3 -> 16 -> 16 -> 1, tanh, output = sigmoid) */
+layer_sizes
+    : NUMBER ARROW NUMBER    { $$ = (PtrVec){0};
+                               ptrvec_push(A, &$$, ast_num(A, @1, $1));
+                               ptrvec_push(A, &$$, ast_num(A, @3, $3)); }
+    | layer_sizes ARROW NUMBER
+                             { $$ = $1; ptrvec_push(A, &$$, ast_num(A, @3, $3)); }
+    ;
+
+net_args
+    : %empty                 { $$ = (PtrVec){0}; }
+    | net_args ',' net_arg   { $$ = $1; ptrvec_push(A, &$$, $3); }
+    ;
+
+net_arg
+    : ID                     { $$ = ARENA_NEW(A, Option); $$->name = $1; }
+    | option                 { $$ = $1; }
+    ;
+
+/* from P, T, PET, attributes(p_mean, aridity) */
+learn_sources
+    : ID                     { $$ = (PtrVec){0}; Ident *i = ARENA_NEW(A, Ident); *i = $1; ptrvec_push(A, &$$, i); }
+    | ATTRIBUTES '(' id_list ')'
+                             { $$ = (PtrVec){0};
+                               ptrvec_push(A, &$$, ARENA_NEW(A, Ident));
+                               for (int i = 0; i < $3.n; i++) ptrvec_push(A, &$$, $3.items[i]); }
+    | learn_sources ',' ID   { $$ = $1; Ident *i = ARENA_NEW(A, Ident); *i = $3;
+                               bool after_attr = false;
+                               for (int k = 0; k < $$.n; k++) if (!((Ident *)$$.items[k])->name) after_attr = true;
+                               if (after_attr)
+                                   diag_error(ctx->diag, @3, "forcing '%s' must be listed before 'attributes(...)'", $3.name);
+                               else ptrvec_push(A, &$$, i); }
+    | learn_sources ',' ATTRIBUTES '(' id_list ')'
+                             { $$ = $1;
+                               bool seen = false;
+                               for (int k = 0; k < $$.n; k++) if (!((Ident *)$$.items[k])->name) seen = true;
+                               if (seen) diag_error(ctx->diag, @3, "'attributes(...)' is given twice");
+                               else ptrvec_push(A, &$$, ARENA_NEW(A, Ident));
+                               for (int i = 0; i < $5.n; i++) ptrvec_push(A, &$$, $5.items[i]); }
+    ;
+
+dynamic_opt
+    : %empty                 { $$ = (PtrVec){0}; }
+    | DYNAMIC id_list        { $$ = $2; }
+    ;
+
+id_list
+    : ID                     { $$ = (PtrVec){0}; Ident *i = ARENA_NEW(A, Ident); *i = $1; ptrvec_push(A, &$$, i); }
+    | id_list ',' ID         { $$ = $1; Ident *i = ARENA_NEW(A, Ident); *i = $3; ptrvec_push(A, &$$, i); }
+    ;
+
+paren_options_opt
+    : %empty                 { $$ = (PtrVec){0}; }
+    | '(' options_opt ')'    { $$ = $2; }
+    ;
+
+options_opt
+    : %empty                 { $$ = (PtrVec){0}; }
+    | options                { $$ = $1; }
+    ;
+
+options
+    : option                 { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+    | options ',' option     { $$ = $1; ptrvec_push(A, &$$, $3); }
+    ;
+
+option
+    : ID '=' expr            { $$ = ARENA_NEW(A, Option); $$->name = $1; $$->value = $3; }
+    ;
+
+/* ---- Units -----------------------------------------------------------------
+ * unit -> '-' | term ;  term -> factor { ('*' | '/') factor } ;
+ * factor -> NAME ['^' int] | '1' | '(' term ')'                              */
+unit_opt
+    : %empty                 { $$ = NULL; }
+    | ':' unit               { $$ = $2; }
+    ;
+
+unit
+    : '-'                    { $$ = make_unit(ctx, @$, NULL); }
+    | unit_term              { $$ = make_unit(ctx, @$, &$1); }
+    ;
+
+unit_term
+    : unit_factor            { $$ = $1; }
+    | unit_term '*' unit_factor
+                             { $$ = $1; unit_append(ctx, &$$, &$3, 1); }
+    | unit_term '/' unit_factor
+                             { $$ = $1; unit_append(ctx, &$$, &$3, -1); }
+    ;
+
+unit_factor
+    : ID                     { $$ = (PtrVec){0}; ptrvec_push(A, &$$, unit_factor(ctx, $1, 1)); }
+    | ID '^' power           { $$ = (PtrVec){0}; ptrvec_push(A, &$$, unit_factor(ctx, $1, $3)); }
+    | NUMBER                 { $$ = (PtrVec){0};
+                               if ($1 != 1.0) diag_error(ctx->diag, @1, "a number in a unit must be 1 (as in '1/d')"); }
+    | '(' unit_term ')'      { $$ = $2; }
+    ;
+
+power
+    : NUMBER                 { $$ = int_of(ctx, $1, @1, "unit power"); }
+    | '-' NUMBER             { $$ = -int_of(ctx, $2, @2, "unit power"); }
+    ;
+
+/* ---- Statements (step blocks and function bodies) ------------------------- */
+stmts
+    : %empty                 { $$ = (PtrVec){0}; }
+    | stmts stmt             { $$ = $1; ptrvec_push(A, &$$, $2); }
+    | stmts ';'              { $$ = $1; }
+    | stmts error            { $$ = $1; }
+    ;
+
+stmt
+    : ID '=' expr            { $$ = ast_stmt(A, @$, STMT_ASSIGN, $1, $3); }
+    | ID PLUS_ASSIGN expr    { $$ = ast_stmt(A, @$, STMT_ADD, $1, $3); }
+    | ID MINUS_ASSIGN expr   { $$ = ast_stmt(A, @$, STMT_SUB, $1, $3); }
+    | RETURN expr            { $$ = ast_stmt(A, @$, STMT_RETURN, no_ident(), $2); }
+    ;
+
+/* ---- Expressions -----------------------------------------------------------
+ * Precedence, loosest first: if/else, or, and, not, comparisons, + -, * /,
+ * unary -, ^ (right associative: -x^2 = -(x^2), a^b^c = a^(b^c)). */
+expr
+    : postfix                { $$ = $1; }
+    | IF expr THEN expr ELSE expr %prec ELSE
+                             { $$ = ast_if(A, @$, $2, $4, $6); }
+    | expr OR expr           { $$ = ast_binary(A, @$, OP_OR, $1, $3); }
+    | expr AND expr          { $$ = ast_binary(A, @$, OP_AND, $1, $3); }
+    | NOT expr               { $$ = ast_unary(A, @$, OP_NOT, $2); }
+    | expr '<' expr          { $$ = ast_binary(A, @$, OP_LT, $1, $3); }
+    | expr LE expr           { $$ = ast_binary(A, @$, OP_LE, $1, $3); }
+    | expr '>' expr          { $$ = ast_binary(A, @$, OP_GT, $1, $3); }
+    | expr GE expr           { $$ = ast_binary(A, @$, OP_GE, $1, $3); }
+    | expr EQ expr           { $$ = ast_binary(A, @$, OP_EQ, $1, $3); }
+    | expr NE expr           { $$ = ast_binary(A, @$, OP_NE, $1, $3); }
+    | expr '+' expr          { $$ = ast_binary(A, @$, OP_ADD, $1, $3); }
+    | expr '-' expr          { $$ = ast_binary(A, @$, OP_SUB, $1, $3); }
+    | expr '*' expr          { $$ = ast_binary(A, @$, OP_MUL, $1, $3); }
+    | expr '/' expr          { $$ = ast_binary(A, @$, OP_DIV, $1, $3); }
+    | '-' expr %prec NEG     { $$ = ast_unary(A, @$, OP_NEG, $2); }
+    | expr '^' expr          { $$ = ast_binary(A, @$, OP_POW, $1, $3); }
+    ;
+
+postfix
+    : primary                { $$ = $1; }
+    | postfix '[' expr ']'   { $$ = ast_index(A, @$, $1, $3); }
+    ;
+
+primary
+    : NUMBER                 { $$ = ast_num(A, @$, $1); }
+    | ID                     { $$ = ast_name(A, @$, $1); }
+    | ID '(' args_opt ')'    { $$ = ast_call(A, @$, $1, &$3); }
+    | '(' expr ')'           { $$ = $2; }
+    ;
+
+args_opt
+    : %empty                 { $$ = (PtrVec){0}; }
+    | args                   { $$ = $1; }
+    ;
+
+args
+    : expr                   { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+    | args ',' expr          { $$ = $1; ptrvec_push(A, &$$, $3); }
+    ;
+
+%%
+
+/* ---- Helpers used by the actions ------------------------------------------ */
+
+static void push_top(struct ParseCtx *ctx, TopDecl d) {
+    TopDecl *p = ARENA_NEW(A, TopDecl);
+    *p = d;
+    ptrvec_push(A, &ctx->decls, p);
+}
+
+static UnitFactor *unit_factor(struct ParseCtx *ctx, Ident name, int power) {
+    UnitFactor *f = ARENA_NEW(A, UnitFactor);
+    f->name = name;
+    f->power = power;
+    return f;
+}
+
+static void unit_append(struct ParseCtx *ctx, PtrVec *dst, PtrVec *src, int sign) {
+    for (int i = 0; i < src->n; i++) {
+        UnitFactor *f = src->items[i];
+        ptrvec_push(A, dst, unit_factor(ctx, f->name, sign * f->power));
+    }
+}
+
+static AstUnit *make_unit(struct ParseCtx *ctx, Span s, PtrVec *factors) {
+    AstUnit *u = ARENA_NEW(A, AstUnit);
+    u->span = s;
+    int n = factors ? factors->n : 0;
+    u->factors = ARENA_ARRAY(A, UnitFactor, n ? n : 1);
+    for (int i = 0; i < n; i++) u->factors[i] = *(UnitFactor *)factors->items[i];
+    u->nfactors = n;
+    return u;
+}
+
+static OptionList options_of(struct ParseCtx *ctx, PtrVec *v) {
+    OptionList l = {0};
+    l.n = v->n;
+    l.items = ARENA_ARRAY(A, Option, v->n ? v->n : 1);
+    for (int i = 0; i < v->n; i++) l.items[i] = *(Option *)v->items[i];
+    return l;
+}
+
+static IdentList idents_of(struct ParseCtx *ctx, PtrVec *v) {
+    IdentList l = {0};
+    l.n = v->n;
+    l.items = ARENA_ARRAY(A, Ident, v->n ? v->n : 1);
+    for (int i = 0; i < v->n; i++) l.items[i] = *(Ident *)v->items[i];
+    return l;
+}
+static int int_of(struct ParseCtx *ctx, double v, Span s, const char *what) {
+    if (v != floor(v) || v > 1e6) {
+        diag_error(ctx->diag, s, "%s must be a whole number below 1000000", what);
+        return 1;
+    }
+    return (int)v;
+}
+
+/* Merges one `param` clause into the declaration, rejecting repeats. */
+static void param_clause(struct ParseCtx *ctx, Item *it, Item *clause) {
+    if (clause->param.lo) {
+        if (it->param.lo) diag_error(ctx->diag, clause->span, "parameter '%s' has bounds twice", it->name.name);
+        it->param.lo = clause->param.lo;
+        it->param.hi = clause->param.hi;
+        it->param.bounds_span = clause->param.bounds_span;
+    } else if (clause->param.value) {
+        if (it->param.value) diag_error(ctx->diag, clause->span, "parameter '%s' has a default value twice", it->name.name);
+        it->param.value = clause->param.value;
+    } else {
+        if (it->param.mark_span.end)
+            diag_error(ctx->diag, clause->span, "parameter '%s' is marked twice ('%s' was given before)",
+                       it->name.name, it->param.mark == PARAM_FIXED ? "fixed" : it->param.mark == PARAM_DYNAMIC ? "dynamic" : "learned");
+        it->param.mark = clause->param.mark;
+        it->param.mark_span = clause->param.mark_span;
+    }
+}
+
+/* ---- Syntax error messages -------------------------------------------------
+ * "expected X, found Y" with the lookahead's own text; a note points at the
+ * unclosed '{' when the file ends inside a block. */
+
+/* Writes a human name for a grammar symbol ('param', a name, end of file). */
+static const char *symbol_text(yysymbol_kind_t k, char *buf, size_t n) {
+    switch (k) {
+    case YYSYMBOL_YYEOF: return "end of file";
+    case YYSYMBOL_ID: return "a name";
+    case YYSYMBOL_NUMBER: return "a number";
+    case YYSYMBOL_STRING: return "a string";
+    case YYSYMBOL_DERIV: return "'dNAME/dt'";
+    default: break;
+    }
+    const char *s = yysymbol_name(k);
+    size_t len = strlen(s);
+    if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+        snprintf(buf, n, "'%.*s'", (int)(len - 2), s + 1);
+        return buf;
+    }
+    return s;
+}
+
+/* The lookahead as the user wrote it, quoted and shortened. */
+static void found_text(struct ParseCtx *ctx, yysymbol_kind_t k, Span s, char *buf, size_t n) {
+    if (k == YYSYMBOL_YYEOF) { snprintf(buf, n, "end of file"); return; }
+    uint32_t len = s.end > s.start ? s.end - s.start : 0;
+    if (s.end > ctx->src->len) len = 0;
+    if (len > 32) len = 32;
+    const char *t = ctx->src->text + s.start;
+    size_t o = 0;
+    buf[o++] = '\'';
+    for (uint32_t i = 0; i < len && o + 5 < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == '\n') break;
+        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+}
+
+static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struct ParseCtx *ctx) {
+    (void)scanner;
+    enum { MAX_LIST = 4 };
+    yysymbol_kind_t expected[MAX_LIST];
+    int n = yypcontext_expected_tokens(yyctx, expected, MAX_LIST);
+    yysymbol_kind_t la = yypcontext_token(yyctx);
+    Span at = *yypcontext_location(yyctx);
+    char found[64];
+    found_text(ctx, la, at, found, sizeof found);
+
+    bool in_model_body = false;
+    if (n == 0) {   /* more than MAX_LIST: see whether we are between model items */
+        yysymbol_kind_t all[64];
+        int m = yypcontext_expected_tokens(yyctx, all, 64);
+        for (int i = 0; i < m; i++) if (all[i] == YYSYMBOL_PARAM) in_model_body = true;
+    }
+
+    if (in_model_body) {
+        diag_error(ctx->diag, at, "expected a declaration (input, param, state, flux, output, step, ...), found %s", found);
+        if (la == YYSYMBOL_ID)
+            diag_note_plain(ctx->diag, "assignments belong inside a 'step NAME { ... }' block; "
+                            "equations are written 'flux NAME = ...' or 'dNAME/dt = ...'");
+    } else if (n > 0) {
+        char msg[512], b[64];
+        size_t o = (size_t)snprintf(msg, sizeof msg, "expected ");
+        for (int i = 0; i < n && o < sizeof msg; i++) {
+            const char *sep = i == 0 ? "" : (i == n - 1 ? " or " : ", ");
+            o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s", sep, symbol_text(expected[i], b, sizeof b));
+        }
+        diag_error(ctx->diag, at, "%s, found %s", msg, found);
+    } else {
+        diag_error(ctx->diag, at, "unexpected %s", found);
+    }
+    if (la == YYSYMBOL_YYEOF && ctx->nbraces > 0 && ctx->nbraces <= PARSE_MAX_BRACES)
+        diag_note(ctx->diag, ctx->braces[ctx->nbraces - 1], "to match this '{'");
+    return 0;
+}
+
+static void dg_yyerror(DG_YYLTYPE *loc, void *scanner, struct ParseCtx *ctx, const char *msg) {
+    (void)scanner;
+    if (strstr(msg, "exhausted"))
+        diag_error(ctx->diag, *loc, "nesting is too deep for the parser");
+    else
+        diag_error(ctx->diag, *loc, "%s", msg);
+}

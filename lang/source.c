@@ -1,0 +1,114 @@
+/* source.c — loading source text and mapping byte offsets to line:col. */
+#include "source.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { SRC_MAX_BYTES = 16 << 20 };
+
+void src_init(SourceMap *sm, Arena *arena) {
+    sm->arena = arena;
+    sm->files = NULL;
+    sm->nfiles = sm->cap = 0;
+}
+
+uint32_t src_add(SourceMap *sm, const char *name, const char *path, const char *text, size_t len) {
+    if (sm->nfiles == sm->cap) {
+        uint32_t ncap = sm->cap ? sm->cap * 2 : 8;
+        SourceFile **nf = ARENA_ARRAY(sm->arena, SourceFile *, ncap);
+        if (sm->nfiles) memcpy(nf, sm->files, sizeof(SourceFile *) * sm->nfiles);
+        sm->files = nf;
+        sm->cap = ncap;
+    }
+    SourceFile *f = ARENA_NEW(sm->arena, SourceFile);
+    f->name = arena_strndup(sm->arena, name, strlen(name));
+    f->path = arena_strndup(sm->arena, path ? path : name, strlen(path ? path : name));
+    f->text = arena_strndup(sm->arena, text, len);
+    f->len = (uint32_t)len;
+
+    uint32_t n = 1;
+    for (size_t i = 0; i < len; i++) n += text[i] == '\n';
+    f->line_starts = ARENA_ARRAY(sm->arena, uint32_t, n);
+    f->line_starts[0] = 0;
+    uint32_t k = 1;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n') f->line_starts[k++] = (uint32_t)i + 1;
+    f->nlines = n;
+
+    sm->files[sm->nfiles] = f;
+    return sm->nfiles++;
+}
+
+int src_load(SourceMap *sm, const char *name, uint32_t *out_index, const char **err) {
+    FILE *fp = fopen(name, "rb");
+    if (!fp) { *err = strerror(errno); return -1; }
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(fp);
+        *err = S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file";
+        return -1;
+    }
+    if (st.st_size > SRC_MAX_BYTES) { fclose(fp); *err = "file too large (over 16 MiB)"; return -1; }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 65536) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > (size_t)SRC_MAX_BYTES * 2) { free(buf); fclose(fp); *err = "file too large"; return -1; }
+            char *nb = realloc(buf, cap);
+            if (!nb) { free(buf); fclose(fp); *err = "out of memory"; return -1; }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) { free(buf); *err = "read error (is it a directory?)"; return -1; }
+    char resolved[PATH_MAX];
+    const char *path = realpath(name, resolved) ? resolved : name;
+    *out_index = src_add(sm, name, path, buf ? buf : "", len);
+    free(buf);
+    return 0;
+}
+
+SourceFile *src_file(const SourceMap *sm, uint32_t index) {
+    return index < sm->nfiles ? sm->files[index] : NULL;
+}
+
+void src_line_col(const SourceFile *f, uint32_t offset, uint32_t *line, uint32_t *col) {
+    if (offset > f->len) offset = f->len;
+    uint32_t lo = 0, hi = f->nlines;          /* find last line start <= offset */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->line_starts[mid] <= offset) lo = mid; else hi = mid;
+    }
+    *line = lo + 1;
+    uint32_t c = 1;
+    for (uint32_t i = f->line_starts[lo]; i < offset; i++)
+        if (((unsigned char)f->text[i] & 0xC0) != 0x80) c++;
+    *col = c;
+}
+
+const char *src_line_text(const SourceFile *f, uint32_t line, uint32_t *len) {
+    if (line == 0 || line > f->nlines) { *len = 0; return ""; }
+    uint32_t s = f->line_starts[line - 1];
+    uint32_t e = s;
+    while (e < f->len && f->text[e] != '\n') e++;
+    if (e > s && f->text[e - 1] == '\r') e--;
+    *len = e - s;
+    return f->text + s;
+}
+
+Span span_merge(Span a, Span b) {
+    Span r = a;
+    if (b.file != a.file) return a;
+    if (b.start < r.start) r.start = b.start;
+    if (b.end > r.end) r.end = b.end;
+    return r;
+}
