@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# run_golden.sh DGC MODE FILE.dg — golden test of one stage dump:
+# run_golden.sh DGC MODE FILE.dg [EXPECTED] — golden test of one stage dump:
 #   cd $(dirname FILE) && DGC --dump-MODE --color=never $(basename FILE)
 # and diff -u its stdout with FILE without .dg + .expected. dgc runs from the
 # file's directory with the bare file name, so paths in dumps and messages
 # are portable. With UPDATE_GOLDEN=1 the .expected file is (re)written.
 # MODE is the name of the directory under tests/golden/: ast, checked, ...
+# EXPECTED overrides the expected file (used for stdlib/ and examples/ models,
+# whose dumps live in tests/golden/stdlib/).
 set -u
 
-if [ $# -ne 3 ]; then
-    echo "usage: $0 DGC MODE FILE.dg" >&2
+if [ $# -ne 3 ] && [ $# -ne 4 ]; then
+    echo "usage: $0 DGC MODE FILE.dg [EXPECTED]" >&2
     exit 2
 fi
 dgc=$1
@@ -19,7 +21,7 @@ case $dgc in /*) ;; *) dgc=$(cd "$(dirname "$dgc")" && pwd)/$(basename "$dgc") ;
 
 dir=$(dirname "$file")
 base=$(basename "$file")
-expected=$dir/${base%.dg}.expected
+expected=${4:-$dir/${base%.dg}.expected}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dg_golden.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
