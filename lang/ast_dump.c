@@ -57,13 +57,23 @@ void ast_dump_expr(FILE *out, const Expr *e) {
     }
 }
 
+/* Units print as written: numerator factors, then '/factor' for negative powers. */
 void ast_dump_unit(FILE *out, const AstUnit *u) {
     if (!u) return;
     if (u->nfactors == 0) { fputs("-", out); return; }
+    int printed = 0;
     for (int i = 0; i < u->nfactors; i++) {
-        if (i) fputc('*', out);
-        fputs(u->factors[i].name.name, out);
-        if (u->factors[i].power != 1) fprintf(out, "^%d", u->factors[i].power);
+        const UnitFactor *f = &u->factors[i];
+        if (f->power <= 0) continue;
+        fprintf(out, "%s%s", printed++ ? "*" : "", f->name.name);
+        if (f->power != 1) fprintf(out, "^%d", f->power);
+    }
+    if (!printed) fputc('1', out);
+    for (int i = 0; i < u->nfactors; i++) {
+        const UnitFactor *f = &u->factors[i];
+        if (f->power >= 0) continue;
+        fprintf(out, "/%s", f->name.name);
+        if (f->power != -1) fprintf(out, "^%d", -f->power);
     }
 }
 
@@ -112,8 +122,8 @@ static void dump_options(FILE *out, const OptionList *o) {
     fputc(')', out);
 }
 
-static void dump_idents(FILE *out, const IdentList *l) {
-    for (int i = 0; i < l->n; i++) fprintf(out, "%s%s", i ? ", " : " ", l->items[i].name);
+static void dump_idents(FILE *out, const IdentList *l, const char *first) {
+    for (int i = 0; i < l->n; i++) fprintf(out, "%s%s", i ? ", " : first, l->items[i].name);
 }
 
 static void dump_stmts(FILE *out, Stmt **stmts, int n, int depth) {
@@ -194,15 +204,15 @@ static void dump_item(FILE *out, const Item *it, const SourceMap *sm, int depth)
         fprintf(out, "learn params by %s", it->learn.kind.name);
         dump_options(out, &it->learn.options);
         fputs(" from", out);
-        dump_idents(out, &it->learn.forcings);
+        dump_idents(out, &it->learn.forcings, " ");
         if (it->learn.has_attributes) {
-            fputs(" attributes(", out);
-            dump_idents(out, &it->learn.attributes);
-            fputs(" )", out);
+            fputs(it->learn.forcings.n ? ", attributes(" : " attributes(", out);
+            dump_idents(out, &it->learn.attributes, "");
+            fputc(')', out);
         }
         if (it->learn.dynamic.n) {
             fputs(" dynamic", out);
-            dump_idents(out, &it->learn.dynamic);
+            dump_idents(out, &it->learn.dynamic, " ");
         }
         break;
     case ITEM_COMPONENTS:

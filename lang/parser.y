@@ -329,6 +329,11 @@ net_args
 net_arg
     : ID                     { $$ = ARENA_NEW(A, Option); $$->name = $1; }
     | option                 { $$ = $1; }
+    | OUTPUT '=' expr        { /* `output` is a keyword, but also the name of the output-activation option */
+                               $$ = ARENA_NEW(A, Option);
+                               $$->name.name = intern(ctx->names, "output");
+                               $$->name.span = @1;
+                               $$->value = $3; }
     ;
 
 /* from P, T, PET, attributes(p_mean, aridity) */
