@@ -19,6 +19,7 @@ typedef struct LoadedFile {
     uint32_t    file;          /* SourceMap index */
     AstFile    *ast;
     struct LoadedFile **imports;   /* direct imports, in source order */
+    const TopDecl **import_decls;  /* the `import` declaration of each (same index) */
     int         nimports;
     int         load_state;    /* 0 = new, 1 = loading (cycle detection), 2 = done */
     FileScope  *scope;         /* built by sema */

@@ -67,7 +67,9 @@ static char *dir_of(Arena *a, const char *path) {
 /* Finds the file an import names; returns the path to open or NULL. */
 static const char *resolve_import(Program *p, const char *importer, const char *rel) {
     if (rel[0] == '/') return access(rel, R_OK) == 0 ? rel : NULL;
-    const char *here = arena_printf(&p->arena, "%s/%s", dir_of(&p->arena, importer), rel);
+    const char *dir = dir_of(&p->arena, importer);
+    /* next to a file named without a folder: 'lib.dg', not './lib.dg' */
+    const char *here = strcmp(dir, ".") ? arena_printf(&p->arena, "%s/%s", dir, rel) : rel;
     if (access(here, R_OK) == 0) return here;
     for (int i = 0; i < p->nsearch; i++) {
         const char *cand = arena_printf(&p->arena, "%s/%s", p->search_dirs[i], rel);
@@ -77,12 +79,16 @@ static const char *resolve_import(Program *p, const char *importer, const char *
 }
 
 static void print_cycle(Program *p, LoadedFile *target) {
-    /* the files still loading form the chain; show it in load order */
+    /* the files still loading form the chain, in load order; the cycle
+     * starts at the file imported again */
     char buf[1024];
     size_t o = 0;
-    for (int i = 0; i < p->nfiles && o < sizeof buf - 200; i++)
-        if (p->files[i]->load_state == 1)
+    bool on_cycle = false;
+    for (int i = 0; i < p->nfiles && o < sizeof buf - 200; i++) {
+        on_cycle |= p->files[i] == target;
+        if (on_cycle && p->files[i]->load_state == 1)
             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s -> ", src_file(&p->sources, p->files[i]->file)->name);
+    }
     snprintf(buf + o, sizeof buf - o, "%s", src_file(&p->sources, target->file)->name);
     diag_note_plain(p->diag, "the cycle is %s", buf);
 }
@@ -92,6 +98,7 @@ static void load_imports(Program *p, LoadedFile *lf) {
     int n = 0;
     for (int i = 0; i < lf->ast->ndecls; i++) n += lf->ast->decls[i].kind == TOP_IMPORT;
     lf->imports = ARENA_ARRAY(&p->arena, LoadedFile *, n ? n : 1);
+    lf->import_decls = ARENA_ARRAY(&p->arena, const TopDecl *, n ? n : 1);
     for (int i = 0; i < lf->ast->ndecls; i++) {
         const TopDecl *d = &lf->ast->decls[i];
         if (d->kind != TOP_IMPORT) continue;
@@ -108,8 +115,13 @@ static void load_imports(Program *p, LoadedFile *lf) {
         const char *key = realpath(path, canon) ? canon : path;
         LoadedFile *target = find_by_path(p, key);
         if (target && target->load_state == 1) {
-            diag_error(p->diag, d->import.span, "import cycle: '%s' imports itself through '%s'", self->name, rel);
-            print_cycle(p, target);
+            /* the location names this file; the message quotes the import as written */
+            if (target == lf) {
+                diag_error(p->diag, d->import.span, "import cycle: a file cannot import itself");
+            } else {
+                diag_error(p->diag, d->import.span, "import cycle: '%s' leads back to this file", rel);
+                print_cycle(p, target);
+            }
             continue;
         }
         if (!target) {
@@ -125,7 +137,10 @@ static void load_imports(Program *p, LoadedFile *lf) {
         bool dup = false;
         for (int k = 0; k < lf->nimports; k++) dup |= lf->imports[k] == target;
         if (dup) diag_warning(p->diag, d->import.span, "'%s' is imported twice", rel);
-        else lf->imports[lf->nimports++] = target;
+        else {
+            lf->import_decls[lf->nimports] = d;
+            lf->imports[lf->nimports++] = target;
+        }
     }
 }
 

@@ -47,6 +47,7 @@ struct Sym {
     int         n_in, n_out;
     /* SYM_FLUX: evaluation order; SYM_LOCAL: phase that defines it */
     int         order;
+    bool        def_failed;     /* SYM_FLUX: its definition had errors (its sources are unknown) */
 };
 
 /* Annotation of every checked expression (Expr.sema). */

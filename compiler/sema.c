@@ -5,6 +5,7 @@
 #include "sema_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *sym_kind_name(SymKind k) {
@@ -21,6 +22,10 @@ const char *sym_kind_name(SymKind k) {
     case SYM_FNLOCAL: return "function variable";
     }
     return "?";
+}
+
+const char *article(const char *noun) {
+    return noun && noun[0] && strchr("aeiou", noun[0]) ? "an" : "a";
 }
 
 void symvec_push(Arena *a, SymVec *v, Sym *s) {
@@ -73,10 +78,12 @@ FnInfo *sema_fn_info(Sema *s, FnDecl *fn, LoadedFile *origin) {
     fi->decl = fn;
     fi->origin = origin;
     fi->result_unit = unit_unknown();
-    FnInfo **nf = ARENA_ARRAY(s->a, FnInfo *, s->nfns + 1);
-    if (s->nfns) memcpy(nf, s->fns, sizeof(FnInfo *) * (size_t)s->nfns);
-    nf[s->nfns++] = fi;
-    s->fns = nf;
+    if (grow_due(s->nfns)) {
+        FnInfo **nf = ARENA_ARRAY(s->a, FnInfo *, grown_cap(s->nfns));
+        if (s->nfns) memcpy(nf, s->fns, sizeof(FnInfo *) * (size_t)s->nfns);
+        s->fns = nf;
+    }
+    s->fns[s->nfns++] = fi;
     return fi;
 }
 
@@ -106,7 +113,11 @@ static void build_own_scope(Sema *s, LoadedFile *lf) {
         }
         GlobalEntry *prev = scope_find(fs, g->name);
         if (prev) {
-            diag_error(s->d, g->span, "%s '%s' is already defined", global_kind_name(g->kind), g->name);
+            if (prev->kind == g->kind)
+                diag_error(s->d, g->span, "%s '%s' is already defined", global_kind_name(g->kind), g->name);
+            else   /* "function 'k' is already defined" would suggest an earlier function */
+                diag_error(s->d, g->span, "'%s' is already defined as %s %s", g->name,
+                           article(global_kind_name(prev->kind)), global_kind_name(prev->kind));
             diag_note(s->d, prev->span, "previous definition of '%s' is here", g->name);
             continue;
         }
@@ -114,6 +125,11 @@ static void build_own_scope(Sema *s, LoadedFile *lf) {
             diag_warning(s->d, g->span, "function '%s' hides the builtin function of the same name", g->name);
         scope_add(s, fs, g);
     }
+}
+
+/* The `import` declaration of lf->imports[k]. */
+static const TopDecl *import_decl(LoadedFile *lf, int k) {
+    return lf->import_decls && k < lf->nimports ? lf->import_decls[k] : NULL;
 }
 
 /* Adds what the direct imports declare (not what they import in turn). */
@@ -132,15 +148,17 @@ static void add_imported_names(Sema *s, LoadedFile *lf) {
             bool prev_is_own = false;
             for (int j = 0; j < own; j++) prev_is_own |= fs->entries[j] == prev;
             if (prev_is_own) continue;   /* a file's own names win over imported ones */
-            /* find the import declaration span to point at */
-            Span at = {lf->file, 0, 0};
-            int seen = 0;
-            for (int d = 0; d < lf->ast->ndecls; d++) {
-                if (lf->ast->decls[d].kind != TOP_IMPORT) continue;
-                if (seen++ == k) { at = lf->ast->decls[d].import.span; break; }
-            }
-            diag_error(s->d, at, "'%s' is defined both in '%s' and in '%s'", g->name,
-                       src_file(&s->p->sources, prev->origin->file)->name, src_file(&s->p->sources, imp->file)->name);
+            /* point at this import; quote both imports as written (the
+             * earlier one is a direct import too: own names win above) */
+            const TopDecl *at = import_decl(lf, k);
+            int pk = -1;
+            for (int j = 0; j < lf->nimports; j++) if (lf->imports[j] == prev->origin) pk = j;
+            const TopDecl *prev_at = pk >= 0 ? import_decl(lf, pk) : NULL;
+            Span span = at ? at->import.span : (Span){lf->file, 0, 0};
+            diag_error(s->d, span, "'%s' is defined both in '%s' and in '%s'", g->name,
+                       prev_at ? prev_at->import.path : src_file(&s->p->sources, prev->origin->file)->name,
+                       at ? at->import.path : src_file(&s->p->sources, imp->file)->name);
+            if (prev_at) diag_note(s->d, prev->span, "'%s' from '%s' is defined here", g->name, prev_at->import.path);
         }
     }
 }
@@ -252,13 +270,32 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
             v->def = st->value;
             symvec_push(s->a, &locals, v);
         } else if (!target) {
-            diag_error(s->d, st->target.span, "'%s' is updated before it is defined", st->target.name);
+            const Stmt *def = NULL;
+            for (int k = i + 1; k < fn->nbody && !def; k++)
+                if (fn->body[k]->kind == STMT_ASSIGN && fn->body[k]->target.name == st->target.name) def = fn->body[k];
+            if (def) {
+                diag_error(s->d, st->target.span, "'%s' is updated before it is defined", st->target.name);
+                diag_note(s->d, def->target.span, "'%s' is defined here", st->target.name);
+                continue;
+            }
+            diag_error(s->d, st->target.span, "'%s' is updated but never defined", st->target.name);
+            diag_note_plain(s->d, "define it first, as in '%s = ...'", st->target.name);
+            /* define it anyway, so later uses are not reported again */
+            Sym *v = sema_new_sym(s, SYM_FNLOCAL, st->target, vi->unit);
+            v->def = st->value;
+            symvec_push(s->a, &locals, v);
         } else if (!unit_compatible(target->unit, vi->unit)) {
             diag_error(s->d, st->value->span, "cannot %s '%s' and '%s': the units differ",
                        st->kind == STMT_ADD ? "add" : "subtract", utext(s, target->unit), utext(s, vi->unit));
         }
     }
-    if (!returned) diag_error(s->d, fn->span, "function '%s' has no 'return'", fn->name.name);
+    if (!returned) {
+        /* point at the closing '}', where the 'return' is missing */
+        Span end = fn->span;
+        if (end.end > end.start) end.start = end.end - 1;
+        diag_error(s->d, end, "function '%s' has no 'return'", fn->name.name);
+        diag_note(s->d, fn->name.span, "'%s' is defined here; end its body with 'return expr'", fn->name.name);
+    }
     fi->state = 2;
 }
 
@@ -266,14 +303,30 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
  * Depth-first search per function with a visit stamp, so shared callees are
  * walked once per start (no exponential blow-up on call diamonds). */
 static bool reaches(FnInfo *from, FnInfo *target, int stamp) {
-    for (int i = 0; i < from->ncallees; i++) {
-        FnInfo *c = from->callees[i];
-        if (c == target) return true;
-        if (c->visit_stamp == stamp) continue;
-        c->visit_stamp = stamp;
-        if (reaches(c, target, stamp)) return true;
+    /* iterative: a call chain can be as long as the file */
+    FnInfo **todo = NULL;
+    size_t n = 0, cap = 0;
+    bool found = false;
+    for (FnInfo *cur = from;;) {
+        for (int i = 0; i < cur->ncallees && !found; i++) {
+            FnInfo *c = cur->callees[i];
+            if (c == target) found = true;
+            else if (c->visit_stamp != stamp) {
+                c->visit_stamp = stamp;
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 16;
+                    FnInfo **grown = realloc(todo, cap * sizeof *todo);
+                    if (!grown) DG_ICE("out of memory");
+                    todo = grown;
+                }
+                todo[n++] = c;
+            }
+        }
+        if (found || n == 0) break;
+        cur = todo[--n];
     }
-    return false;
+    free(todo);
+    return found;
 }
 
 static void verify_no_recursion(Sema *s) {
@@ -281,8 +334,34 @@ static void verify_no_recursion(Sema *s) {
     for (int i = 0; i < s->nfns; i++) {
         FnInfo *fi = s->fns[i];
         if (fi->recursion_reported || !reaches(fi, fi, ++stamp)) continue;
-        diag_error(s->d, fi->decl->name.span, "function '%s' calls itself (recursion is not supported)",
-                   fi->decl->name.name);
+        /* point at the call that starts the cycle; name the functions on it */
+        int first = 0;
+        for (int k = 0; k < fi->ncallees; k++) {
+            FnInfo *c = fi->callees[k];
+            if (c == fi || reaches(c, fi, ++stamp)) { first = k; break; }
+        }
+        FnInfo *next = fi->callees[first];
+        if (next == fi) {
+            diag_error(s->d, fi->call_spans[first], "function '%s' calls itself (recursion is not supported)",
+                       fi->decl->name.name);
+        } else {
+            diag_error(s->d, fi->call_spans[first],
+                       "function '%s' calls itself through '%s' (recursion is not supported)", fi->decl->name.name,
+                       next->decl->name.name);
+            char chain[512];
+            size_t o = (size_t)snprintf(chain, sizeof chain, "'%s'", fi->decl->name.name);
+            FnInfo *at = next;
+            for (int guard = 0; at != fi && guard < s->nfns && o < sizeof chain - 80; guard++) {
+                o += (size_t)snprintf(chain + o, sizeof chain - o, " calls '%s'", at->decl->name.name);
+                FnInfo *step = NULL;
+                for (int k = 0; k < at->ncallees && !step; k++)
+                    if (at->callees[k] == fi || reaches(at->callees[k], fi, ++stamp)) step = at->callees[k];
+                if (!step) break;
+                at = step;
+            }
+            snprintf(chain + o, sizeof chain - o, " calls '%s'", fi->decl->name.name);
+            diag_note_plain(s->d, "the cycle is %s", chain);
+        }
         /* the rest of its cycle is the same error: mark it reported */
         for (int k = 0; k < s->nfns; k++)
             if (reaches(fi, s->fns[k], ++stamp) && reaches(s->fns[k], fi, ++stamp)) s->fns[k]->recursion_reported = true;
@@ -293,10 +372,12 @@ static void verify_no_recursion(Sema *s) {
 
 static void add_model(Sema *s, CheckedModel *m) {
     Program *p = s->p;
-    CheckedModel **nm = ARENA_ARRAY(s->a, CheckedModel *, p->nmodels + 1);
-    if (p->nmodels) memcpy(nm, p->models, sizeof(CheckedModel *) * (size_t)p->nmodels);
-    nm[p->nmodels++] = m;
-    p->models = nm;
+    if (grow_due(p->nmodels)) {
+        CheckedModel **nm = ARENA_ARRAY(s->a, CheckedModel *, grown_cap(p->nmodels));
+        if (p->nmodels) memcpy(nm, p->models, sizeof(CheckedModel *) * (size_t)p->nmodels);
+        p->models = nm;
+    }
+    p->models[p->nmodels++] = m;
 }
 
 bool sema_check_program(Program *p) {

@@ -8,8 +8,11 @@
 
 /* Message texts live here so their wording stays consistent. */
 static const char *const MSG_UNKNOWN_NAME = "unknown name '%s'";
+static const char *const MSG_NO_OUTPUT_VAR =
+    "output '%s' has no '= value' and there is no variable '%s' for it to report";
 static const char *const MSG_UNKNOWN_FN = "unknown function '%s'";
 static const char *const MSG_ADD_UNITS = "cannot %s '%s' and '%s': the units differ";
+static const char *const MSG_SUB_UNITS = "cannot subtract '%s' from '%s': the units differ";
 static const char *const MSG_ARITY = "'%s' takes %s, found %d";
 
 const char *utext(Sema *s, Unit u) { return unit_text(u, s->a); }
@@ -78,12 +81,13 @@ static bool allowed_here(Scope *sc, Sym *sym, Span at) {
     }
     if (sc->where & W_CONST) {
         if (sym->kind == SYM_CONST) return true;
-        diag_error(d, at, "'%s' is a %s; only numbers and constants are allowed here", sym->name, kind);
+        diag_error(d, at, "'%s' is %s %s; only numbers and constants are allowed here", sym->name, article(kind), kind);
         return false;
     }
     if (sc->where & W_INIT) {
         if (sym->kind == SYM_CONST || sym->kind == SYM_PARAM) return true;
-        diag_error(d, at, "an initial value may use parameters and constants, but '%s' is a %s", sym->name, kind);
+        diag_error(d, at, "an initial value may use parameters and constants, but '%s' is %s %s", sym->name,
+                   article(kind), kind);
         return false;
     }
     if (sym->kind == SYM_FLUX && !(sc->where & (W_FLUX | W_OUTPUT))) {
@@ -91,6 +95,26 @@ static bool allowed_here(Scope *sc, Sym *sym, Span at) {
         return false;
     }
     return true;
+}
+
+/* A function body cannot see model names: say so when the name it misses is
+ * declared by a model of the same file. */
+static void note_model_name_in_fn(Scope *sc, const char *name) {
+    const AstFile *f = sc->file ? sc->file->ast : NULL;
+    for (int i = 0; f && i < f->ndecls; i++) {
+        if (f->decls[i].kind != TOP_MODEL) continue;
+        const ModelDecl *md = f->decls[i].model;
+        for (int k = 0; k < md->nitems; k++) {
+            const Item *it = md->items[k];
+            bool value = it->kind == ITEM_INPUT || it->kind == ITEM_PARAM || it->kind == ITEM_STATE ||
+                         it->kind == ITEM_CONST || it->kind == ITEM_FLUX || it->kind == ITEM_NET;
+            if (!value || it->name.name != name) continue;
+            diag_note(sc->s->d, it->name.span,
+                      "'%s' is declared in model '%s', but functions see only their parameters, their own "
+                      "variables and file constants; pass it as an argument", name, md->name.name);
+            return;
+        }
+    }
 }
 
 static void check_name(Scope *sc, Expr *e) {
@@ -123,8 +147,21 @@ static void check_name(Scope *sc, Expr *e) {
             diag_note(s->d, later->span, "'%s' is defined here", name);
             return;
         }
+        /* outputs have a namespace of their own: not found above */
+        Sym *out = sc->m ? find_in(&sc->m->outputs, name) : NULL;
+        if (out && out->span.file == e->span.file && out->span.start == e->span.start) {
+            /* `output X : unit` (no value) reports the variable X, and there is none */
+            diag_error(s->d, e->span, MSG_NO_OUTPUT_VAR, name, name);
+            suggest_name(sc, e->name, false);
+            return;
+        }
+        if (out) {
+            allowed_here(sc, out, e->span);   /* "output 'X' cannot be used in an expression" */
+            return;
+        }
         diag_error(s->d, e->span, MSG_UNKNOWN_NAME, name);
         suggest_name(sc, e->name, false);
+        if (sc->where & W_FN) note_model_name_in_fn(sc, name);
         return;
     }
     if (!allowed_here(sc, sym, e->span)) return;
@@ -142,10 +179,12 @@ static void check_name(Scope *sc, Expr *e) {
 
 /* ---- Operators ------------------------------------------------------------- */
 
-static void require_number(Scope *sc, Expr *e, const char *what) {
+/* Reports a comparison where a number is needed; returns whether e is one. */
+static bool require_number(Scope *sc, Expr *e, const char *what) {
     ExprInfo *in = expr_info(e);
-    if (in && in->is_bool)
-        diag_error(sc->s->d, e->span, "a comparison has no numeric value (in %s); use 'if c then a else b'", what);
+    if (!in || !in->is_bool) return true;
+    diag_error(sc->s->d, e->span, "a comparison has no numeric value (as %s); use 'if c then a else b'", what);
+    return false;
 }
 
 static void require_bool(Scope *sc, Expr *e, const char *what) {
@@ -158,7 +197,10 @@ static void require_bool(Scope *sc, Expr *e, const char *what) {
 static Unit unify(Scope *sc, Expr *a, Expr *b, const char *verb, Span at) {
     Unit ua = expr_info(a)->unit, ub = expr_info(b)->unit;
     if (!unit_compatible(ua, ub)) {
-        diag_error(sc->s->d, at, MSG_ADD_UNITS, verb, utext(sc->s, ua), utext(sc->s, ub));
+        if (!strcmp(verb, "subtract"))
+            diag_error(sc->s->d, at, MSG_SUB_UNITS, utext(sc->s, ub), utext(sc->s, ua));
+        else
+            diag_error(sc->s->d, at, MSG_ADD_UNITS, verb, utext(sc->s, ua), utext(sc->s, ub));
         return unit_unknown();
     }
     return unit_pick(ua, ub);
@@ -198,17 +240,24 @@ static void check_binary(Scope *sc, Expr *e) {
         in->is_bool = true;
         in->unit = unit_dimensionless();
         return;
+    default: break;
+    }
+    char operand[32];
+    snprintf(operand, sizeof operand, "an operand of '%s'", optext);
+    switch (op) {
     case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ: case OP_NE:
-        require_number(sc, l, optext);
-        require_number(sc, r, optext);
-        unify(sc, l, r, "compare", e->span);
+        if (require_number(sc, l, operand) & require_number(sc, r, operand))   /* both reported */
+            unify(sc, l, r, "compare", e->span);
         in->is_bool = true;
         in->unit = unit_dimensionless();
         return;
     default: break;
     }
-    require_number(sc, l, optext);
-    require_number(sc, r, optext);
+    bool numbers = require_number(sc, l, operand) & require_number(sc, r, operand);
+    if (!numbers) {   /* reported: no unit follow-up errors */
+        in->unit = unit_unknown();
+        return;
+    }
     switch (op) {
     case OP_ADD: in->unit = unify(sc, l, r, "add", e->span); break;
     case OP_SUB: in->unit = unify(sc, l, r, "subtract", e->span); break;
@@ -247,8 +296,7 @@ static void check_unary(Scope *sc, Expr *e) {
         in->unit = unit_dimensionless();
         return;
     }
-    require_number(sc, e->unary.arg, "negation");
-    in->unit = ai->unit;
+    in->unit = require_number(sc, e->unary.arg, "the operand of '-'") ? ai->unit : unit_unknown();
     if (ai->is_const) { in->is_const = true; in->value = -ai->value; }
 }
 
@@ -258,9 +306,9 @@ static void check_if(Scope *sc, Expr *e) {
     check_expr(sc, e->cond.then);
     check_expr(sc, e->cond.els);
     require_bool(sc, e->cond.c, "the condition of 'if'");
-    require_number(sc, e->cond.then, "'then'");
-    require_number(sc, e->cond.els, "'else'");
-    in->unit = unify(sc, e->cond.then, e->cond.els, "choose between", e->span);
+    bool numbers = require_number(sc, e->cond.then, "the 'then' branch") &
+                   require_number(sc, e->cond.els, "the 'else' branch");
+    in->unit = numbers ? unify(sc, e->cond.then, e->cond.els, "choose between", e->span) : unit_unknown();
 }
 
 /* ---- Calls ------------------------------------------------------------------ */
@@ -306,7 +354,7 @@ static void check_route(Scope *sc, Expr *e, ExprInfo *in) {
         diag_error(s->d, e->span, "route(...) is a series operator: use it in an 'output' or in a step block");
     }
     check_expr(sc, a[0]);
-    require_number(sc, a[0], "route");
+    require_number(sc, a[0], "the series of route");
     in->unit = expr_info(a[0])->unit;
 
     Expr *k = a[1];
@@ -325,8 +373,12 @@ static void check_route(Scope *sc, Expr *e, ExprInfo *in) {
         if (want < 0 || k->call.nargs != want) {
             diag_error(s->d, k->span, "kernel '%s' takes %d argument%s after the ordinate index, found %d",
                        fi->decl->name.name, want < 0 ? 0 : want, want == 1 ? "" : "s", k->call.nargs);
-            diag_note(s->d, fi->decl->name.span, "its first parameter, '%s', receives the ordinate index 0, 1, ...",
-                      fi->decl->nparams ? fi->decl->params[0].name.name : "?");
+            if (fi->decl->nparams)
+                diag_note(s->d, fi->decl->params[0].name.span,
+                          "its first parameter, '%s', receives the ordinate index 0, 1, ...",
+                          fi->decl->params[0].name.name);
+            else
+                diag_note(s->d, fi->decl->name.span, "a kernel's first parameter receives the ordinate index 0, 1, ...");
         }
         for (int i = 0; i < k->call.nargs; i++) {
             check_expr(sc, k->call.args[i]);
@@ -360,7 +412,9 @@ static void check_builtin_call(Scope *sc, Expr *e, int id) {
     double vals[16];
     for (int i = 0; i < n; i++) {
         check_expr(sc, e->call.args[i]);
-        require_number(sc, e->call.args[i], b->name);
+        char arg_of[48];
+        snprintf(arg_of, sizeof arg_of, "an argument of '%s'", b->name);
+        require_number(sc, e->call.args[i], arg_of);
         ExprInfo *ai = expr_info(e->call.args[i]);
         if (!ai->is_const || i >= 16) all_const = false;
         else vals[i] = ai->value;
@@ -410,7 +464,7 @@ static void check_net_call(Scope *sc, Expr *e, Sym *net) {
     in->unit = unit_unknown();
     if (!(sc->where & (W_FLUX | W_STEP | W_OUTPUT)))
         diag_error(s->d, e->span, "network '%s' can only be called in fluxes, step blocks and outputs", net->name);
-    if (e->call.nargs != net->n_in) {
+    if (net->n_in >= 1 && e->call.nargs != net->n_in) {   /* a bad input size is reported at the net */
         diag_error(s->d, e->span, "network '%s' takes %d input%s, found %d", net->name, net->n_in,
                    net->n_in == 1 ? "" : "s", e->call.nargs);
         diag_note(s->d, net->span, "'%s' is declared here", net->name);
@@ -427,16 +481,24 @@ static void check_fn_call(Scope *sc, Expr *e, FnInfo *fi) {
     sema_check_fn(s, fi);
     in->call = CALL_FN;
     in->fn = fi->decl;
-    in->unit = fi->result_unit;
+    /* in step blocks a rate is read per step: both for the result and for
+     * the arguments (P : mm/d is read as mm, so 'k : mm/d' expects mm) */
+    in->unit = sc->per_step ? unit_per_step(fi->result_unit) : fi->result_unit;
     if (sc->fn) {
         FnInfo *caller = sc->fn;
         if (caller->ncallees == caller->capcallees) {
             int ncap = caller->capcallees ? caller->capcallees * 2 : 4;
             FnInfo **nc = ARENA_ARRAY(s->a, FnInfo *, ncap);
-            if (caller->ncallees) memcpy(nc, caller->callees, sizeof(FnInfo *) * (size_t)caller->ncallees);
+            Span *ns = ARENA_ARRAY(s->a, Span, ncap);
+            if (caller->ncallees) {
+                memcpy(nc, caller->callees, sizeof(FnInfo *) * (size_t)caller->ncallees);
+                memcpy(ns, caller->call_spans, sizeof(Span) * (size_t)caller->ncallees);
+            }
             caller->callees = nc;
+            caller->call_spans = ns;
             caller->capcallees = ncap;
         }
+        caller->call_spans[caller->ncallees] = e->call.callee.span;
         caller->callees[caller->ncallees++] = fi;
     }
     const FnDecl *fn = fi->decl;
@@ -452,7 +514,7 @@ static void check_fn_call(Scope *sc, Expr *e, FnInfo *fi) {
         require_number(sc, arg, "a function argument");
         if (i < fn->nparams && fi->param_units) {
             Unit want = fi->param_units[i], got = expr_info(arg)->unit;
-            if (!unit_compatible(want, got))
+            if (!unit_compatible(sc->per_step ? unit_per_step(want) : want, got))
                 diag_error(s->d, arg->span, "argument '%s' of '%s' expects '%s', found '%s'", fn->params[i].name.name,
                            fn->name.name, utext(s, want), utext(s, got));
         }
@@ -474,7 +536,8 @@ static void check_call(Scope *sc, Expr *e) {
     in->unit = unit_unknown();
     if (local || msym) {
         Sym *sym = local ? local : msym;
-        diag_error(s->d, e->call.callee.span, "'%s' is a %s, not a function", name, sym_kind_name(sym->kind));
+        diag_error(s->d, e->call.callee.span, "'%s' is %s %s, not a function", name, article(sym_kind_name(sym->kind)),
+                   sym_kind_name(sym->kind));
     } else {
         diag_error(s->d, e->call.callee.span, MSG_UNKNOWN_FN, name);
         suggest_name(sc, e->call.callee, true);
@@ -501,14 +564,14 @@ static void check_index(Scope *sc, Expr *e) {
         return;
     }
     int n_out = bi->sym->n_out;
-    if (kc && (k != floor(k) || k < 0 || k >= n_out))
+    if (kc && n_out >= 1 && (k != floor(k) || k < 0 || k >= n_out))
         diag_error(s->d, e->index.index->span, "network '%s' has %d output%s, so the index must be 0..%d, found %g",
                    bi->sym->name, n_out, n_out == 1 ? "" : "s", n_out - 1, k);
 }
 
 /* ---- Entry points ------------------------------------------------------------ */
 
-void check_expr(Scope *sc, Expr *e) {
+static void check_expr_node(Scope *sc, Expr *e) {
     Sema *s = sc->s;
     switch (e->kind) {
     case EXPR_NUM: {
@@ -525,6 +588,19 @@ void check_expr(Scope *sc, Expr *e) {
     case EXPR_INDEX: check_index(sc, e); return;
     case EXPR_IF: check_if(sc, e); return;
     }
+}
+
+void check_expr(Scope *sc, Expr *e) {
+    Sema *s = sc->s;
+    if (s->depth >= SEMA_MAX_DEPTH) {
+        diag_error(s->d, e->span, "definitions are nested too deeply (functions or constants using each other "
+                                  "more than %d levels deep)", SEMA_MAX_DEPTH);
+        info(s, e)->unit = unit_unknown();
+        return;
+    }
+    s->depth++;
+    check_expr_node(sc, e);
+    s->depth--;
 }
 
 bool check_const_expr(Scope *sc, Expr *e, const char *what, double *out) {

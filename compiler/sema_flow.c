@@ -15,6 +15,7 @@ typedef struct {
     CheckedModel *m;
     SymVec       *deps;      /* per flux, by Sym.index */
     int          *color;     /* 0 white, 1 on the DFS path, 2 done */
+    int          *next;      /* per flux: next dependency to visit */
     Sym         **path;
     int           npath;
     Sym         **order;
@@ -36,20 +37,30 @@ static void report_cycle(FluxOrder *fo, Sym *back_to) {
     fo->cycle_reported = true;
 }
 
-static void visit(FluxOrder *fo, Sym *f) {
-    if (fo->color[f->index] == 2) return;
-    if (fo->color[f->index] == 1) {
-        if (!fo->cycle_reported) report_cycle(fo, f);
-        return;
+/* Depth-first, post-order; iterative (fo->path is the stack), since a chain
+ * of fluxes can be as long as the file. */
+static void visit(FluxOrder *fo, Sym *root) {
+    if (fo->color[root->index]) return;
+    fo->color[root->index] = 1;
+    fo->path[fo->npath++] = root;
+    while (fo->npath > 0) {
+        Sym *f = fo->path[fo->npath - 1];
+        SymVec *d = &fo->deps[f->index];
+        if (fo->next[f->index] < d->n) {
+            Sym *x = d->items[fo->next[f->index]++];
+            if (x->kind != SYM_FLUX || fo->color[x->index] == 2) continue;
+            if (fo->color[x->index] == 1) {
+                if (!fo->cycle_reported) report_cycle(fo, x);
+                continue;
+            }
+            fo->color[x->index] = 1;
+            fo->path[fo->npath++] = x;
+            continue;
+        }
+        fo->npath--;
+        fo->color[f->index] = 2;
+        fo->order[fo->norder++] = f;
     }
-    fo->color[f->index] = 1;
-    fo->path[fo->npath++] = f;
-    SymVec *d = &fo->deps[f->index];
-    for (int i = 0; i < d->n; i++)
-        if (d->items[i]->kind == SYM_FLUX) visit(fo, d->items[i]);
-    fo->npath--;
-    fo->color[f->index] = 2;
-    fo->order[fo->norder++] = f;
 }
 
 void sema_order_fluxes(Sema *s, CheckedModel *m, SymVec *flux_deps) {
@@ -57,6 +68,7 @@ void sema_order_fluxes(Sema *s, CheckedModel *m, SymVec *flux_deps) {
     if (n == 0) return;
     FluxOrder fo = {.s = s, .m = m, .deps = flux_deps};
     fo.color = ARENA_ARRAY(s->a, int, n);
+    fo.next = ARENA_ARRAY(s->a, int, n);
     fo.path = ARENA_ARRAY(s->a, Sym *, n);
     fo.order = ARENA_ARRAY(s->a, Sym *, n);
     for (int i = 0; i < n; i++) visit(&fo, m->fluxes.items[i]);
@@ -142,6 +154,7 @@ static void collect_terms(Balance *b, Sym *state, Expr *e, int sign) {
 }
 
 static bool from_input(Sym *f, SymVec *deps, int *seen, int depth) {
+    if (f->def_failed) return true;   /* an unresolved name might be an input: do not guess */
     if (depth > 10000 || seen[f->index]) return false;
     seen[f->index] = 1;
     SymVec *d = &deps[f->index];

@@ -36,6 +36,7 @@ struct FnInfo {
     Unit       *param_units;
     Unit        result_unit;
     FnInfo    **callees;
+    Span       *call_spans;    /* where each callee is called (recursion errors point there) */
     int         ncallees, capcallees;
     bool        recursion_reported;
     int         visit_stamp;   /* recursion search */
@@ -66,6 +67,13 @@ typedef struct Scope {
     bool          per_step;    /* step form: rates read as amounts per step */
 } Scope;
 
+/* Arrays that only grow, without a capacity field: the capacity is the next
+ * power of two, so one is full exactly when its length is 0 or a power of
+ * two (then reallocate to twice the length). Copying on every append instead
+ * costs quadratic time and memory. */
+static inline bool grow_due(int n) { return (n & (n - 1)) == 0; }
+static inline int grown_cap(int n) { return n ? 2 * n : 1; }
+
 struct Sema {
     Program *p;
     Diag    *d;
@@ -75,7 +83,13 @@ struct Sema {
     void   **flat_keys;        /* ModelDecl* -> flattened item list (sema_model.c) */
     void   **flat_vals;
     int      nflat;
+    int      depth;            /* check_expr nesting, across function and constant definitions */
 };
+
+/* check_expr recurses through expressions and, via calls and constants, into
+ * other definitions: past this depth it reports instead of exhausting the
+ * C stack (expressions alone are capped lower, at AST_MAX_EXPR_DEPTH). */
+enum { SEMA_MAX_DEPTH = 2000 };
 
 /* sema.c */
 GlobalEntry *sema_global(Sema *s, LoadedFile *lf, const char *name);
@@ -92,6 +106,8 @@ void check_expr(Scope *sc, Expr *e);
 /* checks e and reports unless its value is a finite constant; returns it */
 bool check_const_expr(Scope *sc, Expr *e, const char *what, double *out);
 const char *utext(Sema *s, Unit u);
+/* "a" or "an" for a noun: "an input", "a parameter" */
+const char *article(const char *noun);
 
 /* sema_model.c */
 CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin);

@@ -26,6 +26,7 @@ typedef struct {
     FlatItem   *items;
     int         n, cap;
     const char *base;        /* name of the direct base model */
+    bool        failed;      /* the base (or one of its bases) could not be resolved */
 } FlatList;
 
 enum { NS_VALUE, NS_OUTPUT, NS_STEP, NS_EQUATION, NS_SINGLETON };
@@ -96,6 +97,11 @@ static void flat_remove(FlatList *fl, int at) {
 static int step_position(Sema *s, FlatList *fl, const Item *it, int dflt) {
     const Ident *rel = it->step.after.name ? &it->step.after : it->step.before.name ? &it->step.before : NULL;
     if (!rel) return dflt;
+    if (rel->name == it->name.name) {
+        diag_error(s->d, rel->span, "step '%s' cannot be placed %s itself", it->name.name,
+                   it->step.after.name ? "after" : "before");
+        return dflt;
+    }
     int k = flat_find_step(fl, rel->name);
     if (k < 0) {
         diag_error(s->d, rel->span, "there is no step '%s' to place step '%s' %s", rel->name, it->name.name,
@@ -157,8 +163,9 @@ static void apply_item(Sema *s, FlatList *fl, ModelDecl *md, LoadedFile *origin,
         }
         Item *old = fl->items[idx].item;
         if (old->kind != it->kind) {
-            diag_error(s->d, at, "'%s' in base model '%s' is a %s, not a %s", it->name.name, md->base.name,
-                       item_noun(old->kind), item_noun(it->kind));
+            diag_error(s->d, at, "'%s' in base model '%s' is %s %s, not %s %s", it->name.name, md->base.name,
+                       article(item_noun(old->kind)), item_noun(old->kind), article(item_noun(it->kind)),
+                       item_noun(it->kind));
             diag_note(s->d, old->name.span, "declared here");
             return;
         }
@@ -175,11 +182,16 @@ static void apply_item(Sema *s, FlatList *fl, ModelDecl *md, LoadedFile *origin,
     if (idx >= 0) {
         FlatItem *prev = &fl->items[idx];
         if (singleton) {
-            diag_error(s->d, at, "model '%s' already has a %s", md->name.name, item_noun(it->kind));
+            if (it->kind == ITEM_COMPONENTS)
+                diag_error(s->d, at, "model '%s' already sets the number of components", md->name.name);
+            else
+                diag_error(s->d, at, "model '%s' already has %s %s", md->name.name, article(item_noun(it->kind)),
+                           item_noun(it->kind));
         } else if (it->kind == ITEM_EQUATION) {
             diag_error(s->d, at, "state '%s' already has a storage equation", it->name.name);
         } else {
-            diag_error(s->d, at, "'%s' is already declared as a %s", it->name.name, item_noun(prev->item->kind));
+            diag_error(s->d, at, "'%s' is already declared as %s %s", it->name.name,
+                       article(item_noun(prev->item->kind)), item_noun(prev->item->kind));
         }
         if (prev->from_base) {
             diag_note(s->d, singleton ? prev->item->span : prev->item->name.span, "declared in base model '%s' here",
@@ -204,17 +216,19 @@ static FlatList *cached_flat(Sema *s, ModelDecl *md) {
 }
 
 static void cache_flat(Sema *s, ModelDecl *md, FlatList *fl) {
-    void **nk = ARENA_ARRAY(s->a, void *, s->nflat + 1);
-    void **nv = ARENA_ARRAY(s->a, void *, s->nflat + 1);
-    if (s->nflat) {
-        memcpy(nk, s->flat_keys, sizeof(void *) * (size_t)s->nflat);
-        memcpy(nv, s->flat_vals, sizeof(void *) * (size_t)s->nflat);
+    if (grow_due(s->nflat)) {
+        void **nk = ARENA_ARRAY(s->a, void *, grown_cap(s->nflat));
+        void **nv = ARENA_ARRAY(s->a, void *, grown_cap(s->nflat));
+        if (s->nflat) {
+            memcpy(nk, s->flat_keys, sizeof(void *) * (size_t)s->nflat);
+            memcpy(nv, s->flat_vals, sizeof(void *) * (size_t)s->nflat);
+        }
+        s->flat_keys = nk;
+        s->flat_vals = nv;
     }
-    nk[s->nflat] = md;
-    nv[s->nflat] = fl;
+    s->flat_keys[s->nflat] = md;
+    s->flat_vals[s->nflat] = fl;
     s->nflat++;
-    s->flat_keys = nk;
-    s->flat_vals = nv;
 }
 
 enum { MAX_EXTENDS_DEPTH = 32 };
@@ -231,6 +245,7 @@ static FlatList *flatten(Sema *s, ModelDecl *md, LoadedFile *origin, ModelDecl *
         bool cycle = false;
         for (int i = 0; i <= depth; i++) cycle |= g && g->kind == G_MODEL && stack[i] == g->model;
         if (!g || g->kind != G_MODEL) {
+            fl->failed = true;
             diag_error(s->d, md->base.span, "unknown base model '%s'", md->base.name);
             Suggest sg;
             suggest_init(&sg, md->base.name);
@@ -241,11 +256,27 @@ static FlatList *flatten(Sema *s, ModelDecl *md, LoadedFile *origin, ModelDecl *
             else if (!g) diag_note_plain(s->d, "import the file that defines it, as in: import \"models/%s.dg\"",
                                          md->base.name);
         } else if (cycle) {
-            diag_error(s->d, md->base.span, "model '%s' extends itself through '%s'", md->name.name, md->base.name);
+            fl->failed = true;
+            if (g->model == md) {
+                diag_error(s->d, md->base.span, "model '%s' extends itself", md->name.name);
+            } else {
+                diag_error(s->d, md->base.span, "model '%s' extends itself through '%s'", md->name.name,
+                           md->base.name);
+                char chain[512];
+                size_t o = 0;
+                int first = 0;
+                for (int i = 0; i <= depth; i++) if (stack[i] == g->model) first = i;
+                for (int i = first; i <= depth && o < sizeof chain - 80; i++)
+                    o += (size_t)snprintf(chain + o, sizeof chain - o, "'%s' extends ", stack[i]->name.name);
+                snprintf(chain + o, sizeof chain - o, "'%s'", g->model->name.name);
+                diag_note_plain(s->d, "the cycle is %s", chain);
+            }
         } else if (depth + 1 >= MAX_EXTENDS_DEPTH) {
+            fl->failed = true;
             diag_error(s->d, md->base.span, "models extend each other more than %d levels deep", MAX_EXTENDS_DEPTH);
         } else {
             FlatList *base = flatten(s, g->model, g->origin, stack, depth + 1);
+            fl->failed |= base->failed;
             for (int i = 0; i < base->n; i++) {
                 FlatItem fi = base->items[i];
                 fi.from_base = true;
@@ -253,7 +284,8 @@ static FlatList *flatten(Sema *s, ModelDecl *md, LoadedFile *origin, ModelDecl *
             }
         }
     }
-    for (int i = 0; i < md->nitems; i++) apply_item(s, fl, md, origin, md->items[i]);
+    if (!fl->failed)   /* `replace` against a missing base would only report the missing base again */
+        for (int i = 0; i < md->nitems; i++) apply_item(s, fl, md, origin, md->items[i]);
     cache_flat(s, md, fl);
     return fl;
 }
@@ -386,11 +418,13 @@ static int int_option(Sema *s, Scope *sc, const Option *o, int lo, int hi) {
     return (int)v;
 }
 
-static double real_option(Sema *s, Scope *sc, const Option *o, double lo, double hi, bool hi_open) {
+/* A real option value in the interval lo..hi, each end open or closed. */
+static double real_option(Sema *s, Scope *sc, const Option *o, double lo, double hi, bool lo_open, bool hi_open) {
     double v;
     if (!check_const_expr(sc, ast_clone_expr(s->a, o->value), "an option value", &v)) return lo;
-    if (v < lo || v > hi || (hi_open && v == hi)) {
-        diag_error(s->d, o->value->span, "'%s' must be in [%g, %g%c, found %g", o->name.name, lo, hi, hi_open ? ')' : ']', v);
+    if (v < lo || v > hi || (lo_open && v == lo) || (hi_open && v == hi)) {
+        diag_error(s->d, o->value->span, "'%s' must be in %c%g, %g%c, found %g", o->name.name, lo_open ? '(' : '[', lo,
+                   hi, hi_open ? ')' : ']', v);
         return lo;
     }
     return v;
@@ -403,9 +437,13 @@ static void check_net(Sema *s, CheckedModel *m, Sym *n) {
     n->n_out = ns->sizes[ns->nsizes - 1];
     if (strcmp(ns->kind.name, "mlp"))
         diag_error(s->d, ns->kind.span, "unknown network kind '%s'; in-equation networks are 'mlp'", ns->kind.name);
-    for (int i = 0; i < ns->nsizes; i++)
-        if (ns->sizes[i] < 1 || ns->sizes[i] > 4096)
-            diag_error(s->d, ns->size_spans[i], "layer size must be from 1 to 4096, found %d", ns->sizes[i]);
+    for (int i = 0; i < ns->nsizes; i++) {
+        if (ns->sizes[i] >= 1 && ns->sizes[i] <= 4096) continue;
+        const SourceFile *f = src_file(&s->p->sources, ns->size_spans[i].file);
+        Span sp = ns->size_spans[i];
+        diag_error(s->d, sp, "layer size must be a whole number from 1 to 4096, found %.*s", (int)(sp.end - sp.start),
+                   f->text + sp.start);
+    }
     if (ns->activation.name) known_activation(s, ns->activation);
     static const char *const names[] = {"output"};
     for (int i = 0; i < ns->options.n; i++) {
@@ -439,7 +477,7 @@ static void check_learn(Sema *s, CheckedModel *m, FlatItem *fi) {
         if (!option_known(s, &ls->options, i, names, 3, pn->kind == PNET_LSTM ? "'lstm'" : "'mlp'")) continue;
         if (!strcmp(o->name.name, "hidden")) pn->hidden = int_option(s, &sc, o, 1, 65536);
         else if (!strcmp(o->name.name, "layers")) pn->layers = int_option(s, &sc, o, 1, 16);
-        else pn->dropout = real_option(s, &sc, o, 0, 1, true);
+        else pn->dropout = real_option(s, &sc, o, 0, 1, false, true);
     }
 
     pn->forcings = ARENA_ARRAY(s->a, Sym *, ls->forcings.n ? ls->forcings.n : 1);
@@ -452,8 +490,8 @@ static void check_learn(Sema *s, CheckedModel *m, FlatItem *fi) {
         if (dup) { diag_error(s->d, id->span, "forcing '%s' is listed twice", id->name); continue; }
         if (!in) {
             Sym *other = model_find(m, id->name);
-            if (other) diag_error(s->d, id->span, "'%s' is a %s; a parameter network reads inputs", id->name,
-                                  sym_kind_name(other->kind));
+            if (other) diag_error(s->d, id->span, "'%s' is %s %s; a parameter network reads inputs", id->name,
+                                  article(sym_kind_name(other->kind)), sym_kind_name(other->kind));
             else diag_error(s->d, id->span, "'%s' is not an input of model '%s'", id->name, m->name);
             Suggest sg;
             suggest_init(&sg, id->name);
@@ -498,7 +536,8 @@ static void check_learn(Sema *s, CheckedModel *m, FlatItem *fi) {
 }
 
 /* Every dynamic parameter must come out of a parameter network fed by forcings. */
-static void verify_dynamic_params(Sema *s, CheckedModel *m) {
+static void verify_dynamic_params(Sema *s, CheckedModel *m, const FlatItem *learn) {
+    bool room = false;   /* learn.dynamic has room for every parameter */
     for (int i = 0; i < m->params.n; i++) {
         Sym *p = m->params.items[i];
         if (p->mark != PARAM_DYNAMIC) continue;
@@ -510,15 +549,26 @@ static void verify_dynamic_params(Sema *s, CheckedModel *m) {
             diag_note_plain(s->d, "add a parameter network: learn params by lstm(hidden = 64) from <inputs> dynamic %s",
                             p->name);
         } else if (m->learn.nforcings == 0) {
-            diag_error(s->d, listed ? m->learn.span : p->span,
-                       "dynamic parameter '%s' varies in time, but the parameter network reads no forcings", p->name);
+            if (learn && learn->item->learn.forcings.n > 0) continue;   /* its forcings were reported as wrong */
+            /* point at 'dynamic NAME' in the learn item, or at the 'dynamic' mark */
+            Span at = p->item->param.mark == PARAM_DYNAMIC && p->item->param.mark_span.end ? p->item->param.mark_span
+                                                                                          : p->span;
+            if (listed && learn)
+                for (int k = 0; k < learn->item->learn.dynamic.n; k++)
+                    if (learn->item->learn.dynamic.items[k].name == p->name) at = learn->item->learn.dynamic.items[k].span;
+            diag_error(s->d, at, "dynamic parameter '%s' varies in time, but the parameter network reads no forcings",
+                       p->name);
+            diag_note(s->d, m->learn.span, "list inputs after 'from', as in 'from P, T, attributes(...)'");
         } else if (!listed) {
             /* marked dynamic on its declaration: the network produces it per step */
             symvec_push(s->a, &(SymVec){0}, p);
-            Sym **nd = ARENA_ARRAY(s->a, Sym *, m->learn.ndynamic + 1);
-            if (m->learn.ndynamic) memcpy(nd, m->learn.dynamic, sizeof(Sym *) * (size_t)m->learn.ndynamic);
-            nd[m->learn.ndynamic++] = p;
-            m->learn.dynamic = nd;
+            if (!room) {   /* once, not per parameter (quadratic with many) */
+                Sym **nd = ARENA_ARRAY(s->a, Sym *, m->learn.ndynamic + m->params.n);
+                if (m->learn.ndynamic) memcpy(nd, m->learn.dynamic, sizeof(Sym *) * (size_t)m->learn.ndynamic);
+                m->learn.dynamic = nd;
+                room = true;
+            }
+            m->learn.dynamic[m->learn.ndynamic++] = p;
         }
     }
 }
@@ -594,7 +644,25 @@ static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
                 continue;
             }
             if (!target && st->kind != STMT_ASSIGN) {
-                diag_error(s->d, st->target.span, "'%s' is updated before it is defined", st->target.name);
+                Sym *def = find_local(&later, st->target.name);
+                if (def) {
+                    diag_error(s->d, st->target.span, "'%s' is updated before it is defined", st->target.name);
+                    diag_note(s->d, def->span, "'%s' is defined here", st->target.name);
+                    continue;
+                }
+                diag_error(s->d, st->target.span, "'%s' is updated but never defined", st->target.name);
+                Suggest sg;
+                suggest_init(&sg, st->target.name);
+                for (int k = 0; k < m->states.n; k++) suggest_offer(&sg, m->states.items[k]->name);
+                for (int k = 0; k < m->locals.n; k++) suggest_offer(&sg, m->locals.items[k]->name);
+                if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
+                else diag_note_plain(s->d, "define it first, as in '%s = ...'", st->target.name);
+                /* define it anyway, so later uses are not reported again */
+                Sym *v = sema_new_sym(s, SYM_LOCAL, st->target, vi->unit);
+                v->def = st->value;
+                v->order = m->nphases - 1;
+                v->index = m->locals.n;
+                symvec_push(s->a, &m->locals, v);
                 continue;
             }
             if (!target) {
@@ -652,7 +720,7 @@ static void check_solver(Sema *s, CheckedModel *m, FlatItem *fi) {
             continue;
         if (!strcmp(o->name.name, "substeps")) sv->substeps = int_option(s, &sc, o, 1, 100000);
         else if (!strcmp(o->name.name, "iterations")) sv->iterations = int_option(s, &sc, o, 1, 1000);
-        else sv->tolerance = real_option(s, &sc, o, 1e-300, 1, false);
+        else sv->tolerance = real_option(s, &sc, o, 0, 1, true, false);
     }
 }
 
@@ -660,7 +728,9 @@ static void check_equations(Sema *s, CheckedModel *m, FlatList *fl, SymVec *flux
     for (int i = 0; i < m->fluxes.n; i++) {
         Sym *f = m->fluxes.items[i];
         Scope sc = {.s = s, .file = f->origin, .m = m, .where = W_FLUX, .deps = &flux_deps[i]};
+        int errors_before = diag_error_count(s->d);
         check_expr(&sc, f->def);
+        f->def_failed = diag_error_count(s->d) > errors_before;
         ExprInfo *in = expr_info(f->def);
         if (in->is_bool) diag_error(s->d, f->def->span, "a flux must be a number, not a comparison");
         if (!unit_compatible(f->unit, in->unit))
@@ -684,8 +754,8 @@ static void check_equations(Sema *s, CheckedModel *m, FlatList *fl, SymVec *flux
         if (!st) {
             Sym *other = model_find(m, it->name.name);
             if (other)
-                diag_error(s->d, it->name.span, "'%s' in 'd%s/dt' is a %s, not a state", it->name.name, it->name.name,
-                           sym_kind_name(other->kind));
+                diag_error(s->d, it->name.span, "'%s' in 'd%s/dt' is %s %s, not a state", it->name.name,
+                           it->name.name, article(sym_kind_name(other->kind)), sym_kind_name(other->kind));
             else {
                 diag_error(s->d, it->name.span, "'d%s/dt': there is no state '%s'", it->name.name, it->name.name);
                 Suggest sg;
@@ -697,6 +767,8 @@ static void check_equations(Sema *s, CheckedModel *m, FlatList *fl, SymVec *flux
         }
         ExprInfo *in = expr_info(rhs);
         Unit want = unit_per_day(st->unit);
+        if (st->unit.kind == UNIT_KNOWN && st->unit.text)   /* print 'm/d', not '1000 mm/d' */
+            want.text = strcmp(st->unit.text, "-") ? arena_printf(s->a, "%s/d", st->unit.text) : "1/d";
         if (in->is_bool) diag_error(s->d, rhs->span, "a storage equation must be a number, not a comparison");
         else if (!unit_compatible(want, in->unit))
             diag_error(s->d, rhs->span, "'d%s/dt' must be in '%s' (the unit of '%s' per day), but it is in '%s'",
@@ -737,6 +809,9 @@ static FlatItem *find_kind(FlatList *fl, ItemKind k) {
 CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
     ModelDecl *stack[MAX_EXTENDS_DEPTH + 1];
     FlatList *fl = flatten(s, md, origin, stack, 0);
+    /* without its base the model is incomplete: checking it would only report
+     * what the base would have declared */
+    if (fl->failed) return NULL;
 
     CheckedModel *m = ARENA_NEW(s->a, CheckedModel);
     m->name = md->name.name;
@@ -752,7 +827,7 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
     for (int i = 0; i < m->states.n; i++) check_state_init(s, m, m->states.items[i]);
     FlatItem *learn = find_kind(fl, ITEM_LEARN);
     if (learn) check_learn(s, m, learn);
-    verify_dynamic_params(s, m);
+    verify_dynamic_params(s, m, learn);
 
     FlatItem *step = find_kind(fl, ITEM_STEP), *eq = find_kind(fl, ITEM_EQUATION), *solve = find_kind(fl, ITEM_SOLVE);
     SymVec *flux_deps = ARENA_ARRAY(s->a, SymVec, m->fluxes.n ? m->fluxes.n : 1);

@@ -1,6 +1,7 @@
 /* units.c — unit table and algebra. The basis is chosen for hydrology so
  * that derived units print the way hydrologists write them (mm/d, 1/d). */
 #include "units.h"
+#include "suggest.h"
 
 #include <math.h>
 #include <string.h>
@@ -113,7 +114,12 @@ Unit unit_from_ast(const AstUnit *au, Diag *d, Arena *arena) {
             if (!strcmp(unit_table[k].name, f->name.name)) def = &unit_table[k];
         if (!def) {
             diag_error(d, f->name.span, "unknown unit '%s'", f->name.name);
-            diag_note_plain(d, "known units: mm cm m km, s min h d day yr, degC K, kg g, J kJ MJ W Pa kPa, "
+            Suggest sg;
+            suggest_init(&sg, f->name.name);
+            for (size_t k = 0; k < sizeof unit_table / sizeof unit_table[0]; k++) suggest_offer(&sg, unit_table[k].name);
+            /* one-letter names are too close to everything to guess from */
+            if (strlen(f->name.name) > 1 && suggest_best(&sg)) diag_note_plain(d, "did you mean '%s'?", suggest_best(&sg));
+            else diag_note_plain(d, "known units: mm cm m km, s min h d day yr, degC K, kg g, J kJ MJ W Pa kPa, "
                                "percent, and '-' for dimensionless");
             ok = false;
             continue;

@@ -25,8 +25,11 @@ static Expr *new_expr(Arena *a, Span s, ExprKind k) {
     Expr *e = ARENA_NEW(a, Expr);
     e->kind = k;
     e->span = s;
+    e->depth = 1;
     return e;
 }
+
+static int depth_over(const Expr *e, int d) { return e && e->depth + 1 > d ? e->depth + 1 : d; }
 
 Expr *ast_num(Arena *a, Span s, double v) {
     Expr *e = new_expr(a, s, EXPR_NUM);
@@ -44,6 +47,7 @@ Expr *ast_unary(Arena *a, Span s, BinOp op, Expr *arg) {
     Expr *e = new_expr(a, s, EXPR_UNARY);
     e->unary.op = op;
     e->unary.arg = arg;
+    e->depth = depth_over(arg, 1);
     return e;
 }
 
@@ -52,6 +56,7 @@ Expr *ast_binary(Arena *a, Span s, BinOp op, Expr *lhs, Expr *rhs) {
     e->binary.op = op;
     e->binary.lhs = lhs;
     e->binary.rhs = rhs;
+    e->depth = depth_over(rhs, depth_over(lhs, 1));
     return e;
 }
 
@@ -60,6 +65,7 @@ Expr *ast_call(Arena *a, Span s, Ident callee, PtrVec *args) {
     e->call.callee = callee;
     e->call.args = args ? (Expr **)args->items : NULL;
     e->call.nargs = args ? args->n : 0;
+    for (int i = 0; i < e->call.nargs; i++) e->depth = depth_over(e->call.args[i], e->depth);
     return e;
 }
 
@@ -67,6 +73,7 @@ Expr *ast_index(Arena *a, Span s, Expr *base, Expr *index) {
     Expr *e = new_expr(a, s, EXPR_INDEX);
     e->index.base = base;
     e->index.index = index;
+    e->depth = depth_over(index, depth_over(base, 1));
     return e;
 }
 
@@ -75,6 +82,7 @@ Expr *ast_if(Arena *a, Span s, Expr *c, Expr *then, Expr *els) {
     e->cond.c = c;
     e->cond.then = then;
     e->cond.els = els;
+    e->depth = depth_over(els, depth_over(then, depth_over(c, 1)));
     return e;
 }
 

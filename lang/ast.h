@@ -56,6 +56,7 @@ typedef enum {
 struct Expr {
     ExprKind kind;
     Span     span;
+    int      depth;      /* height of the tree below (a leaf is 1); the parser caps it */
     union {
         double num;
         Ident  name;
@@ -230,6 +231,10 @@ Expr *ast_index(Arena *a, Span s, Expr *base, Expr *index);
 Expr *ast_if(Arena *a, Span s, Expr *c, Expr *then, Expr *els);
 Stmt *ast_stmt(Arena *a, Span s, StmtKind kind, Ident target, Expr *value);
 Item *ast_item(Arena *a, Span s, ItemKind kind);
+
+/* Deepest expression tree the parser accepts: every later pass (checker,
+ * clone, dumps) walks expressions recursively. */
+enum { AST_MAX_EXPR_DEPTH = 1000 };
 
 /* Deep copy of an expression (the checker annotates copies, so a base model
  * shared by several variants is checked once per variant). */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include "source.h"
 
-enum { DIAG_MAX_ERRORS = 20 };
+enum { DIAG_MAX_ERRORS = 20, DIAG_MAX_WARNINGS = 100, DIAG_MAX_SEEN = 256 };
 
 typedef struct {
     const SourceMap *sources;
@@ -16,6 +16,12 @@ typedef struct {
     int   errors, warnings;
     bool  fatal;          /* error cap reached: everything after is suppressed */
     bool  last_shown;     /* whether the previous error/warning was printed (notes follow it) */
+    /* errors and warnings printed so far (hash of span + text): a base model's
+     * items are checked again in every variant, and would repeat theirs */
+    unsigned long long seen[DIAG_MAX_SEEN];
+    int   nseen;
+    int   repeats;        /* errors not printed as repeats (still counted in errors,
+                             so "did this produce errors" checks see them) */
 } Diag;
 
 void diag_init(Diag *d, const SourceMap *sources, FILE *out, bool color);

@@ -20,6 +20,7 @@ typedef struct ParseCtx {
     Span        braces[PARSE_MAX_BRACES];   /* open '{' for "to match this '{'" notes */
     int         nbraces;
     PtrVec      decls;        /* TopDecl* collected by the grammar */
+    Span        too_deep;     /* last expression reported as nested too deeply (end 0: none) */
 } ParseCtx;
 
 /* Parses one file of the source map. Returns the tree even after syntax

@@ -59,6 +59,7 @@ static IdentList idents_of(struct ParseCtx *ctx, PtrVec *v);
 static int int_of(struct ParseCtx *ctx, double v, Span s, const char *what);
 static void param_clause(struct ParseCtx *ctx, Item *it, Item *clause);
 static void push_top(struct ParseCtx *ctx, TopDecl d);
+static Expr *capped(struct ParseCtx *ctx, Expr *e);
 }
 
 %union {
@@ -258,7 +259,10 @@ decl
                                n->size_spans = ARENA_ARRAY(A, Span, $6.n);
                                for (int i = 0; i < $6.n; i++) {
                                    Expr *e = $6.items[i];
-                                   n->sizes[i] = int_of(ctx, e->num, e->span, "layer size");
+                                   /* the checker reports sizes that are not whole numbers from
+                                    * 1 to 4096 (-1 here), so every bad size reads the same */
+                                   n->sizes[i] = e->num == floor(e->num) && e->num >= 0 && e->num <= 1e6
+                                                     ? (int)e->num : -1;
                                    n->size_spans[i] = e->span;
                                }
                                PtrVec opts = {0};
@@ -442,33 +446,36 @@ stmt
 expr
     : postfix                { $$ = $1; }
     | IF expr THEN expr ELSE expr %prec ELSE
-                             { $$ = ast_if(A, @$, $2, $4, $6); }
-    | expr OR expr           { $$ = ast_binary(A, @$, OP_OR, $1, $3); }
-    | expr AND expr          { $$ = ast_binary(A, @$, OP_AND, $1, $3); }
-    | NOT expr               { $$ = ast_unary(A, @$, OP_NOT, $2); }
-    | expr '<' expr          { $$ = ast_binary(A, @$, OP_LT, $1, $3); }
-    | expr LE expr           { $$ = ast_binary(A, @$, OP_LE, $1, $3); }
-    | expr '>' expr          { $$ = ast_binary(A, @$, OP_GT, $1, $3); }
-    | expr GE expr           { $$ = ast_binary(A, @$, OP_GE, $1, $3); }
-    | expr EQ expr           { $$ = ast_binary(A, @$, OP_EQ, $1, $3); }
-    | expr NE expr           { $$ = ast_binary(A, @$, OP_NE, $1, $3); }
-    | expr '+' expr          { $$ = ast_binary(A, @$, OP_ADD, $1, $3); }
-    | expr '-' expr          { $$ = ast_binary(A, @$, OP_SUB, $1, $3); }
-    | expr '*' expr          { $$ = ast_binary(A, @$, OP_MUL, $1, $3); }
-    | expr '/' expr          { $$ = ast_binary(A, @$, OP_DIV, $1, $3); }
-    | '-' expr %prec NEG     { $$ = ast_unary(A, @$, OP_NEG, $2); }
-    | expr '^' expr          { $$ = ast_binary(A, @$, OP_POW, $1, $3); }
+                             { $$ = capped(ctx, ast_if(A, @$, $2, $4, $6)); }
+    | expr OR expr           { $$ = capped(ctx, ast_binary(A, @$, OP_OR, $1, $3)); }
+    | expr AND expr          { $$ = capped(ctx, ast_binary(A, @$, OP_AND, $1, $3)); }
+    | NOT expr               { $$ = capped(ctx, ast_unary(A, @$, OP_NOT, $2)); }
+    | expr '<' expr          { $$ = capped(ctx, ast_binary(A, @$, OP_LT, $1, $3)); }
+    | expr LE expr           { $$ = capped(ctx, ast_binary(A, @$, OP_LE, $1, $3)); }
+    | expr '>' expr          { $$ = capped(ctx, ast_binary(A, @$, OP_GT, $1, $3)); }
+    | expr GE expr           { $$ = capped(ctx, ast_binary(A, @$, OP_GE, $1, $3)); }
+    | expr EQ expr           { $$ = capped(ctx, ast_binary(A, @$, OP_EQ, $1, $3)); }
+    | expr NE expr           { $$ = capped(ctx, ast_binary(A, @$, OP_NE, $1, $3)); }
+    | expr '+' expr          { $$ = capped(ctx, ast_binary(A, @$, OP_ADD, $1, $3)); }
+    | expr '-' expr          { $$ = capped(ctx, ast_binary(A, @$, OP_SUB, $1, $3)); }
+    | expr '*' expr          { $$ = capped(ctx, ast_binary(A, @$, OP_MUL, $1, $3)); }
+    | expr '/' expr          { $$ = capped(ctx, ast_binary(A, @$, OP_DIV, $1, $3)); }
+    | '-' expr %prec NEG     { $$ = capped(ctx, ast_unary(A, @$, OP_NEG, $2)); }
+    | expr '^' expr          { $$ = capped(ctx, ast_binary(A, @$, OP_POW, $1, $3)); }
     ;
 
 postfix
     : primary                { $$ = $1; }
-    | postfix '[' expr ']'   { $$ = ast_index(A, @$, $1, $3); }
+    | postfix '[' expr ']'   { $$ = capped(ctx, ast_index(A, @$, $1, $3)); }
     ;
 
 primary
     : NUMBER                 { $$ = ast_num(A, @$, $1); }
     | ID                     { $$ = ast_name(A, @$, $1); }
-    | ID '(' args_opt ')'    { $$ = ast_call(A, @$, $1, &$3); }
+    | ID '(' args_opt ')'    { $$ = capped(ctx, ast_call(A, @$, $1, &$3)); }
+    | STEP '(' args_opt ')'  { /* the builtin step(x) (Heaviside) shares its name with the keyword */
+                               Ident id = {intern(ctx->names, "step"), @1};
+                               $$ = capped(ctx, ast_call(A, @$, id, &$3)); }
     | '(' expr ')'           { $$ = $2; }
     ;
 
@@ -490,6 +497,18 @@ static void push_top(struct ParseCtx *ctx, TopDecl d) {
     TopDecl *p = ARENA_NEW(A, TopDecl);
     *p = d;
     ptrvec_push(A, &ctx->decls, p);
+}
+
+/* Later passes walk expressions recursively: a tree deeper than
+ * AST_MAX_EXPR_DEPTH (`x + x + ... + x`, nested calls) is reported and
+ * replaced by a leaf, so that no input can exhaust the C stack. */
+static Expr *capped(struct ParseCtx *ctx, Expr *e) {
+    if (e->depth <= AST_MAX_EXPR_DEPTH) return e;
+    Span last = ctx->too_deep;   /* report an expression once, not once per level past the limit */
+    if (!(last.end && last.file == e->span.file && e->span.start <= last.start && last.end <= e->span.end))
+        diag_error(ctx->diag, e->span, "expression is nested too deeply (more than %d levels)", AST_MAX_EXPR_DEPTH);
+    ctx->too_deep = e->span;
+    return ast_num(A, e->span, 0.0);
 }
 
 static UnitFactor *unit_factor(struct ParseCtx *ctx, Ident name, int power) {
@@ -578,6 +597,10 @@ static const char *symbol_text(yysymbol_kind_t k, char *buf, size_t n) {
         snprintf(buf, n, "'%.*s'", (int)(len - 2), s + 1);
         return buf;
     }
+    if (s[0] != '\'') {   /* bison gives keyword aliases unquoted: 'return', not return */
+        snprintf(buf, n, "'%s'", s);
+        return buf;
+    }
     return s;
 }
 
@@ -599,39 +622,127 @@ static void found_text(struct ParseCtx *ctx, yysymbol_kind_t k, Span s, char *bu
     buf[o] = '\0';
 }
 
+/* Tokens that continue an expression or a unit: listing them after every
+ * complete expression ("expected '+', '-', '*', ...") says nothing useful. */
+static bool is_char(yysymbol_kind_t k, char c) {
+    const char *s = yysymbol_name(k);
+    return s[0] == '\'' && s[1] == c && s[2] == '\'' && !s[3];
+}
+
+static bool continues_expr(yysymbol_kind_t k) {
+    switch (k) {
+    case YYSYMBOL_LE: case YYSYMBOL_GE: case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_AND: case YYSYMBOL_OR:
+        return true;
+    default:
+        return is_char(k, '+') || is_char(k, '-') || is_char(k, '*') || is_char(k, '/') || is_char(k, '^') ||
+               is_char(k, '<') || is_char(k, '>') || is_char(k, '[');
+    }
+}
+
+/* Tokens that start a model item (besides '}'). */
+static bool starts_item(yysymbol_kind_t k) {
+    switch (k) {
+    case YYSYMBOL_INPUT: case YYSYMBOL_PARAM: case YYSYMBOL_STATE: case YYSYMBOL_CONST: case YYSYMBOL_FLUX:
+    case YYSYMBOL_OUTPUT: case YYSYMBOL_DERIV: case YYSYMBOL_SOLVE: case YYSYMBOL_STEP: case YYSYMBOL_NET:
+    case YYSYMBOL_LEARN: case YYSYMBOL_COMPONENTS: case YYSYMBOL_REPLACE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Is the name at s followed by '=', '+=' or '-=' (an assignment)? */
+static bool assignment_follows(struct ParseCtx *ctx, Span s) {
+    const char *t = ctx->src->text;
+    uint32_t i = s.end, n = ctx->src->len;
+    while (i < n && (t[i] == ' ' || t[i] == '\t')) i++;
+    if (i + 1 < n && (t[i] == '+' || t[i] == '-') && t[i + 1] == '=') return true;
+    return i < n && t[i] == '=' && !(i + 1 < n && t[i + 1] == '=');
+}
+
 static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struct ParseCtx *ctx) {
     (void)scanner;
-    enum { MAX_LIST = 4 };
-    yysymbol_kind_t expected[MAX_LIST];
-    int n = yypcontext_expected_tokens(yyctx, expected, MAX_LIST);
+    enum { MAX_LIST = 4, MAX_ALL = 64 };
+    yysymbol_kind_t all[MAX_ALL];
+    int nall = yypcontext_expected_tokens(yyctx, all, MAX_ALL);
+    if (nall < 0) nall = 0;
     yysymbol_kind_t la = yypcontext_token(yyctx);
     Span at = *yypcontext_location(yyctx);
     char found[64];
     found_text(ctx, la, at, found, sizeof found);
 
-    bool in_model_body = false;
-    if (n == 0) {   /* more than MAX_LIST: see whether we are between model items */
-        yysymbol_kind_t all[64];
-        int m = yypcontext_expected_tokens(yyctx, all, 64);
-        for (int i = 0; i < m; i++) if (all[i] == YYSYMBOL_PARAM) in_model_body = true;
+    bool in_model_body = false, has[YYNTOKENS] = {0};
+    for (int i = 0; i < nall; i++) {
+        has[all[i]] = true;
+        if (all[i] == YYSYMBOL_PARAM) in_model_body = true;
     }
+    /* between top-level declarations */
+    bool at_top = has[YYSYMBOL_MODEL] && has[YYSYMBOL_FN] && has[YYSYMBOL_IMPORT];
+    /* every token that can start an expression is expected: say "an expression" */
+    bool want_expr = has[YYSYMBOL_NUMBER] && has[YYSYMBOL_ID] && has[YYSYMBOL_IF] && has[YYSYMBOL_NOT];
 
-    if (in_model_body) {
-        diag_error(ctx->diag, at, "expected a declaration (input, param, state, flux, output, step, ...), found %s", found);
-        if (la == YYSYMBOL_ID)
-            diag_note_plain(ctx->diag, "assignments belong inside a 'step NAME { ... }' block; "
-                            "equations are written 'flux NAME = ...' or 'dNAME/dt = ...'");
-    } else if (n > 0) {
-        char msg[512], b[64];
-        size_t o = (size_t)snprintf(msg, sizeof msg, "expected ");
-        for (int i = 0; i < n && o < sizeof msg; i++) {
-            const char *sep = i == 0 ? "" : (i == n - 1 ? " or " : ", ");
-            o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s", sep, symbol_text(expected[i], b, sizeof b));
-        }
-        diag_error(ctx->diag, at, "%s, found %s", msg, found);
-    } else {
-        diag_error(ctx->diag, at, "unexpected %s", found);
+    /* a unit is expected: after ':' or inside 'mm/...' */
+    bool want_unit = !want_expr && has[YYSYMBOL_ID] && has[YYSYMBOL_NUMBER];
+    for (int i = 0; i < nall && want_unit; i++)
+        if (all[i] != YYSYMBOL_ID && all[i] != YYSYMBOL_NUMBER && !is_char(all[i], '(') && !is_char(all[i], '-'))
+            want_unit = false;
+
+    /* what to list: expression starts fold into "an expression", model item
+     * starts into "a declaration"; operators only when nothing else fits */
+    const char *list[MAX_ALL + 3];
+    char bufs[MAX_ALL][64];
+    int n = 0;
+    for (int i = 0; i < nall; i++) {
+        yysymbol_kind_t k = all[i];
+        if (want_unit) break;
+        if (want_expr && (k == YYSYMBOL_NUMBER || k == YYSYMBOL_ID || k == YYSYMBOL_IF || k == YYSYMBOL_NOT ||
+                          k == YYSYMBOL_STEP || is_char(k, '(') || is_char(k, '-')))
+            continue;
+        if (in_model_body && (starts_item(k) || is_char(k, '}'))) continue;
+        if (at_top && (k == YYSYMBOL_MODEL || k == YYSYMBOL_FN || k == YYSYMBOL_IMPORT || k == YYSYMBOL_CONST ||
+                       k == YYSYMBOL_YYEOF))
+            continue;
+        if (continues_expr(k)) continue;
+        list[n] = symbol_text(k, bufs[n], sizeof bufs[n]);
+        n++;
     }
+    if (n == 0 && !want_expr && !want_unit && !in_model_body && !at_top)   /* only operators fit: list them */
+        for (int i = 0; i < nall; i++)
+            if (continues_expr(all[i])) { list[n] = symbol_text(all[i], bufs[n], sizeof bufs[n]); n++; }
+    bool too_many = n > MAX_LIST;
+    if (want_unit) list[n++] = "a unit (such as mm/d, 1/d or -)";
+    if (want_expr) list[n++] = "an expression";
+    if (in_model_body) list[n++] = "a declaration (input, param, state, flux, output, step, ...)";
+    if (at_top) list[n++] = "a top-level declaration (import, const, fn or model)";
+
+    bool close_brace = false;
+    for (int i = 0; i < nall; i++) close_brace |= is_char(all[i], '}');
+    if (la == YYSYMBOL_YYEOF && close_brace) {   /* the file ends inside a block: that is the error */
+        diag_error(ctx->diag, at, "expected '}', found end of file");
+    } else if (n == 0 || too_many) {
+        diag_error(ctx->diag, at, "unexpected %s", found);
+    } else {
+        char msg[768];
+        size_t o = 0;
+        for (int i = 0; i < n && o < sizeof msg; i++)
+            o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s", i == 0 ? "" : (i == n - 1 ? " or " : ", "), list[i]);
+        diag_error(ctx->diag, at, "expected %s, found %s", msg, found);
+    }
+    /* a keyword where a name fits, on the same line (a keyword that starts a
+     * line more likely starts the next declaration after an incomplete one) */
+    const char *la_name = yysymbol_name(la);
+    bool starts_line = true;
+    for (uint32_t i = at.start; i > 0 && at.start <= ctx->src->len; i--) {
+        char c = ctx->src->text[i - 1];
+        if (c == '\n') break;
+        if (c != ' ' && c != '\t' && c != '\r') { starts_line = false; break; }
+    }
+    if (has[YYSYMBOL_ID] && !want_unit && !starts_line && la != YYSYMBOL_YYEOF && la_name[0] >= 'a' && la_name[0] <= 'z' &&
+        la != YYSYMBOL_ID)
+        diag_note_plain(ctx->diag, "%s is a reserved word and cannot be used as a name", found);
+    if (in_model_body && la == YYSYMBOL_ID && assignment_follows(ctx, at))
+        diag_note_plain(ctx->diag, "assignments belong inside a 'step NAME { ... }' block; "
+                        "equations are written 'flux NAME = ...' or 'dNAME/dt = ...'");
     if (la == YYSYMBOL_YYEOF && ctx->nbraces > 0 && ctx->nbraces <= PARSE_MAX_BRACES)
         diag_note(ctx->diag, ctx->braces[ctx->nbraces - 1], "to match this '{'");
     return 0;

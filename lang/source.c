@@ -98,8 +98,7 @@ void src_line_col(const SourceFile *f, uint32_t offset, uint32_t *line, uint32_t
 const char *src_line_text(const SourceFile *f, uint32_t line, uint32_t *len) {
     if (line == 0 || line > f->nlines) { *len = 0; return ""; }
     uint32_t s = f->line_starts[line - 1];
-    uint32_t e = s;
-    while (e < f->len && f->text[e] != '\n') e++;
+    uint32_t e = line < f->nlines ? f->line_starts[line] - 1 : f->len;   /* at its '\n' */
     if (e > s && f->text[e - 1] == '\r') e--;
     *len = e - s;
     return f->text + s;

@@ -5,6 +5,8 @@
 #   x = y + 1          # expect: 5: error: unknown name 'y'
 #   # expect@12: 3: warning: ...        expectation for line 12 (absolute)
 #   # expect@+1: 3: error: ...          ... for the next line (relative: @+N, @-N)
+#   # expect@inputs/b.dgi:2: 8: error: ...   ... for line 2 of another file (an
+#                                       imported one), relative to FILE's folder
 #
 # COL is 1-based. Each expectation becomes the line
 #   FILE:LINE:COL: error: message        (FILE exactly as passed to this script)
@@ -29,14 +31,22 @@ sort_diags() { LC_ALL=C sort -t: -k2,2n -k3,3n -k4; }
 
 # ---- expected lines from '# expect[@LINE]: COL: SEVERITY: message' ----------
 awk -v file="$file" '
+BEGIN { dir = file; if (!sub(/\/[^\/]*$/, "", dir)) dir = "." }
 {
     sub(/\r$/, "")
-    if (!match($0, /#[ \t]*expect(@[-+]?[0-9]+)?:[ \t]*[0-9]+:[ \t]*(error|warning):/)) next
+    if (!match($0, /#[ \t]*expect(@[-+]?[0-9]+|@[^ \t:@]*[./][^ \t:@]*:[0-9]+)?:[ \t]*[0-9]+:[ \t]*(error|warning):/)) next
     spec = substr($0, RSTART, RLENGTH)
     msg = substr($0, RSTART + RLENGTH)
     sub(/^[ \t]+/, "", msg); sub(/[ \t]+$/, "", msg)
     line = NR
-    if (match(spec, /@[-+]?[0-9]+/)) {
+    where = file
+    if (match(spec, /@[^ \t:@]*[./][^ \t:@]*:[0-9]+/)) {          # @PATH:LINE, PATH relative to the folder of file
+        at = substr(spec, RSTART + 1, RLENGTH - 1)
+        n = split(at, p, ":")
+        where = (dir == ".") ? p[1] : dir "/" p[1]
+        line = p[2] + 0
+        sub(/@[^ \t:@]*[./][^ \t:@]*:[0-9]+/, "", spec)
+    } else if (match(spec, /@[-+]?[0-9]+/)) {
         at = substr(spec, RSTART + 1, RLENGTH - 1)
         line = (at ~ /^[-+]/) ? NR + at : at + 0
     }
@@ -44,7 +54,7 @@ awk -v file="$file" '
     split(spec, f, ":")
     col = f[1] + 0
     sev = f[2]; gsub(/[ \t]/, "", sev)
-    printf "%s:%d:%d: %s: %s\n", file, line, col, sev, msg
+    printf "%s:%d:%d: %s: %s\n", where, line, col, sev, msg
 }' "$file" | sort_diags >"$tmp/expected"
 
 # ---- actual diagnostics ----------------------------------------------------
