@@ -1,6 +1,7 @@
 /* driver.c — the dgc command line: flags, stage sequencing, dumps, exit codes.
  *   exit 0 ok · 1 errors in the program · 2 usage error · 3 I/O failure · 134 ICE */
 #include "frontend.h"
+#include "ir.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ static void usage(FILE *out) {
             "options:\n"
             "  --dump-ast          print the syntax tree of FILE\n"
             "  --dump-checked      print the checked models of FILE (resolved names, units)\n"
+            "  --dump-ir           print the IR of FILE's models (init, step, prologue)\n"
+            "  --dump-adjoint      print the generated adjoint IR of FILE's models\n"
             "  --summary           print a short description of every model in FILE\n"
             "  --model NAME        restrict dumps and summaries to model NAME\n"
             "  -I DIR              search DIR for imports (after the importing file's folder)\n"
@@ -34,7 +37,7 @@ static void usage(FILE *out) {
 }
 
 typedef struct {
-    bool dump_ast, dump_checked, summary;
+    bool dump_ast, dump_checked, dump_ir, dump_adjoint, summary;
     const char *model;
     const char **files;
     int nfiles;
@@ -63,6 +66,8 @@ static int parse_args(int argc, char **argv, Options *o) {
         else if (!strcmp(a, "--version")) { printf("dgc %s\n", DGC_VERSION); exit(EXIT_OK); }
         else if (!strcmp(a, "--dump-ast")) o->dump_ast = true;
         else if (!strcmp(a, "--dump-checked")) o->dump_checked = true;
+        else if (!strcmp(a, "--dump-ir")) o->dump_ir = true;
+        else if (!strcmp(a, "--dump-adjoint")) o->dump_adjoint = true;
         else if (!strcmp(a, "--summary")) o->summary = true;
         else if (!strcmp(a, "--model")) {
             if (++i >= argc) return usage_error("%s needs a model name", a);
@@ -78,7 +83,7 @@ static int parse_args(int argc, char **argv, Options *o) {
         else o->files[o->nfiles++] = a;
     }
     if (o->nfiles == 0) return usage_error("%s", "no input file");
-    if ((o->dump_ast || o->dump_checked || o->summary) && o->nfiles > 1)
+    if ((o->dump_ast || o->dump_checked || o->dump_ir || o->dump_adjoint || o->summary) && o->nfiles > 1)
         return usage_error("%s", "dumps and summaries take one file");
     return EXIT_OK;
 }
@@ -123,6 +128,18 @@ static int run_file(const Options *o, const char *path, bool color) {
         found = true;
         if (o->dump_checked) checked_dump_model(stdout, m, &p);
         if (o->summary) checked_print_summary(stdout, m, &p);
+        if (o->dump_ir || o->dump_adjoint) {
+            IrModel *ir = lower_model(&p.arena, &p, m);
+            if (!ir) { rc = EXIT_PROGRAM; continue; }
+            if (o->dump_ir) ir_print_model(stdout, ir);
+            if (o->dump_adjoint) {
+                IrFunc fs[3] = {ir->init, ir->step, ir->prologue};
+                for (int k = 0; k < 3; k++) {
+                    IrFunc r = ad_reverse(&p.arena, &fs[k], ir->nparams, ir->nstates, ir->nnetw, &d);
+                    ir_print_func(stdout, &r);
+                }
+            }
+        }
     }
     if (!found) {
         fprintf(stderr, "dgc: %s has no model '%s'\n", path, o->model);

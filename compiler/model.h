@@ -108,9 +108,13 @@ typedef struct {
     Span         span;
 } ParamNet;
 
-typedef struct SymVec { Sym **items; int n, cap; } SymVec;
+typedef struct SymVec {
+    Sym **items;
+    int   n, cap;
+    struct PtrMap *index;   /* name -> last Sym of that name, once the vector is long (see symvec_find) */
+} SymVec;
 
-typedef struct {
+typedef struct CheckedModel {
     const char *name;
     const char *doc;
     const char *base;           /* extends ...; NULL when none */
@@ -123,8 +127,11 @@ typedef struct {
     Solver      solver;
     ParamNet    learn;
     int         components;
+    struct PtrMap *names;       /* sema: name -> Sym of inputs, params, states, consts, fluxes, nets */
 } CheckedModel;
 
 void symvec_push(Arena *a, SymVec *v, Sym *s);
+/* The last symbol named name (interned), or NULL. */
+Sym *symvec_find(const SymVec *v, const char *name);
 
 #endif

@@ -37,6 +37,23 @@ void symvec_push(Arena *a, SymVec *v, Sym *s) {
         v->cap = ncap;
     }
     v->items[v->n++] = s;
+    /* long vectors (big step blocks, functions) get an index, so that name
+     * lookups do not make checking quadratic */
+    enum { INDEX_FROM = 16 };
+    if (v->index) {
+        ptrmap_set(a, v->index, s->name, s);
+    } else if (v->n == INDEX_FROM) {
+        v->index = ARENA_NEW(a, PtrMap);
+        for (int i = 0; i < v->n; i++) ptrmap_set(a, v->index, v->items[i]->name, v->items[i]);
+    }
+}
+
+Sym *symvec_find(const SymVec *v, const char *name) {
+    if (!v) return NULL;
+    if (v->index) return ptrmap_get(v->index, name);
+    for (int i = v->n - 1; i >= 0; i--)
+        if (v->items[i]->name == name) return v->items[i];
+    return NULL;
 }
 
 Sym *sema_new_sym(Sema *s, SymKind k, Ident name, Unit unit) {
@@ -54,10 +71,59 @@ static const char *global_kind_name(GlobalKind k) {
     return k == G_CONST ? "constant" : k == G_FN ? "function" : "model";
 }
 
+/* ---- Pointer maps ---------------------------------------------------------- */
+
+static size_t ptr_hash(const void *p) {
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+void *ptrmap_get(const PtrMap *m, const void *key) {
+    if (!m || !m->cap) return NULL;
+    for (size_t j = ptr_hash(key) & (size_t)(m->cap - 1);; j = (j + 1) & (size_t)(m->cap - 1)) {
+        if (!m->keys[j]) return NULL;
+        if (m->keys[j] == key) return m->vals[j];
+    }
+}
+
+static void ptrmap_insert(PtrMap *m, const void *key, void *val, bool overwrite) {
+    size_t j = ptr_hash(key) & (size_t)(m->cap - 1);
+    while (m->keys[j]) {
+        if (m->keys[j] == key) {
+            if (overwrite) m->vals[j] = val;
+            return;
+        }
+        j = (j + 1) & (size_t)(m->cap - 1);
+    }
+    m->keys[j] = key;
+    m->vals[j] = val;
+    m->n++;
+}
+
+static void ptrmap_store(Arena *a, PtrMap *m, const void *key, void *val, bool overwrite) {
+    if (!key) return;
+    if (2 * (m->n + 1) > m->cap) {   /* grow at 50 % load; the old arrays stay in the arena */
+        PtrMap old = *m;
+        m->cap = old.cap ? 2 * old.cap : 16;
+        m->n = 0;
+        m->keys = ARENA_ARRAY(a, const void *, m->cap);
+        m->vals = ARENA_ARRAY(a, void *, m->cap);
+        for (int i = 0; i < old.cap; i++)
+            if (old.keys[i]) ptrmap_insert(m, old.keys[i], old.vals[i], false);
+    }
+    ptrmap_insert(m, key, val, overwrite);
+}
+
+void ptrmap_put(Arena *a, PtrMap *m, const void *key, void *val) { ptrmap_store(a, m, key, val, false); }
+void ptrmap_set(Arena *a, PtrMap *m, const void *key, void *val) { ptrmap_store(a, m, key, val, true); }
+
+/* ---- File scopes (lookups) ---------------------------------------------------- */
+
 static GlobalEntry *scope_find(FileScope *fs, const char *name) {
-    for (int i = 0; i < fs->n; i++)
-        if (fs->entries[i]->name == name) return fs->entries[i];
-    return NULL;
+    return ptrmap_get(&fs->index, name);
 }
 
 static void scope_add(Sema *s, FileScope *fs, GlobalEntry *g) {
@@ -69,11 +135,12 @@ static void scope_add(Sema *s, FileScope *fs, GlobalEntry *g) {
         fs->cap = ncap;
     }
     fs->entries[fs->n++] = g;
+    ptrmap_put(s->a, &fs->index, g->name, g);
 }
 
 FnInfo *sema_fn_info(Sema *s, FnDecl *fn, LoadedFile *origin) {
-    for (int i = 0; i < s->nfns; i++)
-        if (s->fns[i]->decl == fn) return s->fns[i];
+    FnInfo *known = ptrmap_get(&s->fn_index, fn);
+    if (known) return known;
     FnInfo *fi = ARENA_NEW(s->a, FnInfo);
     fi->decl = fn;
     fi->origin = origin;
@@ -84,6 +151,7 @@ FnInfo *sema_fn_info(Sema *s, FnDecl *fn, LoadedFile *origin) {
         s->fns = nf;
     }
     s->fns[s->nfns++] = fi;
+    ptrmap_put(s->a, &s->fn_index, fn, fi);
     return fi;
 }
 
@@ -188,6 +256,7 @@ void sema_fold_const(Sema *s, Sym *c, CheckedModel *m) {
         return;
     }
     c->check_state = 1;
+    s->depth += SEMA_DEF_DEPTH;   /* a definition inside an expression: a deep stack frame chain */
     Scope sc = {.s = s, .file = c->origin, .m = m, .where = W_CONST};
     double v;
     if (c->def && check_const_expr(&sc, c->def, "a constant's value", &v)) {
@@ -199,6 +268,7 @@ void sema_fold_const(Sema *s, Sym *c, CheckedModel *m) {
             diag_error(s->d, c->def->span, "constant '%s' is declared in '%s' but its value is in '%s'", c->name,
                        utext(s, c->unit), utext(s, u));
     }
+    s->depth -= SEMA_DEF_DEPTH;
     c->check_state = 2;
 }
 
@@ -220,19 +290,29 @@ Sym *sema_global_const(Sema *s, GlobalEntry *g) {
 void sema_check_fn(Sema *s, FnInfo *fi) {
     if (fi->state != 0) return;   /* checked, or being checked (recursion reported later) */
     fi->state = 1;
+    s->depth += SEMA_DEF_DEPTH;   /* a definition inside an expression: a deep stack frame chain */
     FnDecl *fn = fi->decl;
     fi->param_units = ARENA_ARRAY(s->a, Unit, fn->nparams ? fn->nparams : 1);
     SymVec locals = {0};
     for (int i = 0; i < fn->nparams; i++) {
         FnParam *p = &fn->params[i];
         fi->param_units[i] = unit_from_ast(p->unit, s->d, s->a);
-        for (int k = 0; k < i; k++)
-            if (fn->params[k].name.name == p->name.name) {
-                diag_error(s->d, p->name.span, "parameter '%s' is listed twice", p->name.name);
-                diag_note(s->d, fn->params[k].name.span, "first listed here");
-            }
-        symvec_push(s->a, &locals, sema_new_sym(s, SYM_FNPARAM, p->name, fi->param_units[i]));
+        if (symvec_find(&locals, p->name.name)) {   /* a lookup, not a scan: parameter lists can be long */
+            diag_error(s->d, p->name.span, "parameter '%s' is listed twice", p->name.name);
+            for (int k = 0; k < i && s->d->last_shown; k++)
+                if (fn->params[k].name.name == p->name.name) {
+                    diag_note(s->d, fn->params[k].name.span, "first listed here");
+                    break;
+                }
+        }
+        Sym *ps = sema_new_sym(s, SYM_FNPARAM, p->name, fi->param_units[i]);
+        ps->index = i;
+        symvec_push(s->a, &locals, ps);
     }
+    /* lowering binds the parameters' symbols to the arguments of each call */
+    Sym **param_syms = ARENA_ARRAY(s->a, Sym *, fn->nparams ? fn->nparams : 1);
+    for (int i = 0; i < fn->nparams; i++) param_syms[i] = locals.items[i];
+    fn->sema = param_syms;
     fi->result_unit = unit_from_ast(fn->result_unit, s->d, s->a);
 
     Scope sc = {.s = s, .file = fi->origin, .where = W_FN, .locals = &locals, .fn = fi};
@@ -253,9 +333,7 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
                            fn->name.name, utext(s, fi->result_unit), utext(s, vi->unit));
             continue;
         }
-        Sym *target = NULL;
-        for (int k = locals.n - 1; k >= 0; k--)
-            if (locals.items[k]->name == st->target.name) { target = locals.items[k]; break; }
+        Sym *target = symvec_find(&locals, st->target.name);
         if (target && target->kind == SYM_FNPARAM) {
             diag_error(s->d, st->target.span, "cannot assign to parameter '%s'; use a new name", st->target.name);
             continue;
@@ -269,6 +347,7 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
             Sym *v = sema_new_sym(s, SYM_FNLOCAL, st->target, vi->unit);
             v->def = st->value;
             symvec_push(s->a, &locals, v);
+            st->sema = v;
         } else if (!target) {
             const Stmt *def = NULL;
             for (int k = i + 1; k < fn->nbody && !def; k++)
@@ -288,6 +367,7 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
             diag_error(s->d, st->value->span, "cannot %s '%s' and '%s': the units differ",
                        st->kind == STMT_ADD ? "add" : "subtract", utext(s, target->unit), utext(s, vi->unit));
         }
+        if (target && !st->sema) st->sema = target;
     }
     if (!returned) {
         /* point at the closing '}', where the 'return' is missing */
@@ -296,49 +376,77 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
         diag_error(s->d, end, "function '%s' has no 'return'", fn->name.name);
         diag_note(s->d, fn->name.span, "'%s' is defined here; end its body with 'return expr'", fn->name.name);
     }
+    s->depth -= SEMA_DEF_DEPTH;
     fi->state = 2;
 }
 
-/* Recursion cannot be lowered to a single time step: report each cycle once.
- * Depth-first search per function with a visit stamp, so shared callees are
- * walked once per start (no exponential blow-up on call diamonds). */
-static bool reaches(FnInfo *from, FnInfo *target, int stamp) {
-    /* iterative: a call chain can be as long as the file */
-    FnInfo **todo = NULL;
-    size_t n = 0, cap = 0;
-    bool found = false;
-    for (FnInfo *cur = from;;) {
-        for (int i = 0; i < cur->ncallees && !found; i++) {
-            FnInfo *c = cur->callees[i];
-            if (c == target) found = true;
-            else if (c->visit_stamp != stamp) {
-                c->visit_stamp = stamp;
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 16;
-                    FnInfo **grown = realloc(todo, cap * sizeof *todo);
-                    if (!grown) DG_ICE("out of memory");
-                    todo = grown;
+/* Recursion cannot be lowered to a single time step: report each cycle once. */
+
+/* Strongly connected components of the call graph (Tarjan; iterative, since
+ * a call chain can be as long as the file): sets fi->scc for every function,
+ * the same number for the functions of one cycle, -1 off cycles. Linear in
+ * the size of the graph, where asking "does f reach g" per pair is not. */
+static void find_cycles(Sema *s) {
+    int n = s->nfns;
+    if (n == 0) return;
+    PtrMap pos = {0};
+    for (int i = 0; i < n; i++) ptrmap_put(s->a, &pos, s->fns[i], (void *)(intptr_t)(i + 1));
+    int *index = calloc((size_t)n, sizeof(int)), *low = calloc((size_t)n, sizeof(int));
+    int *edge = calloc((size_t)n, sizeof(int)), *stack = calloc((size_t)n, sizeof(int));
+    int *call = calloc((size_t)n, sizeof(int));
+    bool *on = calloc((size_t)n, sizeof(bool));
+    if (!index || !low || !edge || !stack || !call || !on) DG_ICE("out of memory");
+    int counter = 0, sp = 0, csp = 0, nscc = 0;
+    for (int r = 0; r < n; r++) {
+        if (index[r]) continue;
+        index[r] = low[r] = ++counter;
+        stack[sp++] = r;
+        on[r] = true;
+        call[csp++] = r;
+        while (csp) {
+            int v = call[csp - 1];
+            FnInfo *fv = s->fns[v];
+            if (edge[v] < fv->ncallees) {
+                int w = (int)(intptr_t)ptrmap_get(&pos, fv->callees[edge[v]++]) - 1;
+                if (w < 0) continue;
+                if (!index[w]) {
+                    index[w] = low[w] = ++counter;
+                    stack[sp++] = w;
+                    on[w] = true;
+                    call[csp++] = w;
+                } else if (on[w] && index[w] < low[v]) {
+                    low[v] = index[w];
                 }
-                todo[n++] = c;
+                continue;
             }
+            csp--;
+            if (csp && low[v] < low[call[csp - 1]]) low[call[csp - 1]] = low[v];
+            if (low[v] != index[v]) continue;
+            int top = sp, w;
+            do {
+                w = stack[--sp];
+                on[w] = false;
+            } while (w != v);
+            bool cycle = top - sp > 1;
+            for (int k = 0; k < fv->ncallees && !cycle; k++) cycle = fv->callees[k] == fv;
+            for (int k = sp; k < top; k++) s->fns[stack[k]]->scc = cycle ? nscc : -1;
+            nscc++;
         }
-        if (found || n == 0) break;
-        cur = todo[--n];
     }
-    free(todo);
-    return found;
+    free(index); free(low); free(edge); free(stack); free(call); free(on);
 }
 
 static void verify_no_recursion(Sema *s) {
-    int stamp = 0;
+    find_cycles(s);
     for (int i = 0; i < s->nfns; i++) {
         FnInfo *fi = s->fns[i];
-        if (fi->recursion_reported || !reaches(fi, fi, ++stamp)) continue;
+        if (s->d->fatal) break;   /* error cap reached: nothing more is shown (and each cycle costs O(F * E)) */
+        if (fi->recursion_reported || fi->scc < 0) continue;
         /* point at the call that starts the cycle; name the functions on it */
         int first = 0;
         for (int k = 0; k < fi->ncallees; k++) {
             FnInfo *c = fi->callees[k];
-            if (c == fi || reaches(c, fi, ++stamp)) { first = k; break; }
+            if (c->scc == fi->scc) { first = k; break; }   /* c is on the cycle: it reaches fi */
         }
         FnInfo *next = fi->callees[first];
         if (next == fi) {
@@ -355,7 +463,7 @@ static void verify_no_recursion(Sema *s) {
                 o += (size_t)snprintf(chain + o, sizeof chain - o, " calls '%s'", at->decl->name.name);
                 FnInfo *step = NULL;
                 for (int k = 0; k < at->ncallees && !step; k++)
-                    if (at->callees[k] == fi || reaches(at->callees[k], fi, ++stamp)) step = at->callees[k];
+                    if (at->callees[k]->scc == fi->scc) step = at->callees[k];
                 if (!step) break;
                 at = step;
             }
@@ -364,7 +472,7 @@ static void verify_no_recursion(Sema *s) {
         }
         /* the rest of its cycle is the same error: mark it reported */
         for (int k = 0; k < s->nfns; k++)
-            if (reaches(fi, s->fns[k], ++stamp) && reaches(s->fns[k], fi, ++stamp)) s->fns[k]->recursion_reported = true;
+            if (s->fns[k]->scc == fi->scc) s->fns[k]->recursion_reported = true;
     }
 }
 

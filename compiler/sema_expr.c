@@ -24,21 +24,11 @@ static ExprInfo *info(Sema *s, Expr *e) {
 
 /* ---- Names ----------------------------------------------------------------- */
 
-static Sym *find_in(SymVec *v, const char *name) {
-    if (!v) return NULL;
-    for (int i = v->n - 1; i >= 0; i--)
-        if (v->items[i]->name == name) return v->items[i];
-    return NULL;
-}
+static Sym *find_in(SymVec *v, const char *name) { return symvec_find(v, name); }
 
 static Sym *find_model_sym(CheckedModel *m, const char *name) {
-    if (!m) return NULL;
-    SymVec *all[] = {&m->inputs, &m->params, &m->states, &m->consts, &m->fluxes, &m->nets};  /* outputs have their own namespace */
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        Sym *s = find_in(all[i], name);
-        if (s) return s;
-    }
-    return NULL;
+    /* inputs, params, states, consts, fluxes, nets (outputs have their own namespace) */
+    return m ? ptrmap_get(m->names, name) : NULL;
 }
 
 static void offer_vec(Suggest *sg, SymVec *v) {
@@ -46,6 +36,7 @@ static void offer_vec(Suggest *sg, SymVec *v) {
 }
 
 static void suggest_name(Scope *sc, Ident id, bool want_fn) {
+    if (!sc->s->d->last_shown) return;   /* the note would be dropped with its error: skip the edit distances */
     Suggest sg;
     suggest_init(&sg, id.name);
     offer_vec(&sg, sc->locals);
@@ -593,8 +584,8 @@ static void check_expr_node(Scope *sc, Expr *e) {
 void check_expr(Scope *sc, Expr *e) {
     Sema *s = sc->s;
     if (s->depth >= SEMA_MAX_DEPTH) {
-        diag_error(s->d, e->span, "definitions are nested too deeply (functions or constants using each other "
-                                  "more than %d levels deep)", SEMA_MAX_DEPTH);
+        diag_error(s->d, e->span, "definitions are nested too deeply (functions or constants that use each other "
+                                  "in a chain of more than about %d)", SEMA_MAX_DEPTH / (SEMA_DEF_DEPTH + 1));
         info(s, e)->unit = unit_unknown();
         return;
     }

@@ -6,6 +6,7 @@
  *     declared input, or leaving into a declared output. */
 #include "sema_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- Evaluation order ------------------------------------------------------ */
@@ -153,25 +154,64 @@ static void collect_terms(Balance *b, Sym *state, Expr *e, int sign) {
                           "'d%s/dt = ... + NAME' or '... - NAME'", state->name);
 }
 
-static bool from_input(Sym *f, SymVec *deps, int *seen, int depth) {
-    if (f->def_failed) return true;   /* an unresolved name might be an input: do not guess */
-    if (depth > 10000 || seen[f->index]) return false;
-    seen[f->index] = 1;
-    SymVec *d = &deps[f->index];
-    for (int i = 0; i < d->n; i++) {
-        Sym *x = d->items[i];
-        if (x->kind == SYM_INPUT) return true;
-        if (x->kind == SYM_FLUX && from_input(x, deps, seen, depth + 1)) return true;
+/* Depth-first walks over the flux graph, with an explicit stack: a chain of
+ * fluxes can be as long as the file (no recursion, no depth cut-off). */
+typedef struct { Sym **items; size_t n, cap; } SymStack;
+
+static void sym_push(SymStack *st, Sym *x) {
+    if (st->n == st->cap) {
+        st->cap = st->cap ? 2 * st->cap : 64;
+        Sym **grown = realloc(st->items, st->cap * sizeof *grown);
+        if (!grown) DG_ICE("out of memory");
+        st->items = grown;
     }
-    return false;
+    st->items[st->n++] = x;
 }
 
+/* Does f come from an input (through the fluxes it uses)? */
+static bool from_input(Sym *f, SymVec *deps, int *seen, int depth) {
+    (void)depth;
+    if (seen[f->index]) return false;
+    SymStack st = {0};
+    bool found = false;
+    seen[f->index] = 1;
+    sym_push(&st, f);
+    while (st.n && !found) {
+        Sym *g = st.items[--st.n];
+        if (g->def_failed) { found = true; break; }   /* an unresolved name might be an input: do not guess */
+        SymVec *d = &deps[g->index];
+        for (int i = 0; i < d->n && !found; i++) {
+            Sym *x = d->items[i];
+            if (x->kind == SYM_INPUT) found = true;
+            else if (x->kind == SYM_FLUX && !seen[x->index]) {
+                seen[x->index] = 1;
+                sym_push(&st, x);
+            }
+        }
+    }
+    free(st.items);
+    return found;
+}
+
+/* Marks f and every flux it uses as part of an output. */
 static void mark_output(Sym *f, SymVec *deps, int *in_output, int depth) {
-    if (depth > 10000 || in_output[f->index]) return;
+    (void)depth;
+    if (in_output[f->index]) return;
+    SymStack st = {0};
     in_output[f->index] = 1;
-    SymVec *d = &deps[f->index];
-    for (int i = 0; i < d->n; i++)
-        if (d->items[i]->kind == SYM_FLUX) mark_output(d->items[i], deps, in_output, depth + 1);
+    sym_push(&st, f);
+    while (st.n) {
+        Sym *g = st.items[--st.n];
+        SymVec *d = &deps[g->index];
+        for (int i = 0; i < d->n; i++) {
+            Sym *x = d->items[i];
+            if (x->kind == SYM_FLUX && !in_output[x->index]) {
+                in_output[x->index] = 1;
+                sym_push(&st, x);
+            }
+        }
+    }
+    free(st.items);
 }
 
 void sema_check_mass_balance(Sema *s, CheckedModel *m, SymVec *flux_deps, SymVec *output_deps) {
@@ -189,11 +229,13 @@ void sema_check_mass_balance(Sema *s, CheckedModel *m, SymVec *flux_deps, SymVec
     /* fluxes in declaration order, so messages follow the source */
     Sym **by_index = ARENA_ARRAY(s->a, Sym *, nf ? nf : 1);
     for (int i = 0; i < nf; i++) by_index[m->fluxes.items[i]->index] = m->fluxes.items[i];
+    int *seen = NULL;
     for (int i = 0; i < nf; i++) {
         Sym *f = by_index[i];
         FluxUse *u = &b.flux_use[i];
         if (u->enters && !u->leaves) {
-            int *seen = ARENA_ARRAY(s->a, int, nf);
+            if (!seen) seen = ARENA_ARRAY(s->a, int, nf);   /* one array, cleared per flux: not nf * nf memory */
+            else memset(seen, 0, sizeof(int) * (size_t)nf);
             if (!from_input(f, flux_deps, seen, 0)) {
                 diag_error(s->d, u->enter_span,
                            "flux '%s' enters '%s' but leaves no store and does not come from an input: "

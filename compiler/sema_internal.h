@@ -7,6 +7,21 @@
 #include "frontend.h"
 #include "suggest.h"
 
+/* ---- Pointer maps ---------------------------------------------------------
+ * Open-addressing hash map from a pointer (an interned name, a declaration)
+ * to a pointer, in the arena; the first value put for a key stays. Name
+ * lookups go through these so that big files are not checked in quadratic
+ * (or, with many model variants, cubic) time. */
+typedef struct PtrMap {
+    const void **keys;
+    void       **vals;
+    int          n, cap;
+} PtrMap;
+
+void  ptrmap_put(Arena *a, PtrMap *m, const void *key, void *val);
+void  ptrmap_set(Arena *a, PtrMap *m, const void *key, void *val);   /* the last value put stays */
+void *ptrmap_get(const PtrMap *m, const void *key);
+
 /* ---- File scopes: top-level names a file can see ------------------------- */
 typedef enum { G_CONST, G_FN, G_MODEL } GlobalKind;
 
@@ -27,6 +42,7 @@ struct FileScope {
     LoadedFile  *lf;
     GlobalEntry **entries;
     int          n, cap;
+    PtrMap       index;        /* name -> GlobalEntry */
 };
 
 struct FnInfo {
@@ -40,6 +56,7 @@ struct FnInfo {
     int         ncallees, capcallees;
     bool        recursion_reported;
     int         visit_stamp;   /* recursion search */
+    int         scc;           /* call-graph cycle it is on (shared by the cycle's functions); -1: none */
 };
 
 /* ---- Expression scope ------------------------------------------------------
@@ -80,16 +97,24 @@ struct Sema {
     Arena   *a;
     FnInfo **fns;
     int      nfns;
-    void   **flat_keys;        /* ModelDecl* -> flattened item list (sema_model.c) */
-    void   **flat_vals;
-    int      nflat;
+    PtrMap   fn_index;         /* FnDecl* -> FnInfo */
+    PtrMap   flat;             /* ModelDecl* -> flattened item list (sema_model.c) */
     int      depth;            /* check_expr nesting, across function and constant definitions */
+    long     expanded;         /* model items checked so far, inherited ones included */
 };
 
 /* check_expr recurses through expressions and, via calls and constants, into
  * other definitions: past this depth it reports instead of exhausting the
- * C stack (expressions alone are capped lower, at AST_MAX_EXPR_DEPTH). */
-enum { SEMA_MAX_DEPTH = 2000 };
+ * C stack (expressions alone are capped lower, at AST_MAX_EXPR_DEPTH). A
+ * nested function or constant definition counts SEMA_DEF_DEPTH more: its
+ * frames are several times those of an operator (measured under ASan: about
+ * 1 KB per operator level, 4 KB per definition level, so the budget stays
+ * near 2 MB of stack). */
+enum { SEMA_MAX_DEPTH = 2000, SEMA_DEF_DEPTH = 4 };
+
+/* Items checked over all models, each variant counting what it inherits
+ * (1-2 KB of checker memory each). */
+enum { SEMA_MAX_EXPANDED = 200000 };
 
 /* sema.c */
 GlobalEntry *sema_global(Sema *s, LoadedFile *lf, const char *name);

@@ -26,6 +26,7 @@ typedef struct {
     FlatItem   *items;
     int         n, cap;
     const char *base;        /* name of the direct base model */
+    PtrMap      keys;        /* flat_key of every item put in: lets flat_find answer "absent" at once */
     bool        failed;      /* the base (or one of its bases) could not be resolved */
 } FlatList;
 
@@ -59,7 +60,13 @@ static const char *item_noun(ItemKind k) {
     return "item";
 }
 
+/* Names, and for singletons the kind (its noun, a distinct static string). */
+static const void *flat_key(const Item *it) {
+    return namespace_of(it->kind) == NS_SINGLETON ? (const void *)item_noun(it->kind) : (const void *)it->name.name;
+}
+
 static int flat_find(FlatList *fl, const Item *it) {
+    if (!ptrmap_get(&fl->keys, flat_key(it))) return -1;   /* a model of n items is not flattened in O(n^2) */
     int ns = namespace_of(it->kind);
     for (int i = 0; i < fl->n; i++) {
         const Item *o = fl->items[i].item;
@@ -86,6 +93,7 @@ static void flat_insert(Sema *s, FlatList *fl, int at, FlatItem fi) {
     memmove(fl->items + at + 1, fl->items + at, sizeof(FlatItem) * (size_t)(fl->n - at));
     fl->items[at] = fi;
     fl->n++;
+    ptrmap_put(s->a, &fl->keys, flat_key(fi.item), fi.item);
 }
 
 static void flat_remove(FlatList *fl, int at) {
@@ -210,25 +218,11 @@ static void apply_item(Sema *s, FlatList *fl, ModelDecl *md, LoadedFile *origin,
 static FlatList *flatten(Sema *s, ModelDecl *md, LoadedFile *origin, ModelDecl **stack, int depth);
 
 static FlatList *cached_flat(Sema *s, ModelDecl *md) {
-    for (int i = 0; i < s->nflat; i++)
-        if (s->flat_keys[i] == md) return s->flat_vals[i];
-    return NULL;
+    return ptrmap_get(&s->flat, md);
 }
 
 static void cache_flat(Sema *s, ModelDecl *md, FlatList *fl) {
-    if (grow_due(s->nflat)) {
-        void **nk = ARENA_ARRAY(s->a, void *, grown_cap(s->nflat));
-        void **nv = ARENA_ARRAY(s->a, void *, grown_cap(s->nflat));
-        if (s->nflat) {
-            memcpy(nk, s->flat_keys, sizeof(void *) * (size_t)s->nflat);
-            memcpy(nv, s->flat_vals, sizeof(void *) * (size_t)s->nflat);
-        }
-        s->flat_keys = nk;
-        s->flat_vals = nv;
-    }
-    s->flat_keys[s->nflat] = md;
-    s->flat_vals[s->nflat] = fl;
-    s->nflat++;
+    ptrmap_put(s->a, &s->flat, md, fl);
 }
 
 enum { MAX_EXTENDS_DEPTH = 32 };
@@ -294,11 +288,7 @@ static FlatList *flatten(Sema *s, ModelDecl *md, LoadedFile *origin, ModelDecl *
 
 /* Names usable in expressions; outputs live in a namespace of their own. */
 static Sym *model_find(CheckedModel *m, const char *name) {
-    SymVec *all[] = {&m->inputs, &m->params, &m->states, &m->consts, &m->fluxes, &m->nets};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        for (int k = 0; k < all[i]->n; k++)
-            if (all[i]->items[k]->name == name) return all[i]->items[k];
-    return NULL;
+    return ptrmap_get(m->names, name);   /* the flattened model declares each name once */
 }
 
 static void declare(Sema *s, CheckedModel *m, FlatItem *fi) {
@@ -325,6 +315,10 @@ static void declare(Sema *s, CheckedModel *m, FlatItem *fi) {
     default: break;
     }
     symvec_push(s->a, vec, sym);
+    if (kind != SYM_OUTPUT) {
+        if (!m->names) m->names = ARENA_NEW(s->a, PtrMap);
+        ptrmap_put(s->a, m->names, sym->name, sym);
+    }
 }
 
 static void check_param(Sema *s, CheckedModel *m, Sym *p) {
@@ -480,13 +474,15 @@ static void check_learn(Sema *s, CheckedModel *m, FlatItem *fi) {
         else pn->dropout = real_option(s, &sc, o, 0, 1, false, true);
     }
 
+    /* maps, not nested loops: these lists can be as long as the file */
+    PtrMap listed_forcings = {0}, listed_attributes = {0}, listed_dynamic = {0};
     pn->forcings = ARENA_ARRAY(s->a, Sym *, ls->forcings.n ? ls->forcings.n : 1);
     for (int i = 0; i < ls->forcings.n; i++) {
         const Ident *id = &ls->forcings.items[i];
-        Sym *in = NULL;
-        for (int k = 0; k < m->inputs.n; k++) if (m->inputs.items[k]->name == id->name) in = m->inputs.items[k];
-        bool dup = false;
-        for (int k = 0; k < i; k++) dup |= ls->forcings.items[k].name == id->name;
+        Sym *in = model_find(m, id->name);
+        if (in && in->kind != SYM_INPUT) in = NULL;
+        bool dup = ptrmap_get(&listed_forcings, id->name) != NULL;
+        ptrmap_put(s->a, &listed_forcings, id->name, (void *)id);
         if (dup) { diag_error(s->d, id->span, "forcing '%s' is listed twice", id->name); continue; }
         if (!in) {
             Sym *other = model_find(m, id->name);
@@ -495,7 +491,7 @@ static void check_learn(Sema *s, CheckedModel *m, FlatItem *fi) {
             else diag_error(s->d, id->span, "'%s' is not an input of model '%s'", id->name, m->name);
             Suggest sg;
             suggest_init(&sg, id->name);
-            for (int k = 0; k < m->inputs.n; k++) suggest_offer(&sg, m->inputs.items[k]->name);
+            for (int k = 0; k < m->inputs.n && s->d->last_shown; k++) suggest_offer(&sg, m->inputs.items[k]->name);
             if (!other && suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
             continue;
         }
@@ -504,24 +500,24 @@ static void check_learn(Sema *s, CheckedModel *m, FlatItem *fi) {
     pn->attributes = ARENA_ARRAY(s->a, const char *, ls->attributes.n ? ls->attributes.n : 1);
     for (int i = 0; i < ls->attributes.n; i++) {
         const Ident *id = &ls->attributes.items[i];
-        bool dup = false;
-        for (int k = 0; k < i; k++) dup |= ls->attributes.items[k].name == id->name;
+        bool dup = ptrmap_get(&listed_attributes, id->name) != NULL;
+        ptrmap_put(s->a, &listed_attributes, id->name, (void *)id);
         if (dup) diag_error(s->d, id->span, "attribute '%s' is listed twice", id->name);
         else pn->attributes[pn->nattributes++] = id->name;
     }
     pn->dynamic = ARENA_ARRAY(s->a, Sym *, ls->dynamic.n ? ls->dynamic.n : 1);
     for (int i = 0; i < ls->dynamic.n; i++) {
         const Ident *id = &ls->dynamic.items[i];
-        Sym *p = NULL;
-        for (int k = 0; k < m->params.n; k++) if (m->params.items[k]->name == id->name) p = m->params.items[k];
-        bool dup = false;
-        for (int k = 0; k < i; k++) dup |= ls->dynamic.items[k].name == id->name;
+        Sym *p = model_find(m, id->name);
+        if (p && p->kind != SYM_PARAM) p = NULL;
+        bool dup = ptrmap_get(&listed_dynamic, id->name) != NULL;
+        ptrmap_put(s->a, &listed_dynamic, id->name, (void *)id);
         if (dup) { diag_error(s->d, id->span, "'%s' is listed twice as dynamic", id->name); continue; }
         if (!p) {
             diag_error(s->d, id->span, "dynamic '%s' is not a parameter of model '%s'", id->name, m->name);
             Suggest sg;
             suggest_init(&sg, id->name);
-            for (int k = 0; k < m->params.n; k++) suggest_offer(&sg, m->params.items[k]->name);
+            for (int k = 0; k < m->params.n && s->d->last_shown; k++) suggest_offer(&sg, m->params.items[k]->name);
             if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
             continue;
         }
@@ -585,11 +581,7 @@ static void check_state_init(Sema *s, CheckedModel *m, Sym *st) {
 
 /* ---- 3a. Step form ------------------------------------------------------------------ */
 
-static Sym *find_local(SymVec *v, const char *name) {
-    for (int i = v->n - 1; i >= 0; i--)
-        if (v->items[i]->name == name) return v->items[i];
-    return NULL;
-}
+static Sym *find_local(SymVec *v, const char *name) { return symvec_find(v, name); }
 
 static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
     int nphases = 0;
@@ -812,6 +804,15 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
     /* without its base the model is incomplete: checking it would only report
      * what the base would have declared */
     if (fl->failed) return NULL;
+    /* every variant re-checks its bases' items: bound the total, so that a
+     * small file with many variants of a big model cannot exhaust memory */
+    s->expanded += fl->n;
+    if (s->expanded > SEMA_MAX_EXPANDED) {
+        if (s->expanded - fl->n <= SEMA_MAX_EXPANDED)
+            diag_error(s->d, md->name.span, "too much to check: the models have more than %d items in total, "
+                       "counting the items each one inherits through 'extends'", SEMA_MAX_EXPANDED);
+        return NULL;
+    }
 
     CheckedModel *m = ARENA_NEW(s->a, CheckedModel);
     m->name = md->name.name;

@@ -103,6 +103,8 @@ Unit unit_per_day(Unit u) {
     return r;
 }
 
+enum { UNIT_MAX_POWER = 60 };   /* per dimension; exponents are stored in halves in a signed char */
+
 Unit unit_from_ast(const AstUnit *au, Diag *d, Arena *arena) {
     if (!au) return unit_unknown();
     Unit r = unit_dimensionless();
@@ -124,7 +126,15 @@ Unit unit_from_ast(const AstUnit *au, Diag *d, Arena *arena) {
             ok = false;
             continue;
         }
-        for (int k = 0; k < DIM_COUNT; k++) r.dim[k] = (signed char)(r.dim[k] + 2 * def->dim[k] * f->power);
+        for (int k = 0; k < DIM_COUNT; k++) {
+            int v = r.dim[k] + 2 * def->dim[k] * f->power;   /* in halves: must fit a signed char */
+            if (v < -2 * UNIT_MAX_POWER || v > 2 * UNIT_MAX_POWER) {
+                if (ok) diag_error(d, au->span, "unit powers above %d are not supported", UNIT_MAX_POWER);
+                ok = false;
+                v = 0;
+            }
+            r.dim[k] = (signed char)v;
+        }
         r.scale *= pow(def->scale, f->power);
     }
     if (!ok) return unit_unknown();

@@ -82,6 +82,7 @@ struct Stmt {
     Span     span;
     Ident    target;     /* unused for STMT_RETURN */
     Expr    *value;
+    void    *sema;       /* checker: the target's symbol in function bodies */
 };
 
 /* ---- Options: `name = value` in solver, network and learn clauses --------- */
@@ -173,6 +174,7 @@ typedef struct {
     AstUnit *result_unit;   /* optional */
     Stmt   **body;          /* `fn f(x) = e` is stored as one STMT_RETURN */
     int      nbody;
+    void    *sema;          /* checker: array of the parameters' symbols (NULL in the parse tree) */
 } FnDecl;
 
 typedef struct {

@@ -142,6 +142,11 @@ static bool repeated(Diag *d, char sev, Span span, const char *fmt, va_list ap) 
 }
 
 void diag_error(Diag *d, Span span, const char *fmt, ...) {
+    if (d->fatal) {   /* nothing more is shown: skip formatting and the repeat check */
+        d->errors++;
+        d->last_shown = false;
+        return;
+    }
     va_list ap0;
     va_start(ap0, fmt);
     bool dup = repeated(d, 'e', span, fmt, ap0);
@@ -175,6 +180,11 @@ void diag_error_file(Diag *d, const char *file, const char *fmt, ...) {
 }
 
 void diag_warning(Diag *d, Span span, const char *fmt, ...) {
+    if (d->fatal) {
+        d->warnings++;
+        d->last_shown = false;
+        return;
+    }
     va_list ap0;
     va_start(ap0, fmt);
     bool dup = repeated(d, 'w', span, fmt, ap0);

@@ -21,6 +21,7 @@ typedef struct ParseCtx {
     int         nbraces;
     PtrVec      decls;        /* TopDecl* collected by the grammar */
     Span        too_deep;     /* last expression reported as nested too deeply (end 0: none) */
+    bool        learn_attrs;  /* the learn sources being parsed have 'attributes(...)' */
 } ParseCtx;
 
 /* Parses one file of the source map. Returns the tree even after syntax

@@ -342,23 +342,22 @@ net_arg
 
 /* from P, T, PET, attributes(p_mean, aridity) */
 learn_sources
-    : ID                     { $$ = (PtrVec){0}; Ident *i = ARENA_NEW(A, Ident); *i = $1; ptrvec_push(A, &$$, i); }
+    : ID                     { $$ = (PtrVec){0}; Ident *i = ARENA_NEW(A, Ident); *i = $1; ptrvec_push(A, &$$, i);
+                               ctx->learn_attrs = false; }
     | ATTRIBUTES '(' id_list ')'
                              { $$ = (PtrVec){0};
+                               ctx->learn_attrs = true;
                                ptrvec_push(A, &$$, ARENA_NEW(A, Ident));
                                for (int i = 0; i < $3.n; i++) ptrvec_push(A, &$$, $3.items[i]); }
     | learn_sources ',' ID   { $$ = $1; Ident *i = ARENA_NEW(A, Ident); *i = $3;
-                               bool after_attr = false;
-                               for (int k = 0; k < $$.n; k++) if (!((Ident *)$$.items[k])->name) after_attr = true;
-                               if (after_attr)
+                               if (ctx->learn_attrs)   /* a flag, not a scan: lists can be long */
                                    diag_error(ctx->diag, @3, "forcing '%s' must be listed before 'attributes(...)'", $3.name);
                                else ptrvec_push(A, &$$, i); }
     | learn_sources ',' ATTRIBUTES '(' id_list ')'
                              { $$ = $1;
-                               bool seen = false;
-                               for (int k = 0; k < $$.n; k++) if (!((Ident *)$$.items[k])->name) seen = true;
-                               if (seen) diag_error(ctx->diag, @3, "'attributes(...)' is given twice");
+                               if (ctx->learn_attrs) diag_error(ctx->diag, @3, "'attributes(...)' is given twice");
                                else ptrvec_push(A, &$$, ARENA_NEW(A, Ident));
+                               ctx->learn_attrs = true;
                                for (int i = 0; i < $5.n; i++) ptrvec_push(A, &$$, $5.items[i]); }
     ;
 

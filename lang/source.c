@@ -10,6 +10,8 @@
 
 enum { SRC_MAX_BYTES = 16 << 20 };
 
+struct SrcColCache { uint32_t line, offset, col; };
+
 void src_init(SourceMap *sm, Arena *arena) {
     sm->arena = arena;
     sm->files = NULL;
@@ -38,6 +40,7 @@ uint32_t src_add(SourceMap *sm, const char *name, const char *path, const char *
     for (size_t i = 0; i < len; i++)
         if (text[i] == '\n') f->line_starts[k++] = (uint32_t)i + 1;
     f->nlines = n;
+    f->col_cache = ARENA_NEW(sm->arena, struct SrcColCache);
 
     sm->files[sm->nfiles] = f;
     return sm->nfiles++;
@@ -89,9 +92,15 @@ void src_line_col(const SourceFile *f, uint32_t offset, uint32_t *line, uint32_t
         if (f->line_starts[mid] <= offset) lo = mid; else hi = mid;
     }
     *line = lo + 1;
-    uint32_t c = 1;
-    for (uint32_t i = f->line_starts[lo]; i < offset; i++)
+    uint32_t c = 1, from = f->line_starts[lo];
+    struct SrcColCache *cache = f->col_cache;
+    if (cache && cache->line == lo + 1 && cache->offset <= offset) {   /* continue from the last answer */
+        from = cache->offset;
+        c = cache->col;
+    }
+    for (uint32_t i = from; i < offset; i++)
         if (((unsigned char)f->text[i] & 0xC0) != 0x80) c++;
+    if (cache) *cache = (struct SrcColCache){lo + 1, offset, c};
     *col = c;
 }
 

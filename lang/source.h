@@ -19,6 +19,7 @@ typedef struct {
     uint32_t    len;
     uint32_t   *line_starts;  /* byte offset of every line start */
     uint32_t    nlines;
+    struct SrcColCache *col_cache;   /* last src_line_col answer: ascending queries on one long line stay linear */
 } SourceFile;
 
 typedef struct {

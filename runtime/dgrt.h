@@ -1,0 +1,112 @@
+/* dgrt.h — the model ABI: the only contract between code that dgc generates
+ * and the C runtime (and tests, benchmarks, future bindings). A compiled
+ * model exports one symbol, `dg_model`, a DgModel describing the model and
+ * pointing to its kernels. Generated code calls nothing in the runtime
+ * except the math helpers declared at the end.
+ *
+ * Layouts (all arrays dense, cell index fastest so one step loads contiguous
+ * cells; a cell is basin b, component k: c = b * ncomp + k):
+ *   params     [nparams][ncells]
+ *   dyn_params [nsteps][nparams][ncells]   (read for dynamic parameters when non-NULL)
+ *   forcing    [nsteps][ninputs][nbasins]  (nbasins = ncells / ncomp)
+ *   states     [nstates][ncells]
+ *   out        [nsteps][noutputs][ncells]  (per cell, before averaging and routing)
+ *   tape       [nsteps][nstates][ncells]   (states at the start of every step)
+ *   netw       [nnetw]                     (in-equation network weights, shared by all cells)
+ * Kernels come in float (index 0) and double (index 1); the element type of
+ * every array follows. Adjoint kernels ACCUMULATE into d-arrays (+=): the
+ * caller zeroes them. */
+#ifndef DGRT_H
+#define DGRT_H
+
+#include <stdint.h>
+
+#define DG_ABI_VERSION 1u
+
+enum { DG_F32 = 0, DG_F64 = 1 };
+enum { DG_PARAM_LEARNED = 0, DG_PARAM_FIXED = 1, DG_PARAM_DYNAMIC = 2 };   /* = ParamMark */
+
+typedef struct {
+    const char *name;
+    const char *unit;        /* as declared; "" when none */
+    double      lo, hi;      /* bounds (NaN when absent) */
+    double      value;       /* default (NaN when absent) */
+    int32_t     mark;        /* DG_PARAM_* */
+    int32_t     basin_level; /* 1: used only by output routing; components share component 0's value */
+} DgParamInfo;
+
+typedef struct {
+    const char *name;
+    const char *unit;
+} DgNameInfo;
+
+typedef struct {
+    const char *name;
+    const char *unit;
+    int32_t     route_weights;   /* first prologue result with its kernel weights; -1 = not routed */
+    int32_t     route_len;       /* number of kernel ordinates */
+} DgOutputInfo;
+
+/* Arguments of every kernel. Pointers a kernel does not use may be NULL. */
+typedef struct {
+    int64_t     ncells;      /* cells in this call */
+    int64_t     ncomp;       /* components per basin */
+    int64_t     nsteps;      /* time steps (1 for init and prologue) */
+    const void *params;      /* [nparams][ncells] */
+    const void *dyn_params;  /* [nsteps][nparams][ncells] or NULL */
+    const void *forcing;     /* [nsteps][ninputs][nbasins] */
+    void       *states;      /* run: in initial, out final; init: out */
+    void       *out;         /* run: step outputs; prologue: [nweights][ncells] */
+    void       *tape;        /* run_fwd writes it when non-NULL; run_rev reads it */
+    const void *dout;        /* cotangent of out (run_rev, prologue_rev) */
+    void       *dparams;     /* += d/d params, [nparams][ncells] */
+    void       *ddyn_params; /* += d/d dyn_params, or NULL */
+    void       *dstates;     /* run_rev: in d final states, out d initial states; init_rev: in */
+    const void *netw;        /* [nnetw] network weights, or NULL when nnetw == 0 */
+    void       *dnetw;       /* += d/d netw (summed over cells and steps) */
+} DgRun;
+
+typedef void (*DgKernel)(const DgRun *run);
+
+/* An in-equation MLP. Layer l (1..nsizes-1) has sizes[l-1]*sizes[l] weights,
+ * row-major by output (w[o * n_in + i]), then sizes[l] biases, starting at
+ * `offset` in netw. Activations: "tanh" "relu" "sigmoid" "softplus" "elu" "linear". */
+typedef struct {
+    const char    *name;
+    int32_t        nsizes;
+    const int32_t *sizes;
+    int32_t        offset;
+    const char    *activation;         /* hidden layers */
+    const char    *output_activation;  /* last layer */
+} DgNetInfo;
+
+typedef struct {
+    uint32_t            abi_version;  /* DG_ABI_VERSION */
+    const char         *name;
+    const char         *doc;          /* "" when none */
+    int32_t             nparams, ninputs, nstates, nuser_states, noutputs, nweights, components;
+    int32_t             nnetw, nnets;
+    const DgParamInfo  *params;
+    const DgNameInfo   *inputs;
+    const DgNameInfo   *states;       /* user states first, then generated ones (delay lines, kernel weights) */
+    const DgOutputInfo *outputs;
+    const DgNetInfo    *nets;
+    /* kernels, indexed by DG_F32 / DG_F64 */
+    DgKernel            init[2];          /* params -> states */
+    DgKernel            init_rev[2];      /* dstates -> += dparams */
+    DgKernel            run_fwd[2];       /* states, forcing, params -> out, final states, tape */
+    DgKernel            run_rev[2];       /* tape, dout, dstates -> += dparams, dstates = d initial */
+    DgKernel            prologue[2];      /* params (one cell per basin) -> out = routing weights */
+    DgKernel            prologue_rev[2];  /* dout -> += dparams */
+} DgModel;
+
+/* The symbol every compiled model defines. */
+extern const DgModel dg_model;
+
+/* Math the generated code calls (no LLVM intrinsic exists for these). */
+double dgrt_lgamma(double x);
+double dgrt_digamma(double x);
+float  dgrt_lgammaf(float x);
+float  dgrt_digammaf(float x);
+
+#endif
