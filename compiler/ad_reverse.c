@@ -40,6 +40,14 @@ static void acc(Ad *d, int v, int contribution) {
 /* select(cond, g, 0): the gradient passes only where cond holds */
 static int gate(Ad *d, int cond, int g) { return E(d, IR_SELECT, cond, g, K(d, 0)); }
 
+/* g * f'(x) where f' may be infinite or NaN (pow, div, log, sqrt, ...): an
+ * exact zero cotangent stays zero. This matters in the branch an `if` does
+ * not take: it is computed (selects evaluate both sides) and may be NaN,
+ * e.g. (2 - t/x4)^2.5 beyond the end of GR4J's second S-curve. */
+static int guarded(Ad *d, int g, int contribution) {
+    return E(d, IR_SELECT, E(d, IR_NE, g, K(d, 0), -1), contribution, K(d, 0));
+}
+
 /* Applies the local rule of instruction v (forward ids equal adjoint-function ids,
  * since the forward code is copied first). Returns false when op has no rule. */
 static bool rule(Ad *d, const IrInst *in, int v, int g) {
@@ -49,25 +57,25 @@ static bool rule(Ad *d, const IrInst *in, int v, int g) {
     case IR_SUB: acc(d, a, g); acc(d, b, E(d, IR_NEG, g, -1, -1)); return true;
     case IR_MUL: acc(d, a, E(d, IR_MUL, g, b, -1)); acc(d, b, E(d, IR_MUL, g, a, -1)); return true;
     case IR_DIV:
-        acc(d, a, E(d, IR_DIV, g, b, -1));
-        acc(d, b, E(d, IR_NEG, E(d, IR_DIV, E(d, IR_MUL, g, v, -1), b, -1), -1, -1));
+        acc(d, a, guarded(d, g, E(d, IR_DIV, g, b, -1)));
+        acc(d, b, guarded(d, g, E(d, IR_NEG, E(d, IR_DIV, E(d, IR_MUL, g, v, -1), b, -1), -1, -1)));
         return true;
     case IR_NEG: acc(d, a, E(d, IR_NEG, g, -1, -1)); return true;
     case IR_POW: {
         /* d/da = b a^(b-1);  d/db = a^b log a, 0 where a <= 0 (as PyTorch masks a == 0) */
         int bm1 = E(d, IR_SUB, b, K(d, 1), -1);
-        acc(d, a, E(d, IR_MUL, g, E(d, IR_MUL, b, E(d, IR_POW, a, bm1, -1), -1), -1));
+        acc(d, a, guarded(d, g, E(d, IR_MUL, g, E(d, IR_MUL, b, E(d, IR_POW, a, bm1, -1), -1), -1)));
         if (d->r->insts[b].op != IR_CONST) {
             int pos = E(d, IR_GT, a, K(d, 0), -1);
             int safe_a = E(d, IR_SELECT, pos, a, K(d, 1));
-            acc(d, b, gate(d, pos, E(d, IR_MUL, g, E(d, IR_MUL, v, E(d, IR_LOG, safe_a, -1, -1), -1), -1)));
+            acc(d, b, guarded(d, g, gate(d, pos, E(d, IR_MUL, g, E(d, IR_MUL, v, E(d, IR_LOG, safe_a, -1, -1), -1), -1))));
         }
         return true;
     }
     case IR_EXP: acc(d, a, E(d, IR_MUL, g, v, -1)); return true;
-    case IR_LOG: acc(d, a, E(d, IR_DIV, g, a, -1)); return true;
-    case IR_LOG10: acc(d, a, E(d, IR_DIV, g, E(d, IR_MUL, a, K(d, log(10.0)), -1), -1)); return true;
-    case IR_SQRT: acc(d, a, E(d, IR_DIV, g, E(d, IR_MUL, K(d, 2), v, -1), -1)); return true;
+    case IR_LOG: acc(d, a, guarded(d, g, E(d, IR_DIV, g, a, -1))); return true;
+    case IR_LOG10: acc(d, a, guarded(d, g, E(d, IR_DIV, g, E(d, IR_MUL, a, K(d, log(10.0)), -1), -1))); return true;
+    case IR_SQRT: acc(d, a, guarded(d, g, E(d, IR_DIV, g, E(d, IR_MUL, K(d, 2), v, -1), -1))); return true;
     case IR_TANH:
         acc(d, a, E(d, IR_MUL, g, E(d, IR_SUB, K(d, 1), E(d, IR_MUL, v, v, -1), -1), -1));
         return true;
@@ -77,16 +85,16 @@ static bool rule(Ad *d, const IrInst *in, int v, int g) {
     case IR_SOFTPLUS: acc(d, a, E(d, IR_MUL, g, E(d, IR_SIGMOID, a, -1, -1), -1)); return true;
     case IR_SIN: acc(d, a, E(d, IR_MUL, g, E(d, IR_COS, a, -1, -1), -1)); return true;
     case IR_COS: acc(d, a, E(d, IR_NEG, E(d, IR_MUL, g, E(d, IR_SIN, a, -1, -1), -1), -1, -1)); return true;
-    case IR_TAN: acc(d, a, E(d, IR_MUL, g, E(d, IR_ADD, K(d, 1), E(d, IR_MUL, v, v, -1), -1), -1)); return true;
+    case IR_TAN: acc(d, a, guarded(d, g, E(d, IR_MUL, g, E(d, IR_ADD, K(d, 1), E(d, IR_MUL, v, v, -1), -1), -1))); return true;
     case IR_ASIN:
     case IR_ACOS: {
         int root = E(d, IR_SQRT, E(d, IR_SUB, K(d, 1), E(d, IR_MUL, a, a, -1), -1), -1, -1);
         int q = E(d, IR_DIV, g, root, -1);
-        acc(d, a, in->op == IR_ASIN ? q : E(d, IR_NEG, q, -1, -1));
+        acc(d, a, guarded(d, g, in->op == IR_ASIN ? q : E(d, IR_NEG, q, -1, -1)));
         return true;
     }
     case IR_ATAN: acc(d, a, E(d, IR_DIV, g, E(d, IR_ADD, K(d, 1), E(d, IR_MUL, a, a, -1), -1), -1)); return true;
-    case IR_LGAMMA: acc(d, a, E(d, IR_MUL, g, E(d, IR_DIGAMMA, a, -1, -1), -1)); return true;
+    case IR_LGAMMA: acc(d, a, guarded(d, g, E(d, IR_MUL, g, E(d, IR_DIGAMMA, a, -1, -1), -1))); return true;
     case IR_ABS: {
         int pos = E(d, IR_GT, a, K(d, 0), -1), neg = E(d, IR_LT, a, K(d, 0), -1);
         acc(d, a, E(d, IR_SELECT, pos, g, gate(d, neg, E(d, IR_NEG, g, -1, -1))));
