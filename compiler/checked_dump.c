@@ -265,7 +265,8 @@ void checked_print_summary(FILE *out, const CheckedModel *m, Program *p) {
     if (m->components > 1) fprintf(out, "  %-11s%d parallel parameter sets, outputs averaged\n", "components", m->components);
     if (m->learn.kind != PNET_NONE) {
         const ParamNet *l = &m->learn;
-        fprintf(out, "  %-11s%s(hidden %d) from", "learning", l->kind == PNET_LSTM ? "lstm" : "mlp", l->hidden);
+        fprintf(out, "  %-11s%s(hidden %d, layers %d, dropout %g) from", "learning", l->kind == PNET_LSTM ? "lstm" : "mlp",
+                l->hidden, l->layers, l->dropout);
         for (int i = 0; i < l->nforcings; i++) fprintf(out, "%s%s", i ? ", " : " ", l->forcings[i]->name);
         if (l->nattributes) fprintf(out, "%s%d static attributes", l->nforcings ? " + " : " ", l->nattributes);
         if (l->ndynamic) {

@@ -33,6 +33,7 @@ struct Sym {
     int         index;          /* position within its kind in the model */
     Expr       *def;            /* flux/const/output value, state initial value, local's first value */
     Item       *item;           /* declaring model item (after extends/replace), if any */
+    bool        used;           /* referenced by some expression of the model */
     /* SYM_PARAM */
     bool        has_bounds, has_value;
     double      lo, hi, value;

@@ -256,19 +256,18 @@ void sema_fold_const(Sema *s, Sym *c, CheckedModel *m) {
         return;
     }
     c->check_state = 1;
-    s->depth += SEMA_DEF_DEPTH;   /* a definition inside an expression: a deep stack frame chain */
     Scope sc = {.s = s, .file = c->origin, .m = m, .where = W_CONST};
     double v;
     if (c->def && check_const_expr(&sc, c->def, "a constant's value", &v)) {
         c->known = true;
         c->const_value = v;
         Unit u = expr_info(c->def)->unit;
-        if (c->unit.kind == UNIT_UNKNOWN && u.kind == UNIT_KNOWN) c->unit = u;
+        /* without a declared unit a constant takes its value's: a plain number behaves like a literal */
+        if (c->unit.kind == UNIT_UNKNOWN) c->unit = u;
         else if (!unit_compatible(c->unit, u))
             diag_error(s->d, c->def->span, "constant '%s' is declared in '%s' but its value is in '%s'", c->name,
                        utext(s, c->unit), utext(s, u));
     }
-    s->depth -= SEMA_DEF_DEPTH;
     c->check_state = 2;
 }
 
@@ -290,7 +289,6 @@ Sym *sema_global_const(Sema *s, GlobalEntry *g) {
 void sema_check_fn(Sema *s, FnInfo *fi) {
     if (fi->state != 0) return;   /* checked, or being checked (recursion reported later) */
     fi->state = 1;
-    s->depth += SEMA_DEF_DEPTH;   /* a definition inside an expression: a deep stack frame chain */
     FnDecl *fn = fi->decl;
     fi->param_units = ARENA_ARRAY(s->a, Unit, fn->nparams ? fn->nparams : 1);
     SymVec locals = {0};
@@ -376,7 +374,6 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
         diag_error(s->d, end, "function '%s' has no 'return'", fn->name.name);
         diag_note(s->d, fn->name.span, "'%s' is defined here; end its body with 'return expr'", fn->name.name);
     }
-    s->depth -= SEMA_DEF_DEPTH;
     fi->state = 2;
 }
 

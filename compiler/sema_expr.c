@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Message texts live here so their wording stays consistent. */
 static const char *const MSG_UNKNOWN_NAME = "unknown name '%s'";
@@ -75,7 +76,19 @@ static bool allowed_here(Scope *sc, Sym *sym, Span at) {
         diag_error(d, at, "'%s' is %s %s; only numbers and constants are allowed here", sym->name, article(kind), kind);
         return false;
     }
+    if (sc->where & W_KERNEL) {
+        if (sym->kind == SYM_CONST || (sym->kind == SYM_PARAM && sym->mark != PARAM_DYNAMIC)) return true;
+        diag_error(d, at, "kernel arguments are computed once, from static parameters and constants, but '%s' is %s %s",
+                   sym->name, sym->mark == PARAM_DYNAMIC ? "a" : article(kind),
+                   sym->mark == PARAM_DYNAMIC ? "dynamic parameter" : kind);
+        return false;
+    }
     if (sc->where & W_INIT) {
+        if (sym->kind == SYM_PARAM && sym->mark == PARAM_DYNAMIC) {
+            diag_error(d, at, "dynamic parameter '%s' varies in time; an initial value can use only static parameters",
+                       sym->name);
+            return false;
+        }
         if (sym->kind == SYM_CONST || sym->kind == SYM_PARAM) return true;
         diag_error(d, at, "an initial value may use parameters and constants, but '%s' is %s %s", sym->name,
                    article(kind), kind);
@@ -158,6 +171,7 @@ static void check_name(Scope *sc, Expr *e) {
     if (!allowed_here(sc, sym, e->span)) return;
     if (sym->kind == SYM_CONST) sema_fold_const(s, sym, sc->m);
     in->sym = sym;
+    sym->used = true;
     in->unit = sym->unit;
     if (sc->per_step && sym->kind != SYM_LOCAL && sym->kind != SYM_STATE) in->unit = unit_per_step(sym->unit);
     if (sym->kind == SYM_CONST && sym->known) {
@@ -361,7 +375,11 @@ static void check_route(Scope *sc, Expr *e, ExprInfo *in) {
         ki->call = CALL_FN;
         ki->fn = fi->decl;
         int want = fi->decl->nparams - 1;
-        if (want < 0 || k->call.nargs != want) {
+        if (want < 0) {
+            diag_error(s->d, k->span, "kernel function '%s' must take the ordinate index as its first parameter",
+                       fi->decl->name.name);
+            diag_note(s->d, fi->decl->name.span, "'%s' is defined here without parameters", fi->decl->name.name);
+        } else if (k->call.nargs != want) {
             diag_error(s->d, k->span, "kernel '%s' takes %d argument%s after the ordinate index, found %d",
                        fi->decl->name.name, want < 0 ? 0 : want, want == 1 ? "" : "s", k->call.nargs);
             if (fi->decl->nparams)
@@ -371,10 +389,20 @@ static void check_route(Scope *sc, Expr *e, ExprInfo *in) {
             else
                 diag_note(s->d, fi->decl->name.span, "a kernel's first parameter receives the ordinate index 0, 1, ...");
         }
+        int saved = sc->where;
+        sc->where = (sc->where & ~(W_STEP | W_OUTPUT)) | W_KERNEL;
         for (int i = 0; i < k->call.nargs; i++) {
-            check_expr(sc, k->call.args[i]);
-            require_number(sc, k->call.args[i], "a kernel argument");
+            Expr *arg = k->call.args[i];
+            check_expr(sc, arg);
+            require_number(sc, arg, "a kernel argument");
+            if (i + 1 < fi->decl->nparams && fi->param_units) {
+                Unit want_u = fi->param_units[i + 1], got = expr_info(arg)->unit;
+                if (!unit_compatible(want_u, got))
+                    diag_error(s->d, arg->span, "argument '%s' of kernel '%s' expects '%s', found '%s'",
+                               fi->decl->params[i + 1].name.name, fi->decl->name.name, utext(s, want_u), utext(s, got));
+            }
         }
+        sc->where = saved;
     }
 
     double n = 0;
@@ -464,6 +492,10 @@ static void check_net_call(Scope *sc, Expr *e, Sym *net) {
         check_expr(sc, e->call.args[i]);
         require_number(sc, e->call.args[i], "a network input");
     }
+    if (net->n_out > 1 && sc->indexed != e) {
+        diag_error(s->d, e->span, "network '%s' has %d outputs; select one, as in %s(...)[0]", net->name, net->n_out,
+                   net->name);
+    }
 }
 
 static void check_fn_call(Scope *sc, Expr *e, FnInfo *fi) {
@@ -546,7 +578,9 @@ static void check_index(Scope *sc, Expr *e) {
         diag_error(s->d, e->span, "only the result of a network call can be indexed, as in net(x, y)[0]");
         return;
     }
+    sc->indexed = base;   /* a multi-output network call is fine here */
     check_expr(sc, base);
+    sc->indexed = NULL;
     ExprInfo *bi = expr_info(base);
     double k = 0;
     bool kc = check_const_expr(sc, e->index.index, "an output index", &k);
@@ -581,17 +615,28 @@ static void check_expr_node(Scope *sc, Expr *e) {
     }
 }
 
+/* Is the C stack used since checking started beyond the budget? */
+static bool stack_exhausted(Sema *s) {
+    char *here = __builtin_frame_address(0);
+    if (!s->stack_base) {   /* first check: set the budget */
+        struct rlimit rl;
+        size_t limit = 8u << 20;
+        if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) limit = (size_t)rl.rlim_cur;
+        s->stack_budget = limit / SEMA_STACK_SHARE < SEMA_STACK_MAX ? limit / SEMA_STACK_SHARE : SEMA_STACK_MAX;
+        s->stack_base = here;
+    }
+    return here < s->stack_base && (size_t)(s->stack_base - here) > s->stack_budget;
+}
+
 void check_expr(Scope *sc, Expr *e) {
     Sema *s = sc->s;
-    if (s->depth >= SEMA_MAX_DEPTH) {
-        diag_error(s->d, e->span, "definitions are nested too deeply (functions or constants that use each other "
-                                  "in a chain of more than about %d)", SEMA_MAX_DEPTH / (SEMA_DEF_DEPTH + 1));
+    if (stack_exhausted(s)) {
+        diag_error(s->d, e->span, "this is nested too deeply to check (an expression, or functions and constants "
+                                  "that use each other in a very long chain)");
         info(s, e)->unit = unit_unknown();
         return;
     }
-    s->depth++;
     check_expr_node(sc, e);
-    s->depth--;
 }
 
 bool check_const_expr(Scope *sc, Expr *e, const char *what, double *out) {

@@ -68,6 +68,7 @@ enum {
     W_FLUX = 1 << 3,     /* equation form: fluxes and storage equations */
     W_STEP = 1 << 4,     /* step blocks */
     W_OUTPUT = 1 << 5,   /* output definitions */
+    W_KERNEL = 1 << 6,   /* arguments of a route kernel: computed once, from parameters and constants */
 };
 
 typedef struct Sema Sema;
@@ -82,6 +83,7 @@ typedef struct Scope {
     SymVec       *deps;        /* when set, every input/flux/local referenced is recorded */
     FnInfo       *fn;          /* function being checked (call graph) */
     bool          per_step;    /* step form: rates read as amounts per step */
+    const Expr   *indexed;     /* the network call an index expression selects from */
 } Scope;
 
 /* Arrays that only grow, without a capacity field: the capacity is the next
@@ -99,18 +101,18 @@ struct Sema {
     int      nfns;
     PtrMap   fn_index;         /* FnDecl* -> FnInfo */
     PtrMap   flat;             /* ModelDecl* -> flattened item list (sema_model.c) */
-    int      depth;            /* check_expr nesting, across function and constant definitions */
+    char    *stack_base;       /* frame address where checking started (see SEMA_STACK_SHARE) */
+    size_t   stack_budget;     /* bytes of C stack check_expr may use below it */
     long     expanded;         /* model items checked so far, inherited ones included */
 };
 
 /* check_expr recurses through expressions and, via calls and constants, into
- * other definitions: past this depth it reports instead of exhausting the
- * C stack (expressions alone are capped lower, at AST_MAX_EXPR_DEPTH). A
- * nested function or constant definition counts SEMA_DEF_DEPTH more: its
- * frames are several times those of an operator (measured under ASan: about
- * 1 KB per operator level, 4 KB per definition level, so the budget stays
- * near 2 MB of stack). */
-enum { SEMA_MAX_DEPTH = 2000, SEMA_DEF_DEPTH = 4 };
+ * other definitions (a chain of functions or constants can be as long as the
+ * file). Frame sizes differ a lot between builds (-O0 with ASan: several KB
+ * per level), so the guard measures the stack itself: checking may use this
+ * share of the stack limit (getrlimit), at most SEMA_STACK_MAX bytes, and
+ * reports "nested too deeply" beyond. */
+enum { SEMA_STACK_SHARE = 2, SEMA_STACK_MAX = 64 << 20 };
 
 /* Items checked over all models, each variant counting what it inherits
  * (1-2 KB of checker memory each). */

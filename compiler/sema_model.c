@@ -799,6 +799,7 @@ static FlatItem *find_kind(FlatList *fl, ItemKind k) {
 }
 
 CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
+    int errors_before = diag_error_count(s->d);
     ModelDecl *stack[MAX_EXTENDS_DEPTH + 1];
     FlatList *fl = flatten(s, md, origin, stack, 0);
     /* without its base the model is incomplete: checking it would only report
@@ -868,5 +869,10 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
         }
     }
     if (m->outputs.n == 0) diag_warning(s->d, md->name.span, "model '%s' has no outputs", m->name);
+    for (int i = 0; i < m->params.n && diag_error_count(s->d) == errors_before; i++) {   /* not next to errors */
+        Sym *q = m->params.items[i];
+        if (!q->used && q->mark != PARAM_FIXED)
+            diag_warning(s->d, q->span, "parameter '%s' is trained but never used; remove it or mark it 'fixed'", q->name);
+    }
     return m;
 }

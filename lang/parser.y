@@ -123,6 +123,7 @@ static Expr *capped(struct ParseCtx *ctx, Expr *e);
 file
     : %empty
     | file top
+    | file ';'               { /* optional separator */ }
     ;
 
 top
@@ -202,6 +203,14 @@ items
     : %empty                 { $$ = (PtrVec){0}; }
     | items item             { $$ = $1; ptrvec_push(A, &$$, $2); }
     | items INPUT input_list { $$ = $1; for (int i = 0; i < $3.n; i++) ptrvec_push(A, &$$, $3.items[i]); }
+    | items REPLACE INPUT input_list
+                             { $$ = $1;
+                               for (int i = 0; i < $4.n; i++) {
+                                   Item *it = $4.items[i];
+                                   it->replace = true;
+                                   ptrvec_push(A, &$$, it);
+                               } }
+    | items ';'              { $$ = $1; /* optional separator */ }
     | items error            { $$ = $1; }
     ;
 
@@ -702,6 +711,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struc
                        k == YYSYMBOL_YYEOF))
             continue;
         if (continues_expr(k)) continue;
+        if ((in_model_body || at_top) && is_char(k, ';')) continue;   /* an optional separator: never the fix */
         list[n] = symbol_text(k, bufs[n], sizeof bufs[n]);
         n++;
     }
