@@ -826,9 +826,9 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
     for (int i = 0; i < m->consts.n; i++) sema_fold_const(s, m->consts.items[i], m);
     for (int i = 0; i < m->params.n; i++) check_param(s, m, m->params.items[i]);
     for (int i = 0; i < m->nets.n; i++) check_net(s, m, m->nets.items[i]);
-    for (int i = 0; i < m->states.n; i++) check_state_init(s, m, m->states.items[i]);
-    FlatItem *learn = find_kind(fl, ITEM_LEARN);
+    FlatItem *learn = find_kind(fl, ITEM_LEARN);   /* first: it decides which parameters are dynamic */
     if (learn) check_learn(s, m, learn);
+    for (int i = 0; i < m->states.n; i++) check_state_init(s, m, m->states.items[i]);
     verify_dynamic_params(s, m, learn);
 
     FlatItem *step = find_kind(fl, ITEM_STEP), *eq = find_kind(fl, ITEM_EQUATION), *solve = find_kind(fl, ITEM_SOLVE);
