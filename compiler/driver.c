@@ -1,5 +1,7 @@
 /* driver.c — the dgc command line: flags, stage sequencing, dumps, exit codes.
  *   exit 0 ok · 1 errors in the program · 2 usage error · 3 I/O failure · 134 ICE */
+#include "codegen.h"
+#include "dgrt_cli.h"
 #include "frontend.h"
 #include "ir.h"
 
@@ -20,6 +22,10 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: dgc check [options] FILE.dg...   check models and report diagnostics\n"
             "       dgc [options] FILE.dg            same as 'check' (with dumps below)\n"
+            "       dgc FILE.dg -o EXE [build options]  compile a model to a native executable\n"
+            "       dgc run FILE.dg [build options] [--] ARGS...\n"
+            "                                        compile a model in memory (JIT) and run its command\n"
+            "                                        line with ARGS (everything after FILE.dg without '--')\n"
             "\n"
             "options:\n"
             "  --dump-ast          print the syntax tree of FILE\n"
@@ -30,6 +36,16 @@ static void usage(FILE *out) {
             "  --model NAME        restrict dumps and summaries to model NAME\n"
             "  -I DIR              search DIR for imports (after the importing file's folder)\n"
             "  --color=WHEN        colour diagnostics: auto (default), always, never\n"
+            "\n"
+            "build options:\n"
+            "  -o EXE              write the executable (object + runtime, linked by cc)\n"
+            "  --model NAME        the model to compile (default: the last model of FILE)\n"
+            "  -O0 -O1 -O2 -O3     optimisation level (default -O2)\n"
+            "  --emit-llvm FILE.ll write the optimised LLVM IR\n"
+            "  --emit-obj FILE.o   write the object file\n"
+            "  --cpu=native        executables for this machine's CPU only (default: generic)\n"
+            "  --time              print the compile time of each stage\n"
+            "\n"
             "  --version           print the version\n"
             "  -h, --help          print this help\n"
             "\n"
@@ -44,6 +60,15 @@ typedef struct {
     const char **includes;
     int nincludes;
     int color;   /* -1 auto, 0 never, 1 always */
+    double t_start;         /* for --time */
+    /* back end */
+    bool run;               /* dgc run: JIT and call dgrt_main */
+    const char *output;     /* -o */
+    const char *emit_llvm, *emit_obj;
+    int opt_level;
+    bool native_cpu, time;
+    int run_argc;           /* dgc run: the model's arguments (after FILE.dg or '--') */
+    char **run_argv;
 } Options;
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -55,12 +80,25 @@ static int usage_error(const char *fmt, const char *arg) {
 
 static int parse_args(int argc, char **argv, Options *o) {
     o->color = -1;
+    o->opt_level = 2;
     o->files = calloc((size_t)argc, sizeof(char *));
     o->includes = calloc((size_t)argc, sizeof(char *));
     if (!o->files || !o->includes) return usage_error("%s", "out of memory");
     int i = 1;
+    int end = argc;   /* dgc run: options end at '--', else the model's arguments follow FILE.dg */
     if (i < argc && !strcmp(argv[i], "check")) i++;
-    for (; i < argc; i++) {
+    else if (i < argc && !strcmp(argv[i], "run")) {
+        o->run = true;
+        i++;
+        for (int k = i; k < argc; k++)
+            if (!strcmp(argv[k], "--")) {
+                end = k;
+                o->run_argc = argc - k - 1;
+                o->run_argv = argv + k + 1;
+                break;
+            }
+    }
+    for (; i < end; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); exit(EXIT_OK); }
         else if (!strcmp(a, "--version")) { printf("dgc %s\n", DGC_VERSION); exit(EXIT_OK); }
@@ -76,13 +114,33 @@ static int parse_args(int argc, char **argv, Options *o) {
             if (++i >= argc) return usage_error("%s needs a directory", a);
             o->includes[o->nincludes++] = argv[i];
         } else if (!strncmp(a, "-I", 2)) o->includes[o->nincludes++] = a + 2;
+        else if (!strcmp(a, "-o")) {
+            if (++i >= end) return usage_error("%s needs a file name", a);
+            o->output = argv[i];
+        } else if (!strcmp(a, "--emit-llvm") || !strcmp(a, "--emit-obj")) {
+            if (++i >= end) return usage_error("%s needs a file name", a);
+            *(a[7] == 'l' ? &o->emit_llvm : &o->emit_obj) = argv[i];
+        } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) o->opt_level = a[2] - '0';
+        else if (!strcmp(a, "--cpu=native")) o->native_cpu = true;
+        else if (!strcmp(a, "--cpu=generic")) o->native_cpu = false;
+        else if (!strcmp(a, "--time")) o->time = true;
         else if (!strcmp(a, "--color=never")) o->color = 0;
         else if (!strcmp(a, "--color=always")) o->color = 1;
         else if (!strcmp(a, "--color=auto")) o->color = -1;
         else if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
-        else o->files[o->nfiles++] = a;
+        else {
+            o->files[o->nfiles++] = a;
+            if (o->run && end == argc) {   /* no '--': everything after FILE.dg is the model's */
+                o->run_argc = argc - i - 1;
+                o->run_argv = argv + i + 1;
+                break;
+            }
+        }
     }
     if (o->nfiles == 0) return usage_error("%s", "no input file");
+    if ((o->run || o->output || o->emit_llvm || o->emit_obj) && o->nfiles > 1)
+        return usage_error("%s", "compiling takes one file");
+    if (o->run && o->output) return usage_error("%s", "'dgc run' takes no -o");
     if ((o->dump_ast || o->dump_checked || o->dump_ir || o->dump_adjoint || o->summary) && o->nfiles > 1)
         return usage_error("%s", "dumps and summaries take one file");
     return EXIT_OK;
@@ -98,6 +156,80 @@ static void add_search_path(Program *p, const Options *o) {
         free(copy);
     }
     if (DGC_STDLIB_DIR[0]) program_add_search_dir(p, DGC_STDLIB_DIR);
+}
+
+/* ---- Back end: executables (-o) and dgc run ----------------------------------------- */
+
+static void print_times(const char *what, double front, const CgTimes *t) {
+    fprintf(stderr, "dgc: time (%s): front end %.1f ms, codegen %.1f ms, optimise %.1f ms, machine code %.1f ms "
+            "(%d module%s), total %.1f ms\n", what, 1e3 * front, 1e3 * t->codegen, 1e3 * t->optimize,
+            1e3 * t->machine_code, t->modules, t->modules == 1 ? "" : "s",
+            1e3 * (front + t->codegen + t->optimize + t->machine_code));
+}
+
+/* Compiles the chosen model of a checked program: to files and an
+ * executable, or in memory and runs it (dgc run). */
+static int compile_model(const Options *o, Program *p, Diag *d, const char *path) {
+    CheckedModel *m = NULL;
+    for (int i = p->nmodels - p->nroot_models; i < p->nmodels; i++)
+        if (!o->model || !strcmp(o->model, p->models[i]->name)) m = p->models[i];   /* default: the last */
+    if (!m) {
+        if (o->model) fprintf(stderr, "dgc: %s has no model '%s'\n", path, o->model);
+        else fprintf(stderr, "dgc: %s defines no model\n", path);
+        return EXIT_USAGE;
+    }
+    IrModel *ir = lower_model(&p->arena, p, m);
+    if (!ir) return EXIT_PROGRAM;
+    double front = cg_now() - o->t_start;
+    CgOptions co = {.opt_level = o->opt_level, .host_cpu = o->native_cpu, .emit_llvm = o->emit_llvm,
+                    .emit_obj = o->emit_obj};
+    CgTimes times = {0};
+
+    if (o->run) {
+        DgJit *jit = NULL;
+        const DgModel *dm = NULL;
+        CgStatus st = jit_compile(ir, &p->arena, d, &co, &jit, &dm, &times, stderr);
+        if (st != CG_OK) return (int)st;
+        if (o->time) print_times("jit, before the run", front, &times);
+        char **argv = calloc((size_t)o->run_argc + 2, sizeof(char *));
+        if (!argv) return EXIT_IO;
+        argv[0] = (char *)ir->name;
+        for (int i = 0; i < o->run_argc; i++) argv[i + 1] = o->run_argv[i];
+        fflush(stdout);
+        int rc = dgrt_main(dm, o->run_argc + 1, argv);
+        fflush(stdout);
+        if (o->time) {   /* kernels are compiled at their first call */
+            jit_times(jit, &times);
+            print_times("jit, with the kernels the run called", front, &times);
+        }
+        free(argv);
+        jit_dispose(jit);
+        return rc;
+    }
+
+    /* ahead of time: the object goes to --emit-obj or a temporary file */
+    char tmp[4096] = "";
+    if (o->output && !o->emit_obj) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/dgc-XXXXXX.o", dir && *dir ? dir : "/tmp");
+        int fd = mkstemps(tmp, 2);
+        if (fd < 0) {
+            fprintf(stderr, "dgc: cannot create a temporary object file in %s\n", dir && *dir ? dir : "/tmp");
+            return EXIT_IO;
+        }
+        close(fd);
+        co.emit_obj = tmp;
+    }
+    CgStatus st = cg_compile_aot(ir, &p->arena, d, &co, &times, stderr);
+    int rc = (int)st;
+    if (o->time) print_times("aot", front, &times);
+    if (st == CG_OK && o->output) {
+        double t0 = cg_now();
+        if (!link_executable(co.emit_obj, o->output, stderr)) rc = EXIT_IO;
+        if (o->time) fprintf(stderr, "dgc: time: link %.1f ms\n", 1e3 * (cg_now() - t0));
+    }
+    if (tmp[0]) remove(tmp);
+    return rc;
 }
 
 /* Checks one root file (and its imports); prints what was asked. */
@@ -119,6 +251,10 @@ static int run_file(const Options *o, const char *path, bool color) {
     if (diag_error_count(&d) == 0) sema_check_program(&p);
     if (diag_error_count(&d) > 0) {
         rc = EXIT_PROGRAM;
+        goto done;
+    }
+    if (o->run || o->output || o->emit_llvm || o->emit_obj) {
+        rc = compile_model(o, &p, &d, path);
         goto done;
     }
     bool found = !o->model;
@@ -153,6 +289,7 @@ done:
 
 int main(int argc, char **argv) {
     Options o = {0};
+    o.t_start = cg_now();
     int rc = parse_args(argc, argv, &o);
     if (rc == EXIT_OK) {
         bool color = o.color == 1 || (o.color == -1 && isatty(2));

@@ -15,7 +15,8 @@
  *   netw       [nnetw]                     (in-equation network weights, shared by all cells)
  * Kernels come in float (index 0) and double (index 1); the element type of
  * every array follows. Adjoint kernels ACCUMULATE into d-arrays (+=): the
- * caller zeroes them. */
+ * caller zeroes them. The arrays of one call must not overlap (generated
+ * kernels take them as `noalias`, which lets them vectorise across cells). */
 #ifndef DGRT_H
 #define DGRT_H
 

@@ -1,0 +1,277 @@
+/* jit.c — ORC LLJIT through the C API: the module codegen.c makes for a
+ * model, compiled in-process, and its `dg_model` returned.
+ * The generated code calls only math functions; each is registered
+ * explicitly as an absolute symbol with this process's address (STYLE
+ * pitfall 10: ELF executables don't export their symbols, so looking them
+ * up in the process would need -rdynamic, and unreferenced archive members
+ * would be dropped by the linker). Names go through the JIT's mangler
+ * (pitfall 11). All ORC calls live in this file; the API differences
+ * between LLVM 14 and later are noted where they matter (pitfall 9).
+ *
+ * Kernels are compiled lazily (what `dgc run` does): codegen.c makes one
+ * module per kernel body (cg_model_split), `dg_model` points to lazy
+ * re-exports, and a kernel is optimised (IR transform layer) and compiled
+ * on its first call, so `dgc run model.dg simulate` compiles the three f64
+ * kernels it calls, not all twelve. With --emit-llvm/--emit-obj or
+ * CgOptions.jit_eager the whole module is optimised and compiled at once. */
+#include "codegen.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+#include <llvm/Config/llvm-config.h>
+
+struct DgJit {
+    LLVMOrcLLJITRef                  jit;
+    LLVMOrcIndirectStubsManagerRef   ism;       /* lazy: stubs of the kernels */
+    LLVMOrcLazyCallThroughManagerRef lctm;      /* lazy: compile on first call */
+    LLVMTargetMachineRef             opt_tm;    /* lazy: for optimising each module as it is compiled */
+    int                              opt_level;
+    FILE                            *err;
+    CgTimes                          times;     /* cumulative */
+    double                           t_mark;    /* end of the last module's optimisation */
+};
+
+/* ---- Symbols the generated code may reference ----------------------------------- */
+
+typedef struct {
+    const char *name;
+    void (*addr)(void);
+} RuntimeSym;
+
+#define SYM(f) {#f, (void (*)(void))(f)}
+
+/* Everything a kernel can call: the runtime helpers, the libm functions
+ * codegen.c calls by name, and the ones LLVM lowers math intrinsics to
+ * (llvm.exp -> exp, ..., sin+cos of one value -> sincos, pow(2|10, x) ->
+ * exp2/exp10, ldexp from exp2 of an integer) or emits for memory idioms. */
+static const RuntimeSym runtime_syms[] = {
+    SYM(dgrt_lgamma), SYM(dgrt_digamma), SYM(dgrt_lgammaf), SYM(dgrt_digammaf),
+    SYM(tanh), SYM(tanhf), SYM(log1p), SYM(log1pf), SYM(tan), SYM(tanf),
+    SYM(asin), SYM(asinf), SYM(acos), SYM(acosf), SYM(atan), SYM(atanf),
+    SYM(exp), SYM(expf), SYM(exp2), SYM(exp2f), SYM(exp10), SYM(exp10f), SYM(expm1), SYM(expm1f),
+    SYM(log), SYM(logf), SYM(log2), SYM(log2f), SYM(log10), SYM(log10f),
+    SYM(pow), SYM(powf), SYM(sqrt), SYM(sqrtf), SYM(fabs), SYM(fabsf),
+    SYM(sin), SYM(sinf), SYM(cos), SYM(cosf), SYM(sincos), SYM(sincosf),
+    SYM(ldexp), SYM(ldexpf), SYM(fmod), SYM(fmodf), SYM(floor), SYM(floorf), SYM(ceil), SYM(ceilf),
+    SYM(memset), SYM(memcpy), SYM(memmove),
+};
+
+static void report_error(void *ctx, LLVMErrorRef e) {
+    char *msg = LLVMGetErrorMessage(e);   /* consumes e */
+    fprintf((FILE *)ctx, "dgc: JIT error: %s\n", msg);
+    LLVMDisposeErrorMessage(msg);
+}
+
+/* Prints and consumes e; returns false when there was one. */
+static bool ok(LLVMErrorRef e, const char *what, FILE *err) {
+    if (!e) return true;
+    char *msg = LLVMGetErrorMessage(e);
+    fprintf(err, "dgc: %s: %s\n", what, msg);
+    LLVMDisposeErrorMessage(msg);
+    return false;
+}
+
+static bool define_runtime_symbols(LLVMOrcLLJITRef jit, FILE *err) {
+    size_t n = sizeof runtime_syms / sizeof runtime_syms[0];
+    /* LLVMOrcCSymbolMapPairs points to LLVMJITCSymbolMapPair (LLVM 14) or
+     * LLVMOrcCSymbolMapPair (15+): sized through the pointer, it fits both. */
+    LLVMOrcCSymbolMapPairs pairs = calloc(n, sizeof *pairs);
+    if (!pairs) return false;
+    for (size_t i = 0; i < n; i++) {
+        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, runtime_syms[i].name);   /* retained; owned by the MU */
+        pairs[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)runtime_syms[i].addr;
+        pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
+        pairs[i].Sym.Flags.TargetFlags = 0;
+    }
+    LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, n);
+    free(pairs);
+    LLVMErrorRef e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), mu);   /* owns mu on success */
+    if (e) LLVMOrcDisposeMaterializationUnit(mu);
+    return ok(e, "cannot register runtime symbols with the JIT", err);
+}
+
+/* ---- Lazy compilation: transforms that optimise and time each module -------------- */
+
+static LLVMErrorRef optimize_module(void *ctx, LLVMModuleRef m) {
+    DgJit *dj = ctx;
+    if (!emit_optimize(m, dj->opt_tm, dj->opt_level, dj->err)) return LLVMCreateStringError("optimisation failed");
+    return NULL;
+}
+
+static LLVMErrorRef ir_transform(void *ctx, LLVMOrcThreadSafeModuleRef *mod, LLVMOrcMaterializationResponsibilityRef mr) {
+    (void)mr;
+    DgJit *dj = ctx;
+    double t0 = cg_now();
+    LLVMErrorRef e = LLVMOrcThreadSafeModuleWithModuleDo(*mod, optimize_module, dj);
+    dj->t_mark = cg_now();
+    dj->times.optimize += dj->t_mark - t0;
+    return e;
+}
+
+/* runs right after a module's machine code is made (same thread) */
+static LLVMErrorRef object_transform(void *ctx, LLVMMemoryBufferRef *obj) {
+    (void)obj;
+    DgJit *dj = ctx;
+    dj->times.machine_code += cg_now() - dj->t_mark;
+    dj->times.modules++;
+    return NULL;
+}
+
+/* where a lazy call lands when compiling its kernel failed (reported by the error reporter) */
+static void lazy_compile_failed(void) {
+    fflush(stdout);
+    fprintf(stderr, "dgc: JIT: a kernel could not be compiled\n");
+    exit(3);
+}
+
+/* name[i] = lazy re-export of body_name[i] (both in the main JITDylib) */
+static bool define_lazy_kernels(DgJit *dj, const CgSplit *split, FILE *err) {
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(dj->jit);
+    LLVMOrcCSymbolAliasMapPair aliases[CG_NKERNELS];
+    LLVMJITSymbolFlags flags = {LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
+    for (int i = 0; i < CG_NKERNELS; i++) {
+        aliases[i].Name = LLVMOrcLLJITMangleAndIntern(dj->jit, split->name[i]);   /* owned by the MU */
+        aliases[i].Entry.Name = LLVMOrcLLJITMangleAndIntern(dj->jit, split->body_name[i]);
+        aliases[i].Entry.Flags = flags;
+    }
+    LLVMOrcMaterializationUnitRef mu = LLVMOrcLazyReexports(dj->lctm, dj->ism, jd, aliases, CG_NKERNELS);
+    LLVMErrorRef e = LLVMOrcJITDylibDefine(jd, mu);   /* owns mu on success */
+    if (e) LLVMOrcDisposeMaterializationUnit(mu);
+    return ok(e, "cannot define the lazy kernels", err);
+}
+
+/* ---- Compile ---------------------------------------------------------------------- */
+
+static bool add_module(DgJit *dj, LLVMModuleRef mod, LLVMOrcThreadSafeContextRef tsc, FILE *err) {
+    LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);   /* takes mod */
+    LLVMErrorRef e = LLVMOrcLLJITAddLLVMIRModule(dj->jit, LLVMOrcLLJITGetMainJITDylib(dj->jit), tsm);
+    if (e) LLVMOrcDisposeThreadSafeModule(tsm);   /* owned by the JIT only on success */
+    return ok(e, "cannot add a module to the JIT", err);
+}
+
+CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, DgJit **out_jit,
+                     const DgModel **out_model, CgTimes *times, FILE *err) {
+    *out_jit = NULL;
+    *out_model = NULL;
+    DgJit *dj = calloc(1, sizeof *dj);
+    if (!dj) DG_ICE("out of memory");
+    dj->opt_level = o->opt_level;
+    dj->err = err;
+    LLVMTargetMachineRef tm = target_create_machine(true, o->opt_level, true, err);
+    if (!tm) {
+        free(dj);
+        return CG_LLVM_ERROR;
+    }
+    /* lazy unless files are wanted, asked not to, or the target has no stubs */
+    bool lazy = !o->emit_llvm && !o->emit_obj && !o->jit_eager;
+    if (lazy) {
+        char *triple = LLVMGetTargetMachineTriple(tm);
+        dj->ism = LLVMOrcCreateLocalIndirectStubsManager(triple);
+        LLVMDisposeMessage(triple);
+        lazy = dj->ism != NULL;
+    }
+    if (lazy && !(dj->opt_tm = target_create_machine(true, o->opt_level, true, err))) {
+        LLVMDisposeTargetMachine(tm);
+        jit_dispose(dj);
+        return CG_LLVM_ERROR;
+    }
+
+    /* ---- LLVM IR in a thread-safe context (disposed below; the modules keep it) */
+    LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+    LLVMContextRef ctx = LLVMOrcThreadSafeContextGetContext(tsc);
+    CgSplit split;
+    LLVMModuleRef whole = NULL;
+    double t0 = cg_now();
+    bool made = lazy ? cg_model_split(ctx, a, ir, d, &split) : (whole = cg_model(ctx, a, ir, d)) != NULL;
+    dj->times.codegen = cg_now() - t0;
+    if (!made) {
+        LLVMOrcDisposeThreadSafeContext(tsc);
+        LLVMDisposeTargetMachine(tm);
+        jit_dispose(dj);
+        return CG_PROGRAM_ERROR;
+    }
+    int nmods = lazy ? CG_NKERNELS + 1 : 1;
+    LLVMModuleRef mods[CG_NKERNELS + 1];
+    if (lazy) {
+        memcpy(mods, split.kernel, sizeof split.kernel);
+        mods[CG_NKERNELS] = split.meta;
+    } else {
+        mods[0] = whole;
+    }
+    for (int i = 0; i < nmods; i++) {
+        target_configure_module(mods[i], tm);
+        if (!emit_verify(mods[i], err)) DG_ICE("generated module of '%s' does not verify", ir->name);
+    }
+    bool good = true;
+    if (!lazy) {
+        t0 = cg_now();
+        good = emit_optimize(whole, tm, o->opt_level, err);
+        dj->times.optimize = cg_now() - t0;
+        if (good && o->emit_llvm) good = emit_llvm_ir(whole, o->emit_llvm, err);
+        if (good && o->emit_obj) good = emit_object(whole, tm, o->emit_obj, err);
+    }
+
+    /* ---- the JIT: it compiles with the settings of tm (the builder takes
+     * tm, and the LLJIT the builder, even on failure) */
+    if (good) {
+        LLVMOrcJITTargetMachineBuilderRef jtmb = LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm);
+        LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+        LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
+        good = ok(LLVMOrcCreateLLJIT(&dj->jit, builder), "cannot create the JIT", err);
+    } else {
+        LLVMDisposeTargetMachine(tm);
+    }
+    if (good) {
+        LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(dj->jit);
+        LLVMOrcExecutionSessionSetErrorReporter(es, report_error, err);
+        if (lazy) {
+            LLVMOrcIRTransformLayerSetTransform(LLVMOrcLLJITGetIRTransformLayer(dj->jit), ir_transform, dj);
+            LLVMOrcObjectTransformLayerSetTransform(LLVMOrcLLJITGetObjTransformLayer(dj->jit), object_transform, dj);
+            good = ok(LLVMOrcCreateLocalLazyCallThroughManager(LLVMOrcLLJITGetTripleString(dj->jit), es,
+                                                               (LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed,
+                                                               &dj->lctm),
+                      "cannot create the JIT's lazy call-through manager", err);
+        }
+    }
+    good = good && define_runtime_symbols(dj->jit, err);
+    int added = 0;
+    for (; good && added < nmods; added++) good = add_module(dj, mods[added], tsc, err);
+    for (int i = added; i < nmods; i++) LLVMDisposeModule(mods[i]);   /* not handed over */
+    LLVMOrcDisposeThreadSafeContext(tsc);   /* the TSMs keep the context alive */
+    if (good && lazy) good = define_lazy_kernels(dj, &split, err);
+
+    /* machine code is generated here, at the first lookup (pitfall 12); lazily
+     * compiled kernels at their first call */
+    LLVMOrcExecutorAddress addr = 0;
+    t0 = cg_now();
+    if (good) good = ok(LLVMOrcLLJITLookup(dj->jit, &addr, "dg_model"), "JIT lookup of 'dg_model' failed", err) && addr;
+    if (!lazy) {
+        dj->times.machine_code = cg_now() - t0;
+        dj->times.modules = 1;
+    }
+    if (!good) {
+        jit_dispose(dj);
+        return CG_LLVM_ERROR;
+    }
+    if (times) *times = dj->times;
+    *out_jit = dj;
+    *out_model = (const DgModel *)(uintptr_t)addr;
+    return CG_OK;
+}
+
+void jit_times(const DgJit *dj, CgTimes *times) { *times = dj->times; }
+
+void jit_dispose(DgJit *dj) {
+    if (!dj) return;
+    /* stubs and call-through manager first, as LLVM's lazy C example does */
+    if (dj->ism) LLVMOrcDisposeIndirectStubsManager(dj->ism);
+    if (dj->lctm) LLVMOrcDisposeLazyCallThroughManager(dj->lctm);
+    if (dj->jit) ok(LLVMOrcDisposeLLJIT(dj->jit), "disposing the JIT", stderr);
+    if (dj->opt_tm) LLVMDisposeTargetMachine(dj->opt_tm);
+    free(dj);
+}

@@ -1,0 +1,408 @@
+/* csv.c — the table reader behind forcing and parameter files (see csv.h),
+ * and calendar dates. The file is read whole and split in place; rows keep
+ * their line numbers and cells their character columns, so every error can
+ * point at the cell: `forcing.csv:5:12: column 'P': 'x' is not a number`. */
+#include "csv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// ---- Small helpers -----------------------------------------------------------------
+
+/* 1-based character column of byte `off` in a line (UTF-8 aware). */
+static int char_col(const char *line, size_t off) {
+    int col = 1;
+    for (size_t i = 0; i < off; i++)
+        if (((unsigned char)line[i] & 0xC0) != 0x80) col++;
+    return col;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+const char *dgrt_csv_where(const DgCsv *csv, int64_t row, int col, char *buf, size_t size) {
+    if (row < 0)
+        snprintf(buf, size, "%s:%d:%d", csv->path, csv->header_line, col >= 0 ? csv->name_col[col] : 1);
+    else
+        snprintf(buf, size, "%s:%d:%d", csv->path, csv->lines[row], csv->cols[row * csv->ncols + col]);
+    return buf;
+}
+
+/* "date, P, T" (at most 12 names) */
+static void header_list(const DgCsv *csv, char *buf, size_t size) {
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < csv->ncols && n + 1 < size; i++) {
+        if (i == 12) {
+            snprintf(buf + n, size - n, ", ... (%d columns)", csv->ncols);
+            return;
+        }
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "", csv->names[i]);
+    }
+}
+
+// ---- Splitting one line into fields ------------------------------------------------
+
+typedef struct {
+    char **f;      /* field text (NUL-terminated in place) */
+    int   *col;    /* character column */
+    int    n, cap;
+} Fields;
+
+static void fields_push(Fields *fs, char *text, int col) {
+    if (fs->n == fs->cap) {
+        fs->cap = fs->cap ? fs->cap * 2 : 16;
+        fs->f = reallocCheck(fs->f, sizeof(char *) * (size_t)fs->cap);
+        fs->col = reallocCheck(fs->col, sizeof(int) * (size_t)fs->cap);
+    }
+    fs->f[fs->n] = text;
+    fs->col[fs->n] = col;
+    fs->n++;
+}
+
+/* Split `line` (NUL-terminated, no newline) in place. CSV: fields separated
+ * by ',', blanks around a field trimmed, a field may be quoted ("a,b" with
+ * "" for a quote). Whitespace mode: runs of blanks separate fields.
+ * Returns 0, the 1-based column of an unterminated quote, or minus the
+ * column of text after a closing quote. */
+static int split_line(char *line, char delim, Fields *fs) {
+    fs->n = 0;
+    size_t len = strlen(line);
+    if (delim == ' ') {
+        size_t i = 0;
+        while (i < len) {
+            while (i < len && is_blank(line[i])) i++;
+            if (i >= len) break;
+            size_t start = i;
+            while (i < len && !is_blank(line[i])) i++;
+            int col = char_col(line, start);
+            if (i < len) line[i++] = 0;
+            fields_push(fs, line + start, col);
+        }
+        return 0;
+    }
+    size_t i = 0;
+    for (;;) {
+        while (i < len && is_blank(line[i])) i++;
+        size_t start = i;
+        int col = char_col(line, start);
+        if (i < len && line[i] == '"') {
+            /* quoted: unescape "" in place, the field ends at the closing quote */
+            size_t w = i, r = i + 1;
+            for (;;) {
+                if (r >= len) return col;
+                if (line[r] == '"') {
+                    if (r + 1 < len && line[r + 1] == '"') {
+                        line[w++] = '"';
+                        r += 2;
+                        continue;
+                    }
+                    r++;
+                    break;
+                }
+                line[w++] = line[r++];
+            }
+            /* after the closing quote: blanks, then a delimiter or the end */
+            while (r < len && is_blank(line[r])) r++;
+            int more = r < len && line[r] == delim;
+            line[w] = 0;
+            fields_push(fs, line + start, col);
+            if (!more) {
+                return r < len ? -char_col(line, r) : 0;
+            }
+            i = r + 1;
+            continue;
+        }
+        while (i < len && line[i] != delim) i++;
+        size_t end = i;
+        while (end > start && is_blank(line[end - 1])) end--;
+        int more = i < len;
+        line[end] = 0;
+        fields_push(fs, line + start, col);
+        if (!more) return 0;
+        i++;
+    }
+}
+
+// ---- Reading a table ----------------------------------------------------------------
+
+static int read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
+    FILE *f = fopenCheck(path, "rb", err);
+    if (!f) return err->code;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = mallocCheck(cap);
+    for (;;) {
+        if (n + 1 >= cap) buf = reallocCheck(buf, cap *= 2);
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s'", path);
+    }
+    buf[n] = 0;
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+void dgrt_csv_free(DgCsv *csv) {
+    free(csv->path);
+    free(csv->text);
+    free(csv->pre);
+    free(csv->pre_line);
+    free(csv->names);
+    free(csv->name_col);
+    free(csv->cells);
+    free(csv->cols);
+    free(csv->lines);
+    memset(csv, 0, sizeof *csv);
+}
+
+int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr *err) {
+    DgCsvOptions def = {',', 0};
+    if (!opt) opt = &def;
+    memset(csv, 0, sizeof *csv);
+    size_t len = 0;
+    if (read_file(path, &csv->text, &len, err)) return err->code;
+    csv->path = mallocCheck(strlen(path) + 1);
+    strcpy(csv->path, path);
+    if (opt->npre > 0) {
+        csv->pre = callocCheck((size_t)opt->npre, sizeof(char *));
+        csv->pre_line = callocCheck((size_t)opt->npre, sizeof(int));
+    }
+
+    Fields fs = {0};
+    int64_t cap_rows = 0;
+    char *p = csv->text, *end = csv->text + len;
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3;   /* UTF-8 byte order mark */
+    int line_no = 0, have_header = 0, rc = 0;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *line = p;
+        char *stop = nl ? nl : end;
+        p = nl ? nl + 1 : end;
+        *stop = 0;
+        size_t linelen = (size_t)(stop - line);
+        if (linelen && line[linelen - 1] == '\r') line[--linelen] = 0;
+        line_no++;
+        if (strlen(line) != linelen) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "is this a text file?", "%s:%d:%d: NUL byte in the file", path,
+                           line_no, char_col(line, strlen(line)));
+            goto fail;
+        }
+        int end_col = char_col(line, linelen);   /* just after the last character */
+        if (csv->npre < opt->npre) {
+            char *t = line;
+            while (is_blank(*t)) t++;
+            char *e = t + strlen(t);
+            while (e > t && is_blank(e[-1])) *--e = 0;
+            csv->pre[csv->npre] = t;
+            csv->pre_line[csv->npre] = line_no;
+            csv->npre++;
+            continue;
+        }
+        const char *first = line;
+        while (is_blank(*first)) first++;
+        if (*first == 0 || *first == '#') continue;   /* blank or comment line */
+        int bad_quote = split_line(line, opt->delim, &fs);
+        if (bad_quote > 0) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "close the quote; write \"\" for a quote inside a quoted field",
+                           "%s:%d:%d: unterminated quoted field", path, line_no, bad_quote);
+            goto fail;
+        }
+        if (bad_quote < 0) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "a quoted field ends with \" just before the next ',' or the line end",
+                           "%s:%d:%d: text after a closing quote", path, line_no, -bad_quote);
+            goto fail;
+        }
+        if (!have_header) {
+            have_header = 1;
+            csv->header_line = line_no;
+            csv->ncols = fs.n;
+            csv->names = mallocCheck(sizeof(char *) * (size_t)fs.n);
+            csv->name_col = mallocCheck(sizeof(int) * (size_t)fs.n);
+            for (int i = 0; i < fs.n; i++) {
+                csv->names[i] = fs.f[i];
+                csv->name_col[i] = fs.col[i];
+                if (!fs.f[i][0]) {
+                    rc = dgrt_fail(err, DGRT_EXIT_DATA, "the first line names the columns",
+                                   "%s:%d:%d: empty column name in the header", path, line_no, fs.col[i]);
+                    goto fail;
+                }
+                for (int j = 0; j < i; j++)
+                    if (!strcmp(fs.f[i], fs.f[j])) {
+                        rc = dgrt_fail(err, DGRT_EXIT_DATA, "rename or remove one of the two columns",
+                                       "%s:%d:%d: duplicate column '%s' (also at %d:%d)", path, line_no, fs.col[i],
+                                       fs.f[i], line_no, fs.col[j]);
+                        goto fail;
+                    }
+            }
+            continue;
+        }
+        if (fs.n != csv->ncols) {
+            int col = fs.n > csv->ncols ? fs.col[csv->ncols] : end_col;
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "every row needs one value per header column",
+                           "%s:%d:%d: row has %d field%s, the header has %d", path, line_no, col, fs.n,
+                           fs.n == 1 ? "" : "s", csv->ncols);
+            goto fail;
+        }
+        if (csv->nrows == cap_rows) {
+            cap_rows = cap_rows ? cap_rows * 2 : 256;
+            csv->cells = reallocCheck(csv->cells, sizeof(char *) * (size_t)(cap_rows * csv->ncols));
+            csv->cols = reallocCheck(csv->cols, sizeof(int) * (size_t)(cap_rows * csv->ncols));
+            csv->lines = reallocCheck(csv->lines, sizeof(int) * (size_t)cap_rows);
+        }
+        memcpy(csv->cells + csv->nrows * csv->ncols, fs.f, sizeof(char *) * (size_t)fs.n);
+        memcpy(csv->cols + csv->nrows * csv->ncols, fs.col, sizeof(int) * (size_t)fs.n);
+        csv->lines[csv->nrows++] = line_no;
+    }
+    if (!have_header) {
+        if (opt->npre > 0 && csv->npre < opt->npre)
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "is this the right file?",
+                           "%s:%d:1: file ends after %d line%s, expected %d preamble line%s and a header", path,
+                           line_no ? line_no : 1, line_no, line_no == 1 ? "" : "s", opt->npre,
+                           opt->npre == 1 ? "" : "s");
+        else
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "the first line names the columns",
+                           "%s:%d:1: empty file: expected a header line", path, line_no ? line_no : 1);
+        goto fail;
+    }
+    free(fs.f);
+    free(fs.col);
+    return 0;
+fail:
+    free(fs.f);
+    free(fs.col);
+    dgrt_csv_free(csv);
+    return rc;
+}
+
+// ---- Looking up columns and parsing cells -------------------------------------------
+
+int dgrt_csv_find(const DgCsv *csv, const char *name) {
+    for (int i = 0; i < csv->ncols; i++)
+        if (!strcmp(csv->names[i], name)) return i;
+    return -1;
+}
+
+int dgrt_csv_column(const DgCsv *csv, const char *name, DgrtErr *err) {
+    int i = dgrt_csv_find(csv, name);
+    if (i >= 0) return i;
+    char list[512];
+    header_list(csv, list, sizeof list);
+    dgrt_fail(err, DGRT_EXIT_DATA, "the header line names the columns", "%s:%d:1: no column '%s' (the header has: %s)",
+              csv->path, csv->header_line, name, list);
+    return -1;
+}
+
+static int cell_error(const DgCsv *csv, int64_t row, int col, DgrtErr *err, const char *hint, const char *what) {
+    char where[600];
+    dgrt_csv_where(csv, row, col, where, sizeof where);
+    const char *cell = dgrt_csv_cell(csv, row, col);
+    if (!cell[0])
+        return dgrt_fail(err, DGRT_EXIT_DATA, hint, "%s: column '%s': empty cell", where, csv->names[col]);
+    return dgrt_fail(err, DGRT_EXIT_DATA, hint, "%s: column '%s': '%.80s' is not %s", where, csv->names[col], cell, what);
+}
+
+int dgrt_csv_number(const DgCsv *csv, int64_t row, int col, double *out, DgrtErr *err) {
+    const char *s = dgrt_csv_cell(csv, row, col);
+    char *endp;
+    errno = 0;
+    double v = strtod(s, &endp);
+    if (!s[0] || *endp || (errno == ERANGE && isinf(v)))
+        return cell_error(csv, row, col, err, "write numbers like 1.5, -2 or 3e-4", "a number");
+    *out = v;
+    return 0;
+}
+
+int dgrt_csv_int(const DgCsv *csv, int64_t row, int col, long *out, DgrtErr *err) {
+    const char *s = dgrt_csv_cell(csv, row, col);
+    char *endp;
+    errno = 0;
+    long v = strtol(s, &endp, 10);
+    if (!s[0] || *endp || errno)
+        return cell_error(csv, row, col, err, "write whole numbers like 0, 1, 2", "an integer");
+    *out = v;
+    return 0;
+}
+
+int dgrt_csv_date(const DgCsv *csv, int64_t row, int col, int32_t *day, DgrtErr *err) {
+    if (dgrt_parse_date(dgrt_csv_cell(csv, row, col), day))
+        return cell_error(csv, row, col, err, "dates are written YYYY-MM-DD, e.g. 1980-10-01",
+                          "a date (expected YYYY-MM-DD)");
+    return 0;
+}
+
+// ---- Dates ------------------------------------------------------------------------------
+/* Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms). */
+
+int32_t dgrt_days_from_ymd(int y, int m, int d) {
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+void dgrt_ymd_from_days(int32_t z, int *y, int *m, int *d) {
+    z += 719468;
+    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int dgrt_valid_ymd(int y, int m, int d) {
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1) return 0;
+    return d <= mdays[m - 1] + (m == 2 && is_leap(y));
+}
+
+int dgrt_day_of_year(int32_t day) {
+    int y, m, d;
+    dgrt_ymd_from_days(day, &y, &m, &d);
+    return (int)(day - dgrt_days_from_ymd(y, 1, 1)) + 1;
+}
+
+int dgrt_parse_date(const char *s, int32_t *day) {
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) {
+            if (s[i] != '-') return 1;
+        } else if (!isdigit((unsigned char)s[i])) {
+            return 1;
+        }
+    }
+    if (s[10]) return 1;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (!dgrt_valid_ymd(y, m, d)) return 1;
+    *day = dgrt_days_from_ymd(y, m, d);
+    return 0;
+}
+
+char *dgrt_format_date(int32_t day, char *buf) {
+    int y, m, d;
+    dgrt_ymd_from_days(day, &y, &m, &d);
+    int v[3] = {y, m, d}, width[3] = {4, 2, 2}, k = 0;
+    for (int i = 0; i < 3; i++) {
+        if (i) buf[k++] = '-';
+        for (int j = width[i] - 1, x = v[i] < 0 ? 0 : v[i]; j >= 0; j--, x /= 10) buf[k + j] = (char)('0' + x % 10);
+        k += width[i];
+    }
+    buf[k] = 0;
+    return buf;
+}

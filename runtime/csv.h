@@ -1,0 +1,65 @@
+/* csv.h — a small, strict table reader for user data (forcing, parameters):
+ * comma-separated CSV (quoted fields, CRLF, BOM) or whitespace-separated
+ * tables (CAMELS), optional preamble lines before the header, `#` comment
+ * lines and blank lines skipped. Every error names file:line:col (col is the
+ * 1-based character column where the cell starts) and the column name.
+ * Also: calendar dates as day numbers (days since 1970-01-01). */
+#ifndef DGRT_CSV_H
+#define DGRT_CSV_H
+
+#include <stdint.h>
+#include "check.h"
+
+typedef struct {
+    char    *path;       /* as given, for messages (owned copy) */
+    char    *text;       /* the file, split in place: cells point into it */
+    int      npre;       /* preamble lines before the header */
+    char   **pre;        /* [npre] their text, trimmed */
+    int     *pre_line;   /* [npre] line numbers */
+    int      header_line;
+    int      ncols;
+    char   **names;      /* [ncols] header fields */
+    int     *name_col;   /* [ncols] their character columns */
+    int64_t  nrows;      /* data rows */
+    char   **cells;      /* [nrows][ncols] */
+    int     *cols;       /* [nrows][ncols] character column of each cell */
+    int     *lines;      /* [nrows] line number of each row */
+} DgCsv;
+
+typedef struct {
+    char delim;          /* ',' (CSV) or ' ' (runs of blanks and tabs) */
+    int  npre;           /* lines to keep as preamble before the header */
+} DgCsvOptions;
+
+/* Read a whole table. Returns 0, or an error code with `err` filled
+ * (missing file, wrong field count, unterminated quote, duplicate column).
+ * On error the table is empty and needs no free. opt NULL = CSV, no preamble. */
+int  dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr *err);
+void dgrt_csv_free(DgCsv *csv);
+
+/* Column index by exact name, or -1. */
+int  dgrt_csv_find(const DgCsv *csv, const char *name);
+/* Column index, or -1 with "no column 'X' (the header has: ...)". */
+int  dgrt_csv_column(const DgCsv *csv, const char *name, DgrtErr *err);
+
+static inline const char *dgrt_csv_cell(const DgCsv *csv, int64_t row, int col) {
+    return csv->cells[row * csv->ncols + col];
+}
+/* Parse a cell: 0 or an error naming file:line:col and the column. */
+int dgrt_csv_number(const DgCsv *csv, int64_t row, int col, double *out, DgrtErr *err);
+int dgrt_csv_int(const DgCsv *csv, int64_t row, int col, long *out, DgrtErr *err);
+int dgrt_csv_date(const DgCsv *csv, int64_t row, int col, int32_t *day, DgrtErr *err);
+/* "path:line:col" of a cell (row -1 = the header), for callers' own messages. */
+const char *dgrt_csv_where(const DgCsv *csv, int64_t row, int col, char *buf, size_t size);
+
+/* ---- Dates: day numbers, 0 = 1970-01-01 (proleptic Gregorian) ---- */
+int32_t dgrt_days_from_ymd(int y, int m, int d);
+void    dgrt_ymd_from_days(int32_t day, int *y, int *m, int *d);
+int     dgrt_day_of_year(int32_t day);          /* 1..366 */
+int     dgrt_valid_ymd(int y, int m, int d);
+/* "YYYY-MM-DD" exactly; returns 0 on success. */
+int     dgrt_parse_date(const char *s, int32_t *day);
+/* buf of at least 11 chars */
+char   *dgrt_format_date(int32_t day, char *buf);
+
+#endif

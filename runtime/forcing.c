@@ -1,0 +1,375 @@
+/* forcing.c — forcing series for the model inputs (see forcing.h).
+ *
+ * CSV (`--forcing-csv FILE`): a `date` column (YYYY-MM-DD, consecutive days)
+ * and one column per model input, named as the input or given by
+ * `--map NAME=COLUMN`; other columns are ignored.
+ *
+ * CAMELS-US (`--data DIR --basin ID`): the Daymet lumped forcing file
+ * DIR/basin_mean_forcing/daymet[/HUC]/ID_lump_cida_forcing_leap.txt
+ * (3 header lines: latitude, elevation, area; then
+ * `Year Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C) vp(Pa)`).
+ * Variables: the file's columns by their short names (dayl prcp srad swe tmax
+ * tmin vp) and derived ones: tmean = (tmax + tmin) / 2, lday = dayl / 86400
+ * (days), pet_hargreaves (Hargreaves from tmin, tmax and the latitude of
+ * line 1, pet.c), pet_hamon (Hamon from tmean and lday). Default mapping:
+ * P <- prcp, T <- tmean, PET and E <- pet_hargreaves, Lday <- lday, any input
+ * named like a variable <- that variable; `--map NAME=VARIABLE` overrides. */
+#include "dgrt_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+const char *const dgrt_camels_variables = "prcp, tmax, tmin, tmean, srad, vp, swe, dayl, lday, pet_hargreaves, pet_hamon";
+
+/* How one model input is computed from a table row. */
+typedef enum {
+    SRC_COLUMN,   /* col: the cell as it is */
+    SRC_TMEAN,    /* (tmax + tmin) / 2 */
+    SRC_LDAY,     /* dayl / 86400 */
+    SRC_HARG,     /* Hargreaves PET */
+    SRC_HAMON,    /* Hamon PET */
+} SourceKind;
+
+typedef struct {
+    SourceKind kind;
+    int        col;
+} Source;
+
+static const struct {
+    const char *input, *var;
+} camels_defaults[] = {
+    {"P", "prcp"}, {"T", "tmean"}, {"PET", "pet_hargreaves"}, {"E", "pet_hargreaves"}, {"Lday", "lday"},
+};
+
+void dgrt_forcing_free(DgForcing *f) {
+    if (f->source)
+        for (int i = 0; i < f->ninputs; i++) free(f->source[i]);
+    free(f->source);
+    free(f->dates);
+    free(f->values);
+    memset(f, 0, sizeof *f);
+}
+
+int dgrt_parse_period(const char *s, int32_t *start, int32_t *end, DgrtErr *err) {
+    const char *hint = "write the period as START:END, e.g. --period 1980-10-01:1990-09-30 (both days included)";
+    const char *colon = strchr(s, ':');
+    char a[32], b[32];
+    if (!colon || colon - s >= (long)sizeof a || strlen(colon + 1) >= sizeof b)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, hint, "--period '%s' is not START:END", s);
+    memcpy(a, s, (size_t)(colon - s));
+    a[colon - s] = 0;
+    strcpy(b, colon + 1);
+    if (dgrt_parse_date(a, start))
+        return dgrt_fail(err, DGRT_EXIT_USAGE, hint, "--period '%s': '%s' is not a date (YYYY-MM-DD)", s, a);
+    if (dgrt_parse_date(b, end))
+        return dgrt_fail(err, DGRT_EXIT_USAGE, hint, "--period '%s': '%s' is not a date (YYYY-MM-DD)", s, b);
+    if (*end < *start) return dgrt_fail(err, DGRT_EXIT_USAGE, hint, "--period '%s' ends before it starts", s);
+    return 0;
+}
+
+/* "a, b, c" of the model inputs */
+static void input_list(const DgNameInfo *inputs, int n, char *buf, size_t size) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && k + 1 < size; i++) k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? ", " : "", inputs[i].name);
+}
+
+/* --map entries must name inputs, once each. */
+static int check_maps(const DgNameInfo *inputs, int ninputs, const DgForcingSpec *spec, DgrtErr *err) {
+    for (int k = 0; k < spec->nmaps; k++) {
+        int found = 0;
+        for (int i = 0; i < ninputs; i++) found |= !strcmp(inputs[i].name, spec->maps[k].name);
+        if (!found) {
+            char list[512];
+            input_list(inputs, ninputs, list, sizeof list);
+            return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "--map %s=%s: the model has no input '%s' (inputs: %s)",
+                             spec->maps[k].name, spec->maps[k].column, spec->maps[k].name, list);
+        }
+        for (int j = 0; j < k; j++)
+            if (!strcmp(spec->maps[j].name, spec->maps[k].name))
+                return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "--map %s is given twice", spec->maps[k].name);
+    }
+    return 0;
+}
+
+static const char *mapped(const DgForcingSpec *spec, const char *name) {
+    for (int k = 0; k < spec->nmaps; k++)
+        if (!strcmp(spec->maps[k].name, name)) return spec->maps[k].column;
+    return NULL;
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *str_printf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = mallocCheck((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+// ---- Common part: dates, period, values ----------------------------------------------
+
+/* `days[r]` for every row; rows must be consecutive days. Selects the rows of
+ * the period into f->dates, computes every input with `src`, checks values are finite. */
+static int fill(DgForcing *f, const DgCsv *csv, const int32_t *days, int date_col, const Source *src,
+                const int cols[4], const DgForcingSpec *spec, DgrtErr *err) {
+    char where[600], a[16], b[16];
+    if (csv->nrows == 0)
+        return dgrt_fail(err, DGRT_EXIT_DATA, "the rows after the header hold one day each",
+                         "%s:%d:1: no data rows after the header", csv->path, csv->header_line);
+    for (int64_t r = 1; r < csv->nrows; r++)
+        if (days[r] != days[r - 1] + 1)
+            return dgrt_fail(err, DGRT_EXIT_DATA, "forcing rows are consecutive days, in order, without gaps",
+                             "%s: date %s does not follow %s", dgrt_csv_where(csv, r, date_col, where, sizeof where),
+                             dgrt_format_date(days[r], a), dgrt_format_date(days[r - 1], b));
+    int64_t r0 = 0, r1 = csv->nrows - 1;
+    if (spec->has_period) {
+        if (spec->start < days[0] || spec->end > days[csv->nrows - 1]) {
+            char d0[16], d1[16];
+            return dgrt_fail(err, DGRT_EXIT_DATA, "choose a --period inside the dates of the file",
+                             "period %s:%s is not inside the data of '%s' (%s to %s)", dgrt_format_date(spec->start, a),
+                             dgrt_format_date(spec->end, b), csv->path, dgrt_format_date(days[0], d0),
+                             dgrt_format_date(days[csv->nrows - 1], d1));
+        }
+        r0 = spec->start - days[0];
+        r1 = spec->end - days[0];
+    }
+    f->nsteps = r1 - r0 + 1;
+    f->dates = mallocCheck(sizeof(int32_t) * (size_t)f->nsteps);
+    f->values = mallocCheck(sizeof(double) * (size_t)(f->nsteps * (f->ninputs ? f->ninputs : 1)));
+    for (int64_t t = 0; t < f->nsteps; t++) {
+        int64_t r = r0 + t;
+        f->dates[t] = days[r];
+        double raw[4] = {0, 0, 0, 0};   /* tmin, tmax, dayl (CAMELS) */
+        for (int k = 0; k < 3; k++) {
+            if (cols[k] < 0) continue;
+            if (dgrt_csv_number(csv, r, cols[k], &raw[k], err)) return err->code;
+            if (!isfinite(raw[k]))
+                return dgrt_fail(err, DGRT_EXIT_DATA, "forcing values must be finite numbers", "%s: column '%s': value '%s' is not finite",
+                                 dgrt_csv_where(csv, r, cols[k], where, sizeof where), csv->names[cols[k]],
+                                 dgrt_csv_cell(csv, r, cols[k]));
+        }
+        for (int i = 0; i < f->ninputs; i++) {
+            double v = 0;
+            switch (src[i].kind) {
+            case SRC_COLUMN:
+                if (dgrt_csv_number(csv, r, src[i].col, &v, err)) return err->code;
+                if (!isfinite(v))
+                    return dgrt_fail(err, DGRT_EXIT_DATA, "forcing values must be finite numbers",
+                                     "%s: column '%s': value '%s' is not finite",
+                                     dgrt_csv_where(csv, r, src[i].col, where, sizeof where), csv->names[src[i].col],
+                                     dgrt_csv_cell(csv, r, src[i].col));
+                break;
+            case SRC_TMEAN: v = (raw[1] + raw[0]) / 2.0; break;
+            case SRC_LDAY: v = raw[2] / 86400.0; break;
+            case SRC_HARG: v = dgrt_pet_hargreaves(raw[0], raw[1], f->latitude, dgrt_day_of_year(days[r])); break;
+            case SRC_HAMON: v = dgrt_pet_hamon((raw[1] + raw[0]) / 2.0, raw[2] / 86400.0); break;
+            }
+            f->values[t * f->ninputs + i] = v;
+        }
+    }
+    return 0;
+}
+
+// ---- CSV forcing -------------------------------------------------------------------------
+
+static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec *spec, DgrtErr *err) {
+    DgCsv csv;
+    if (dgrt_csv_read(&csv, spec->csv_path, NULL, err)) return err->code;
+    int rc = 0;
+    int32_t *days = NULL;
+    Source *src = callocCheck((size_t)f->ninputs + 1, sizeof(Source));
+    int date_col = dgrt_csv_column(&csv, "date", err);
+    if (date_col < 0) {
+        dgrt_err_hint(err, "a forcing CSV has a 'date' column (YYYY-MM-DD) and one column per model input");
+        rc = err->code;
+        goto done;
+    }
+    for (int i = 0; i < f->ninputs; i++) {
+        const char *m = mapped(spec, inputs[i].name);
+        const char *col = m ? m : inputs[i].name;
+        src[i].kind = SRC_COLUMN;
+        src[i].col = dgrt_csv_column(&csv, col, err);
+        if (src[i].col < 0) {
+            if (m)
+                dgrt_err_hint(err, "--map %s=%s names a column that is not in the file", inputs[i].name, m);
+            else
+                dgrt_err_hint(err, "model input '%s' is read from column '%s'; add it, or use another column with --map %s=COLUMN",
+                              inputs[i].name, col, inputs[i].name);
+            rc = err->code;
+            goto done;
+        }
+        f->source[i] = str_printf("%s", csv.names[src[i].col]);
+    }
+    days = mallocCheck(sizeof(int32_t) * (size_t)(csv.nrows + 1));
+    for (int64_t r = 0; r < csv.nrows; r++)
+        if ((rc = dgrt_csv_date(&csv, r, date_col, &days[r], err))) goto done;
+    int no_cols[4] = {-1, -1, -1, -1};
+    rc = fill(f, &csv, days, date_col, src, no_cols, spec, err);
+done:
+    free(days);
+    free(src);
+    dgrt_csv_free(&csv);
+    return rc;
+}
+
+// ---- CAMELS-US Daymet forcing ---------------------------------------------------------------
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* DIR/basin_mean_forcing/daymet/ID_... or, as in the official archive, in a HUC subfolder. */
+static int find_camels_file(const char *dir, const char *basin, char *path, size_t size) {
+    char base[512];
+    snprintf(base, sizeof base, "%s/basin_mean_forcing/daymet", dir);
+    snprintf(path, size, "%s/%s_lump_cida_forcing_leap.txt", base, basin);
+    if (file_exists(path)) return 1;
+    DIR *d = opendir(base);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, size, "%s/%s/%s_lump_cida_forcing_leap.txt", base, e->d_name, basin);
+        found = file_exists(path);
+    }
+    closedir(d);
+    if (!found) snprintf(path, size, "%s/%s_lump_cida_forcing_leap.txt", base, basin);
+    return found;
+}
+
+/* A header name without its unit: "prcp(mm/day)" -> "prcp". */
+static int header_is(const char *header, const char *var) {
+    size_t n = strlen(var);
+    return !strncasecmp(header, var, n) && (header[n] == 0 || header[n] == '(');
+}
+
+static int camels_column(const DgCsv *csv, const char *var) {
+    for (int i = 0; i < csv->ncols; i++)
+        if (header_is(csv->names[i], var)) return i;
+    return -1;
+}
+
+static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec *spec, DgrtErr *err) {
+    char basin[64];
+    size_t blen = strlen(spec->basin);
+    int digits = blen > 0 && blen < 8;
+    for (size_t i = 0; i < blen; i++) digits &= isdigit((unsigned char)spec->basin[i]) != 0;
+    if (digits)   /* CAMELS ids have 8 digits; a leading zero is often lost in spreadsheets */
+        snprintf(basin, sizeof basin, "%0*d%s", (int)(8 - blen), 0, spec->basin);
+    else
+        snprintf(basin, sizeof basin, "%.63s", spec->basin);
+    char path[1024];
+    if (!find_camels_file(spec->data_dir, basin, path, sizeof path))
+        return dgrt_fail(err, DGRT_EXIT_DATA,
+                         "--data is the CAMELS-US directory that holds basin_mean_forcing/; basin ids have 8 digits",
+                         "no Daymet forcing for basin '%s': '%s' does not exist", basin, path);
+    snprintf(f->path, sizeof f->path, "%s", path);
+
+    DgCsvOptions opt = {' ', 3};
+    DgCsv csv;
+    if (dgrt_csv_read(&csv, path, &opt, err)) return err->code;
+    int rc = 0;
+    int32_t *days = NULL;
+    Source *src = callocCheck((size_t)f->ninputs + 1, sizeof(Source));
+    char *endp;
+    f->latitude = strtod(csv.pre[0], &endp);
+    if (!csv.pre[0][0] || *endp || !(f->latitude >= -90 && f->latitude <= 90)) {
+        rc = dgrt_fail(err, DGRT_EXIT_DATA, "line 1 of a CAMELS forcing file is the latitude in degrees",
+                       "%s:%d:1: latitude '%s' is not a number in [-90, 90]", path, csv.pre_line[0], csv.pre[0]);
+        goto done;
+    }
+    const char *need[6] = {"Year", "Mnth", "Day", "tmin", "tmax", "dayl"};
+    int cols[6];
+    for (int k = 0; k < 6; k++)
+        if ((cols[k] = camels_column(&csv, need[k])) < 0) {
+            dgrt_csv_column(&csv, need[k], err);
+            dgrt_err_hint(err, "CAMELS Daymet files have the columns Year Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C) vp(Pa)");
+            rc = err->code;
+            goto done;
+        }
+    for (int i = 0; i < f->ninputs; i++) {
+        const char *m = mapped(spec, inputs[i].name);
+        const char *var = m;
+        for (size_t k = 0; !var && k < sizeof camels_defaults / sizeof camels_defaults[0]; k++)
+            if (!strcmp(camels_defaults[k].input, inputs[i].name)) var = camels_defaults[k].var;
+        if (!var) var = inputs[i].name;
+        if (!strcasecmp(var, "tmean")) {
+            src[i].kind = SRC_TMEAN;
+            f->source[i] = str_printf("(tmax + tmin) / 2");
+        } else if (!strcasecmp(var, "lday")) {
+            src[i].kind = SRC_LDAY;
+            f->source[i] = str_printf("dayl / 86400");
+        } else if (!strcasecmp(var, "pet_hargreaves") || !strcasecmp(var, "pet")) {
+            src[i].kind = SRC_HARG;
+            f->source[i] = str_printf("Hargreaves(tmin, tmax, latitude %s)", csv.pre[0]);
+        } else if (!strcasecmp(var, "pet_hamon")) {
+            src[i].kind = SRC_HAMON;
+            f->source[i] = str_printf("Hamon(tmean, lday)");
+        } else if ((src[i].col = camels_column(&csv, var)) >= 0) {
+            src[i].kind = SRC_COLUMN;
+            f->source[i] = str_printf("%s", csv.names[src[i].col]);
+        } else {
+            if (m)
+                rc = dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "--map %s=%s: '%s' is not a CAMELS variable (variables: %s)",
+                               inputs[i].name, m, m, dgrt_camels_variables);
+            else
+                rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL,
+                               "model input '%s' has no CAMELS variable of that name (variables: %s)", inputs[i].name,
+                               dgrt_camels_variables);
+            dgrt_err_hint(err, "take it from a variable with --map %s=VARIABLE", inputs[i].name);
+            goto done;
+        }
+    }
+    days = mallocCheck(sizeof(int32_t) * (size_t)(csv.nrows + 1));
+    for (int64_t r = 0; r < csv.nrows; r++) {
+        long y, mo, d;
+        if ((rc = dgrt_csv_int(&csv, r, cols[0], &y, err)) || (rc = dgrt_csv_int(&csv, r, cols[1], &mo, err)) ||
+            (rc = dgrt_csv_int(&csv, r, cols[2], &d, err)))
+            goto done;
+        if (y < 1 || y > 9999 || !dgrt_valid_ymd((int)y, (int)mo, (int)d)) {
+            char where[600];
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "Year Mnth Day must form a calendar date", "%s: %s-%s-%s is not a date",
+                           dgrt_csv_where(&csv, r, cols[0], where, sizeof where), dgrt_csv_cell(&csv, r, cols[0]),
+                           dgrt_csv_cell(&csv, r, cols[1]), dgrt_csv_cell(&csv, r, cols[2]));
+            goto done;
+        }
+        days[r] = dgrt_days_from_ymd((int)y, (int)mo, (int)d);
+    }
+    int raw_cols[4] = {cols[3], cols[4], cols[5], -1};
+    rc = fill(f, &csv, days, cols[0], src, raw_cols, spec, err);
+done:
+    free(days);
+    free(src);
+    dgrt_csv_free(&csv);
+    return rc;
+}
+
+int dgrt_forcing_load(DgForcing *f, const DgNameInfo *inputs, int ninputs, const DgForcingSpec *spec, DgrtErr *err) {
+    memset(f, 0, sizeof *f);
+    f->ninputs = ninputs;
+    f->latitude = NAN;
+    if (check_maps(inputs, ninputs, spec, err)) return err->code;
+    f->source = callocCheck((size_t)ninputs + 1, sizeof(char *));
+    int rc;
+    if (spec->csv_path) {
+        snprintf(f->path, sizeof f->path, "%s", spec->csv_path);
+        rc = load_csv(f, inputs, spec, err);
+    } else {
+        rc = load_camels(f, inputs, spec, err);
+    }
+    if (rc) dgrt_forcing_free(f);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/* forcing.h — daily forcing for one basin, one value per model input per day,
+ * from a CSV file (`--forcing-csv`: a `date` column and one column per input)
+ * or from CAMELS-US Daymet lumped forcing (`--data DIR --basin ID`), with
+ * `--map NAME=COLUMN` renames and a `--period START:END` selection. */
+#ifndef DGRT_FORCING_H
+#define DGRT_FORCING_H
+
+#include <stdint.h>
+#include "check.h"
+#include "dgrt.h"
+
+typedef struct {
+    const char *name;      /* model input */
+    const char *column;    /* CSV column or CAMELS variable */
+} DgMap;
+
+typedef struct {
+    const char  *csv_path;     /* --forcing-csv, or NULL */
+    const char  *data_dir;     /* --data (CAMELS-US root), or NULL */
+    const char  *basin;        /* --basin */
+    const DgMap *maps;         /* --map, in command-line order */
+    int          nmaps;
+    int          has_period;
+    int32_t      start, end;   /* inclusive day numbers (csv.h) */
+} DgForcingSpec;
+
+typedef struct {
+    int64_t  nsteps;
+    int      ninputs;
+    int32_t *dates;        /* [nsteps] day numbers, consecutive */
+    double  *values;       /* [nsteps][ninputs] */
+    double   latitude;     /* degrees (CAMELS header), NaN when unknown */
+    char     path[1024];   /* the file read */
+    char   **source;       /* [ninputs] where each input came from, e.g. "prcp(mm/day)" */
+} DgForcing;
+
+/* Load the forcing of the model inputs. Errors: exit code 3 for data
+ * (missing file/column, bad cell, gaps in dates, period outside the data),
+ * 2 for options (--map of a name that is not an input). */
+int  dgrt_forcing_load(DgForcing *f, const DgNameInfo *inputs, int ninputs, const DgForcingSpec *spec, DgrtErr *err);
+void dgrt_forcing_free(DgForcing *f);
+
+/* "YYYY-MM-DD:YYYY-MM-DD" -> inclusive day numbers (exit code 2 on errors). */
+int  dgrt_parse_period(const char *s, int32_t *start, int32_t *end, DgrtErr *err);
+
+/* The CAMELS variables an input may be mapped to, for messages and `info`. */
+extern const char *const dgrt_camels_variables;
+
+#endif

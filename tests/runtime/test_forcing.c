@@ -1,0 +1,265 @@
+/* test_forcing.c — forcing for the model inputs: CSV files (columns, --map,
+ * --period, and the exact text of each error), and CAMELS-US Daymet files
+ * read from shared/data (basin 01022500: latitude, first rows, derived
+ * variables, default mapping, HUC subfolders). The CAMELS part is skipped
+ * (exit 77 at the end) when shared/data is absent. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "check.h"
+#include "dgrt_internal.h"
+
+#define CAMELS DG_SHARED_DIR "/data/camels_us"
+
+static char path_buf[1024];
+
+static const char *write_file(const char *name, const char *text) {
+    snprintf(path_buf, sizeof path_buf, "%s/%s", DG_RT_TMP_DIR, name);
+    FILE *f = fopen(path_buf, "w");
+    if (!f) {
+        perror(path_buf);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
+    return path_buf;
+}
+
+static const DgNameInfo toy_inputs[2] = {{"P", "mm/d"}, {"PET", "mm/d"}};
+
+static DgForcingSpec csv_spec(const char *path) {
+    DgForcingSpec s;
+    memset(&s, 0, sizeof s);
+    s.csv_path = path;
+    return s;
+}
+
+/* Load CSV `text` with `spec` (csv_path filled in) and expect `code` and "<path><rest>" (rest starting
+ * with ':') or exactly `rest` (otherwise; %s in it = the path). */
+static void expect_csv(const char *name, const char *text, DgForcingSpec spec, int code, const char *rest,
+                       const char *hint) {
+    const char *p = write_file(name, text);
+    spec.csv_path = p;
+    DgForcing f;
+    DgrtErr err = {0};
+    int rc = dgrt_forcing_load(&f, toy_inputs, 2, &spec, &err);
+    CHECK(rc == code);
+    if (rc == 0) dgrt_forcing_free(&f);
+    if (!rest) return;
+    char want[2048];
+    if (rest[0] == ':') snprintf(want, sizeof want, "%s%s", p, rest);
+    else snprintf(want, sizeof want, rest, p);
+    CHECK_STR(err.msg, want);
+    if (hint) CHECK_STR(err.hint, hint);
+}
+
+static void test_csv_forcing(void) {
+    const char *p = write_file("f.csv", "date,PET,P,extra\n2000-01-01,2,1,x\n2000-01-02,3,0,y\n2000-01-03,1,5,z\n");
+    DgForcingSpec spec = csv_spec(p);
+    DgForcing f;
+    DgrtErr err = {0};
+    CHECK(dgrt_forcing_load(&f, toy_inputs, 2, &spec, &err) == 0);
+    CHECK(f.nsteps == 3 && f.ninputs == 2 && isnan(f.latitude));
+    CHECK(f.dates[0] == dgrt_days_from_ymd(2000, 1, 1) && f.dates[2] == dgrt_days_from_ymd(2000, 1, 3));
+    CHECK(f.values[0] == 1 && f.values[1] == 2 && f.values[4] == 5 && f.values[5] == 1);   /* [t][P, PET] */
+    CHECK_STR(f.source[1], "PET");
+    dgrt_forcing_free(&f);
+
+    /* --period and --map */
+    p = write_file("f2.csv", "date,rain,PET\n2000-01-01,1,2\n2000-01-02,4,3\n2000-01-03,5,1\n");
+    spec = csv_spec(p);
+    DgMap maps[1] = {{"P", "rain"}};
+    spec.maps = maps;
+    spec.nmaps = 1;
+    CHECK(dgrt_parse_period("2000-01-02:2000-01-03", &spec.start, &spec.end, &err) == 0);
+    spec.has_period = 1;
+    CHECK(dgrt_forcing_load(&f, toy_inputs, 2, &spec, &err) == 0);
+    CHECK(f.nsteps == 2 && f.dates[0] == dgrt_days_from_ymd(2000, 1, 2));
+    CHECK(f.values[0] == 4 && f.values[1] == 3 && f.values[2] == 5 && f.values[3] == 1);
+    CHECK_STR(f.source[0], "rain");
+    dgrt_forcing_free(&f);
+
+    /* errors */
+    DgForcingSpec none = csv_spec(NULL);
+    expect_csv("nodate.csv", "P,PET\n1,2\n", none, 3, ":1:1: no column 'date' (the header has: P, PET)",
+               "a forcing CSV has a 'date' column (YYYY-MM-DD) and one column per model input");
+    expect_csv("nopet.csv", "date,P\n2000-01-01,1\n", none, 3, ":1:1: no column 'PET' (the header has: date, P)",
+               "model input 'PET' is read from column 'PET'; add it, or use another column with --map PET=COLUMN");
+    DgForcingSpec mapped = none;
+    DgMap evap[1] = {{"PET", "evap"}};
+    mapped.maps = evap;
+    mapped.nmaps = 1;
+    expect_csv("mapmiss.csv", "date,P,PET\n2000-01-01,1,2\n", mapped, 3,
+               ":1:1: no column 'evap' (the header has: date, P, PET)",
+               "--map PET=evap names a column that is not in the file");
+    DgMap badmap[1] = {{"Q", "x"}};
+    mapped.maps = badmap;
+    expect_csv("mapbad.csv", "date,P,PET\n2000-01-01,1,2\n", mapped, 2,
+               "--map Q=x: the model has no input 'Q' (inputs: P, PET)", NULL);
+    DgMap twice[2] = {{"P", "a"}, {"P", "b"}};
+    mapped.maps = twice;
+    mapped.nmaps = 2;
+    expect_csv("maptwice.csv", "date,P,PET\n2000-01-01,1,2\n", mapped, 2, "--map P is given twice", NULL);
+    expect_csv("gap.csv", "date,P,PET\n2000-01-01,1,2\n2000-01-03,1,2\n", none, 3,
+               ":3:1: date 2000-01-03 does not follow 2000-01-01",
+               "forcing rows are consecutive days, in order, without gaps");
+    expect_csv("order.csv", "date,P,PET\n2000-01-02,1,2\n2000-01-01,1,2\n", none, 3,
+               ":3:1: date 2000-01-01 does not follow 2000-01-02", NULL);
+    expect_csv("baddate.csv", "date,P,PET\n2000-01-01,1,2\n01/02/2000,1,2\n", none, 3,
+               ":3:1: column 'date': '01/02/2000' is not a date (expected YYYY-MM-DD)", NULL);
+    expect_csv("nonfinite.csv", "date,P,PET\n2000-01-01,nan,2\n", none, 3,
+               ":2:12: column 'P': value 'nan' is not finite", "forcing values must be finite numbers");
+    expect_csv("text.csv", "date,P,PET\n2000-01-01,1,2\n2000-01-02,1,two\n", none, 3,
+               ":3:14: column 'PET': 'two' is not a number", NULL);
+    expect_csv("norows.csv", "date,P,PET\n", none, 3, ":1:1: no data rows after the header", NULL);
+    DgForcingSpec per = none;
+    per.has_period = 1;
+    CHECK(dgrt_parse_period("1999-12-31:2000-01-02", &per.start, &per.end, &err) == 0);
+    expect_csv("period.csv", "date,P,PET\n2000-01-01,1,2\n2000-01-02,1,2\n2000-01-03,1,2\n", per, 3,
+               "period 1999-12-31:2000-01-02 is not inside the data of '%s' (2000-01-01 to 2000-01-03)",
+               "choose a --period inside the dates of the file");
+    /* a value outside the period does not matter */
+    CHECK(dgrt_parse_period("2000-01-02:2000-01-03", &per.start, &per.end, &err) == 0);
+    expect_csv("period_ok.csv", "date,P,PET\n2000-01-01,x,2\n2000-01-02,1,2\n2000-01-03,1,2\n", per, 0, NULL, NULL);
+
+    int32_t a, b;
+    CHECK(dgrt_parse_period("2000-01-01", &a, &b, &err) == 2);
+    CHECK_STR(err.msg, "--period '2000-01-01' is not START:END");
+    CHECK(dgrt_parse_period("2000-01-05:2000-01-01", &a, &b, &err) == 2);
+    CHECK_STR(err.msg, "--period '2000-01-05:2000-01-01' ends before it starts");
+    CHECK(dgrt_parse_period("2000-01-01:2000-13-01", &a, &b, &err) == 2);
+    CHECK_STR(err.msg, "--period '2000-01-01:2000-13-01': '2000-13-01' is not a date (YYYY-MM-DD)");
+}
+
+// ---- CAMELS ------------------------------------------------------------------------------
+
+static DgForcingSpec camels_spec(const char *dir, const char *basin) {
+    DgForcingSpec s;
+    memset(&s, 0, sizeof s);
+    s.data_dir = dir;
+    s.basin = basin;
+    return s;
+}
+
+static void test_camels(void) {
+    /* every default name and every variable */
+    static const DgNameInfo in[] = {{"P", ""},    {"T", ""},    {"PET", ""},  {"E", ""},   {"Lday", ""},
+                                    {"prcp", ""}, {"tmax", ""}, {"tmin", ""}, {"srad", ""}, {"vp", ""},
+                                    {"swe", ""},  {"dayl", ""}, {"tmean", ""}, {"lday", ""}, {"pet_hamon", ""}};
+    enum { N = sizeof in / sizeof in[0] };
+    DgForcingSpec spec = camels_spec(CAMELS, "01022500");
+    DgForcing f;
+    DgrtErr err = {0};
+    CHECK(dgrt_forcing_load(&f, in, N, &spec, &err) == 0);
+    if (err.code) dgrt_err_print(&err, stderr);
+    CHECK(f.latitude == 44.82);
+    CHECK(f.nsteps == 1461);   /* 2000-01-01 .. 2003-12-31 */
+    char d[16];
+    CHECK_STR(dgrt_format_date(f.dates[0], d), "2000-01-01");
+    CHECK_STR(dgrt_format_date(f.dates[f.nsteps - 1], d), "2003-12-31");
+    /* 2000 01 01 12  31185.97  0.00  189.56  0.00  -2.36  -14.36  202.51 */
+    const double *v = f.values;
+    double lday = 31185.97 / 86400, tmean = (-2.36 + -14.36) / 2;
+    double pet = dgrt_pet_hargreaves(-14.36, -2.36, 44.82, 1);
+    CHECK(v[0] == 0 && v[1] == tmean && v[2] == pet && v[3] == pet && v[4] == lday);
+    CHECK(v[5] == 0 && v[6] == -2.36 && v[7] == -14.36 && v[8] == 189.56 && v[9] == 202.51 && v[10] == 0);
+    CHECK(v[11] == 31185.97 && v[12] == tmean && v[13] == lday && v[14] == dgrt_pet_hamon(tmean, lday));
+    CHECK(pet > 0 && pet < 1);   /* a cold January day in Maine */
+    /* the second row */
+    v = f.values + N;
+    CHECK(v[6] == 4.81 && v[7] == -8.61 && v[11] == 31302.05 && v[9] == 319.42);
+    CHECK(v[2] == dgrt_pet_hargreaves(-8.61, 4.81, 44.82, 2));
+    /* the last row (no newline at the end of the file) */
+    v = f.values + (f.nsteps - 1) * N;
+    CHECK(v[6] == 6.89 && v[7] == -0.95 && v[9] == 574.94);
+    CHECK_STR(f.source[2], "Hargreaves(tmin, tmax, latitude 44.82)");
+    CHECK_STR(f.source[0], "prcp(mm/day)");
+    dgrt_forcing_free(&f);
+
+    /* --period, --map, an id that lost its leading zero */
+    spec = camels_spec(CAMELS, "1022500");
+    CHECK(dgrt_parse_period("2001-02-27:2001-03-02", &spec.start, &spec.end, &err) == 0);
+    spec.has_period = 1;
+    DgMap maps[2] = {{"T", "tmax"}, {"P", "PET_Hamon"}};
+    spec.maps = maps;
+    spec.nmaps = 2;
+    CHECK(dgrt_forcing_load(&f, in, 3, &spec, &err) == 0);
+    CHECK(f.nsteps == 4);
+    CHECK_STR(dgrt_format_date(f.dates[0], d), "2001-02-27");
+    CHECK_STR(dgrt_format_date(f.dates[3], d), "2001-03-02");
+    /* 2001 02 27 12  38707.20  1.16  359.68  0.00  3.16  -10.12  280.36 */
+    CHECK(f.values[1] == 3.16);
+    CHECK(f.values[0] == dgrt_pet_hamon((3.16 + -10.12) / 2, 38707.20 / 86400));
+    CHECK(f.values[2] == dgrt_pet_hargreaves(-10.12, 3.16, 44.82, 58));
+    /* 2001 03 02 12  39398.37  0.00  417.60  0.00  -7.85  -23.55  93.97 */
+    CHECK(f.values[3 * 3 + 1] == -7.85);
+    dgrt_forcing_free(&f);
+
+    /* errors */
+    spec = camels_spec(CAMELS, "99999999");
+    CHECK(dgrt_forcing_load(&f, in, 1, &spec, &err) == 3);
+    CHECK_STR(err.msg, "no Daymet forcing for basin '99999999': '" CAMELS
+                       "/basin_mean_forcing/daymet/99999999_lump_cida_forcing_leap.txt' does not exist");
+    CHECK_STR(err.hint, "--data is the CAMELS-US directory that holds basin_mean_forcing/; basin ids have 8 digits");
+    static const DgNameInfo q[] = {{"Q", ""}};
+    spec = camels_spec(CAMELS, "01022500");
+    CHECK(dgrt_forcing_load(&f, q, 1, &spec, &err) == 3);
+    CHECK_STR(err.msg, "model input 'Q' has no CAMELS variable of that name (variables: prcp, tmax, tmin, tmean, srad, "
+                       "vp, swe, dayl, lday, pet_hargreaves, pet_hamon)");
+    CHECK_STR(err.hint, "take it from a variable with --map Q=VARIABLE");
+    DgMap rain[1] = {{"P", "rain"}};
+    spec.maps = rain;
+    spec.nmaps = 1;
+    CHECK(dgrt_forcing_load(&f, in, 1, &spec, &err) == 2);
+    CHECK_STR(err.msg, "--map P=rain: 'rain' is not a CAMELS variable (variables: prcp, tmax, tmin, tmean, srad, vp, "
+                       "swe, dayl, lday, pet_hargreaves, pet_hamon)");
+
+    /* the official archive's HUC subfolders, and a damaged header */
+    char dir[1100], sub[1200], link[1300];
+    snprintf(dir, sizeof dir, "%s/camels", DG_RT_TMP_DIR);
+    snprintf(sub, sizeof sub, "%s/basin_mean_forcing/daymet/01", dir);
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", sub);
+    CHECK(system(cmd) == 0);
+    snprintf(link, sizeof link, "%s/01022500_lump_cida_forcing_leap.txt", sub);
+    unlink(link);
+    CHECK(symlink(CAMELS "/basin_mean_forcing/daymet/01022500_lump_cida_forcing_leap.txt", link) == 0);
+    spec = camels_spec(dir, "01022500");
+    CHECK(dgrt_forcing_load(&f, in, 2, &spec, &err) == 0);
+    CHECK(f.nsteps == 1461 && f.latitude == 44.82);
+    CHECK_STR(f.path, link);
+    dgrt_forcing_free(&f);
+    snprintf(link, sizeof link, "%s/02000000_lump_cida_forcing_leap.txt", sub);
+    FILE *bad = fopen(link, "w");
+    fputs("  north\n 133.00\n 587675987\nYear Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C) vp(Pa)\n",
+          bad);
+    fclose(bad);
+    spec = camels_spec(dir, "02000000");
+    CHECK(dgrt_forcing_load(&f, in, 2, &spec, &err) == 3);
+    char want[2048];
+    snprintf(want, sizeof want, "%s:1:1: latitude 'north' is not a number in [-90, 90]", link);
+    CHECK_STR(err.msg, want);
+    bad = fopen(link, "w");
+    fputs("45\n133\n5\nYear Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C) vp(Pa)\n"
+          "2000 02 30 12 1 2 3 4 5 6 7\n",
+          bad);
+    fclose(bad);
+    CHECK(dgrt_forcing_load(&f, in, 2, &spec, &err) == 3);
+    snprintf(want, sizeof want, "%s:5:1: 2000-02-30 is not a date", link);
+    CHECK_STR(err.msg, want);
+}
+
+int main(void) {
+    test_csv_forcing();
+    struct stat st;
+    if (stat(CAMELS, &st) != 0) {
+        printf("test_forcing: %s not found, CAMELS part skipped\n", CAMELS);
+        int rc = check_report("test_forcing");
+        return rc ? rc : 77;
+    }
+    test_camels();
+    return check_report("test_forcing");
+}
