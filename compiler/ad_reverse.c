@@ -16,6 +16,7 @@
  *   clamp(x,lo,hi) slope 1 for lo <= x <= hi
  *   relu(x)        slope 1 for x > 0, 0 at 0
  *   comparisons, select conditions, step(x): constants (no derivative)
+ *   nograd(x)      stops the gradient (implicit Euler: see lower.c)
  * Every op of the IR has a rule here; an op without one is an error. */
 #include "ir.h"
 
@@ -123,6 +124,7 @@ static bool rule(Ad *d, const IrInst *in, int v, int g) {
     }
     case IR_RELU: acc(d, a, gate(d, E(d, IR_GT, a, K(d, 0), -1), g)); return true;
     case IR_STEP: return true;   /* piecewise constant */
+    case IR_NOGRAD: return true; /* by definition: the gradient stops here */
     case IR_SELECT:
         acc(d, b, gate(d, a, g));
         acc(d, c, E(d, IR_SELECT, a, K(d, 0), g));

@@ -63,6 +63,7 @@ void cg_abi_types(LLVMContextRef ctx, CgAbi *t) {
         t->name_info = LLVMGetTypeByName2(ctx, "DgNameInfo");
         t->output_info = LLVMGetTypeByName2(ctx, "DgOutputInfo");
         t->net_info = LLVMGetTypeByName2(ctx, "DgNetInfo");
+        t->learn_info = LLVMGetTypeByName2(ctx, "DgLearnInfo");
         t->model = LLVMGetTypeByName2(ctx, "DgModel");
     } else {
         /* grep ORDER DgRun */
@@ -82,6 +83,9 @@ void cg_abi_types(LLVMContextRef ctx, CgAbi *t) {
         t->output_info = named_struct(ctx, "DgOutputInfo", oinfo, 4);
         LLVMTypeRef netinfo[] = {t->str, t->i32, l_ptr_type(t->i32), t->i32, t->str, t->str};
         t->net_info = named_struct(ctx, "DgNetInfo", netinfo, 6);
+        LLVMTypeRef learninfo[] = {t->i32, t->i32, t->i32, t->f64, t->i32, l_ptr_type(t->i32), t->i32,
+                                   l_ptr_type(t->str)};
+        t->learn_info = named_struct(ctx, "DgLearnInfo", learninfo, 8);
     }
     LLVMTypeRef run_ptr = l_ptr_type(t->run);
     t->kernel_fn = LLVMFunctionType(LLVMVoidTypeInContext(ctx), &run_ptr, 1, 0);
@@ -98,7 +102,7 @@ void cg_abi_types(LLVMContextRef ctx, CgAbi *t) {
             [CG_MODEL_STATES] = l_ptr_type(t->name_info),   [CG_MODEL_OUTPUTS] = l_ptr_type(t->output_info),
             [CG_MODEL_NETS] = l_ptr_type(t->net_info),
             [CG_MODEL_INIT] = k2, [CG_MODEL_INIT_REV] = k2, [CG_MODEL_RUN_FWD] = k2, [CG_MODEL_RUN_REV] = k2,
-            [CG_MODEL_PROLOGUE] = k2, [CG_MODEL_PROLOGUE_REV] = k2,
+            [CG_MODEL_PROLOGUE] = k2, [CG_MODEL_PROLOGUE_REV] = k2, [CG_MODEL_LEARN] = t->learn_info,
         };
         t->model = named_struct(ctx, "DgModel", model, CG_MODEL_NFIELDS);
     }
@@ -253,6 +257,7 @@ static LLVMValueRef emit_op(Cg *g, IrOp op, LLVMValueRef a, LLVMValueRef b, LLVM
     case IR_OR: return l_or(B, a, b);
     case IR_NOT: return l_not(B, a);
     case IR_SELECT: return l_select(B, a, b, c);
+    case IR_NOGRAD: return a;   /* identity; only the adjoint treats it differently */
     default: break;
     }
     DG_ICE("codegen: no lowering for IR op '%s'", ir_op_name(op));
@@ -792,6 +797,19 @@ static void emit_model_global(Cg *g, LLVMValueRef kernels[K_COUNT][2]) {
     LLVMValueRef nets = const_array(g, A->net_info, items, m->nnets, "dg_model.nets");
     free(items);
 
+    const IrLearn *ln = &m->learn;
+    int nl = (ln->nforcings > ln->nattributes ? ln->nforcings : ln->nattributes) + 1;
+    LLVMValueRef *li = malloc(sizeof(LLVMValueRef) * (size_t)nl);
+    if (!li) DG_ICE("out of memory");
+    for (int i = 0; i < ln->nforcings; i++) li[i] = i32c(g, ln->forcings[i]);
+    LLVMValueRef lforcings = const_array(g, A->i32, li, ln->nforcings, "dg_model.learn.forcings");
+    for (int i = 0; i < ln->nattributes; i++) li[i] = cstr(g, ln->attributes[i]);
+    LLVMValueRef lattrs = const_array(g, A->str, li, ln->nattributes, "dg_model.learn.attributes");
+    free(li);
+    LLVMValueRef lf[8] = {i32c(g, ln->kind), i32c(g, ln->hidden), i32c(g, ln->layers), f64c(g, ln->dropout),
+                          i32c(g, ln->nforcings), lforcings, i32c(g, ln->nattributes), lattrs};
+    LLVMValueRef learn = LLVMConstNamedStruct(A->learn_info, lf, 8);
+
     LLVMValueRef f[CG_MODEL_NFIELDS] = {
         [CG_MODEL_ABI_VERSION] = LLVMConstInt(A->i32, DG_ABI_VERSION, 0),
         [CG_MODEL_NAME] = cstr(g, m->name),           [CG_MODEL_DOC] = cstr(g, m->doc),
@@ -801,7 +819,7 @@ static void emit_model_global(Cg *g, LLVMValueRef kernels[K_COUNT][2]) {
         [CG_MODEL_COMPONENTS] = i32c(g, m->components),
         [CG_MODEL_NNETW] = i32c(g, m->nnetw),         [CG_MODEL_NNETS] = i32c(g, m->nnets),
         [CG_MODEL_PARAMS] = params, [CG_MODEL_INPUTS] = inputs, [CG_MODEL_STATES] = states,
-        [CG_MODEL_OUTPUTS] = outputs, [CG_MODEL_NETS] = nets,
+        [CG_MODEL_OUTPUTS] = outputs, [CG_MODEL_NETS] = nets, [CG_MODEL_LEARN] = learn,
     };
     static const int field_of[K_COUNT] = {CG_MODEL_INIT, CG_MODEL_INIT_REV, CG_MODEL_RUN_FWD,
                                           CG_MODEL_RUN_REV, CG_MODEL_PROLOGUE, CG_MODEL_PROLOGUE_REV};

@@ -30,7 +30,7 @@ enum {   /* grep ORDER DgModel */
     CG_MODEL_NUSER_STATES, CG_MODEL_NOUTPUTS, CG_MODEL_NWEIGHTS, CG_MODEL_COMPONENTS, CG_MODEL_NNETW,
     CG_MODEL_NNETS, CG_MODEL_PARAMS, CG_MODEL_INPUTS, CG_MODEL_STATES, CG_MODEL_OUTPUTS, CG_MODEL_NETS,
     CG_MODEL_INIT, CG_MODEL_INIT_REV, CG_MODEL_RUN_FWD, CG_MODEL_RUN_REV, CG_MODEL_PROLOGUE,
-    CG_MODEL_PROLOGUE_REV, CG_MODEL_NFIELDS
+    CG_MODEL_PROLOGUE_REV, CG_MODEL_LEARN, CG_MODEL_NFIELDS
 };
 
 typedef struct {
@@ -43,6 +43,7 @@ typedef struct {
     LLVMTypeRef name_info;     /* DgNameInfo */
     LLVMTypeRef output_info;   /* DgOutputInfo */
     LLVMTypeRef net_info;      /* DgNetInfo */
+    LLVMTypeRef learn_info;    /* DgLearnInfo */
     LLVMTypeRef model;         /* DgModel */
 } CgAbi;
 

@@ -35,6 +35,7 @@ static const OpInfo op_table[IR_OP_COUNT] = {
     [IR_AND] = {"and", 2, true},        [IR_OR] = {"or", 2, true},
     [IR_NOT] = {"not", 1, true},
     [IR_SELECT] = {"select", 3, false},
+    [IR_NOGRAD] = {"nograd", 1, false},
 };
 
 const char *ir_op_name(IrOp op) { return op_table[op].name; }

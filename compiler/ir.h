@@ -46,6 +46,7 @@ typedef enum {                  /* grep ORDER IrOp (ir.c op table) */
     /* booleans (no derivative) */
     IR_LT, IR_LE, IR_GT, IR_GE, IR_EQ, IR_NE, IR_AND, IR_OR, IR_NOT,
     IR_SELECT,     /* a ? b : c (a boolean) */
+    IR_NOGRAD,     /* a, with no derivative (converged Newton iterates: the adjoint goes through the last step) */
     IR_OP_COUNT
 } IrOp;
 
@@ -100,6 +101,17 @@ typedef struct {
     const char *output_activation;   /* last layer ("linear" by default) */
 } IrNet;
 
+/* The parameter network of `learn params by ...` (kind 0 = none); mirrors DgLearnInfo. */
+typedef struct {
+    int          kind;           /* 0 none, 1 lstm, 2 mlp */
+    int          hidden, layers;
+    double       dropout;
+    int         *forcings;       /* input indices */
+    int          nforcings;
+    const char **attributes;
+    int          nattributes;
+} IrLearn;
+
 /* A whole compiled model. Step results: new states, then step outputs
  * (component averaging and routing come after the loop). */
 typedef struct {
@@ -113,6 +125,7 @@ typedef struct {
     int         nweights;            /* prologue results */
     int         nnetw;               /* network weights (IR_NETW) */
     IrNet      *nets;     int nnets;
+    IrLearn     learn;
     int         components;
     IrFunc      init;                /* parameters -> initial states (results: nstates values) */
     IrFunc      prologue;
@@ -142,6 +155,12 @@ void ir_print_func(FILE *out, const IrFunc *f);
 /* ir_verify.c: structural invariants (operands defined before use, arity,
  * booleans only where booleans go, leaf indices in range); false + message */
 bool ir_verify_func(const IrFunc *f, int nparams, int ninputs, int nstates, int nseeds, int nnetw, FILE *err);
+
+/* ad_forward.c: tangents (forward mode) of instructions [begin, end) of f,
+ * emitted at the end of f: seed_ids[k] has tangent seed_tans[k], every other
+ * value before `begin` has tangent 0; out_tans[k] = tangent of outs[k]. */
+void ad_tangent(Arena *a, IrFunc *f, int begin, int end, const int *seed_ids, const int *seed_tans, int nseeds,
+                const int *outs, int nouts, int *out_tans);
 
 /* ad_reverse.c: the adjoint of f: f's instructions (recomputed), then the
  * reverse sweep; IR_SEED(i) is the cotangent of f's result i. Results:

@@ -48,6 +48,7 @@ double ir_eval_op(IrOp op, double a, double b, double c) {
     case IR_OR: return a != 0 || b != 0;
     case IR_NOT: return a == 0;
     case IR_SELECT: return a != 0 ? b : c;
+    case IR_NOGRAD: return a;
     default: return NAN;
     }
 }

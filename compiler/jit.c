@@ -34,7 +34,21 @@ struct DgJit {
     FILE                            *err;
     CgTimes                          times;     /* cumulative */
     double                           t_mark;    /* end of the last module's optimisation */
+    LLVMOrcThreadSafeModuleRef      *spent;     /* LLVM 14: wrappers the transform layer leaks (below) */
+    int                              nspent, capspent;
 };
+
+/* Optimising each module as the JIT compiles it uses the IR transform
+ * layer. Its C wrapper leaks the heap ThreadSafeModule it hands to the
+ * transform in LLVM 14 (llvm/llvm-project#56953, fixed for LLVM 16): we keep
+ * those (moved-from, empty) wrappers and dispose of them ourselves. LLVM 15
+ * may or may not have the fix, so there modules are optimised before they
+ * are added and only their machine code is made lazily. */
+#if LLVM_VERSION_MAJOR == 15
+#define LAZY_OPTIMIZE 0
+#else
+#define LAZY_OPTIMIZE 1
+#endif
 
 /* ---- Symbols the generated code may reference ----------------------------------- */
 
@@ -106,6 +120,14 @@ static LLVMErrorRef optimize_module(void *ctx, LLVMModuleRef m) {
 static LLVMErrorRef ir_transform(void *ctx, LLVMOrcThreadSafeModuleRef *mod, LLVMOrcMaterializationResponsibilityRef mr) {
     (void)mr;
     DgJit *dj = ctx;
+#if LLVM_VERSION_MAJOR <= 14
+    if (dj->nspent == dj->capspent) {
+        dj->capspent = dj->capspent ? 2 * dj->capspent : 16;
+        dj->spent = realloc(dj->spent, sizeof *dj->spent * (size_t)dj->capspent);
+        if (!dj->spent) DG_ICE("out of memory");
+    }
+    dj->spent[dj->nspent++] = *mod;   /* LLVM moves the module out of it after we return */
+#endif
     double t0 = cg_now();
     LLVMErrorRef e = LLVMOrcThreadSafeModuleWithModuleDo(*mod, optimize_module, dj);
     dj->t_mark = cg_now();
@@ -208,6 +230,11 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
         if (!emit_verify(mods[i], err)) DG_ICE("generated module of '%s' does not verify", ir->name);
     }
     bool good = true;
+    if (lazy && !LAZY_OPTIMIZE) {   /* optimise now, make machine code lazily */
+        t0 = cg_now();
+        for (int i = 0; good && i < nmods; i++) good = emit_optimize(mods[i], tm, o->opt_level, err);
+        dj->times.optimize = cg_now() - t0;
+    }
     if (!lazy) {
         t0 = cg_now();
         good = emit_optimize(whole, tm, o->opt_level, err);
@@ -230,7 +257,8 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
         LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(dj->jit);
         LLVMOrcExecutionSessionSetErrorReporter(es, report_error, err);
         if (lazy) {
-            LLVMOrcIRTransformLayerSetTransform(LLVMOrcLLJITGetIRTransformLayer(dj->jit), ir_transform, dj);
+            if (LAZY_OPTIMIZE)
+                LLVMOrcIRTransformLayerSetTransform(LLVMOrcLLJITGetIRTransformLayer(dj->jit), ir_transform, dj);
             LLVMOrcObjectTransformLayerSetTransform(LLVMOrcLLJITGetObjTransformLayer(dj->jit), object_transform, dj);
             good = ok(LLVMOrcCreateLocalLazyCallThroughManager(LLVMOrcLLJITGetTripleString(dj->jit), es,
                                                                (LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed,
@@ -273,5 +301,7 @@ void jit_dispose(DgJit *dj) {
     if (dj->lctm) LLVMOrcDisposeLazyCallThroughManager(dj->lctm);
     if (dj->jit) ok(LLVMOrcDisposeLLJIT(dj->jit), "disposing the JIT", stderr);
     if (dj->opt_tm) LLVMDisposeTargetMachine(dj->opt_tm);
+    for (int i = 0; i < dj->nspent; i++) LLVMOrcDisposeThreadSafeModule(dj->spent[i]);   /* empty wrappers */
+    free(dj->spent);
     free(dj);
 }

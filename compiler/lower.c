@@ -5,7 +5,8 @@
  *   equation form   the right-hand side f(S) (fluxes in evaluation order,
  *                   then dS/dt) is emitted once per stage of the solver:
  *                   explicit Euler with n sub-steps, or classic RK4 with n
- *                   sub-steps; forcing is constant over the day. Outputs are
+ *                   sub-steps, or implicit Euler (Newton, with the adjoint
+ *                   of the converged solve); forcing is constant over the day. Outputs are
  *                   evaluated from the states at the start of the step.
  *   functions       inlined at each call (they are pure and not recursive).
  *   route(x, k(a..), n) in an output: the step reports x; the prologue
@@ -15,7 +16,7 @@
  *                   passed through) and a delay line of the last n-1 values.
  *   net calls       an MLP over IR_NETW weights (shared by all cells).
  * Lowering does not re-check the model; it reports only what code generation
- * cannot express yet (implicit Euler). */
+ * cannot express (a route nested inside an output expression). */
 #include "ir.h"
 #include "frontend.h"
 #include "builtins.h"
@@ -347,6 +348,80 @@ static void axpy(Lower *L, int n, const int *x, double h, const int *k, int *out
     for (int i = 0; i < n; i++) out[i] = emit(L, IR_ADD, x[i], emit(L, IR_MUL, konst(L, h, s), k[i], -1, s), -1, s);
 }
 
+/* Solves A x = r for x (A n x n row-major value ids), by Gaussian
+ * elimination without pivoting, emitted as IR: I - hJ is close to the
+ * identity for the step sizes of daily hydrological models. A and r are
+ * overwritten. */
+static void solve_linear(Lower *L, int n, int *A, int *r, int *x, Span s) {
+    for (int k = 0; k < n; k++)
+        for (int i = k + 1; i < n; i++) {
+            int f = emit(L, IR_DIV, A[i * n + k], A[k * n + k], -1, s);
+            for (int j = k + 1; j < n; j++)
+                A[i * n + j] = emit(L, IR_SUB, A[i * n + j], emit(L, IR_MUL, f, A[k * n + j], -1, s), -1, s);
+            r[i] = emit(L, IR_SUB, r[i], emit(L, IR_MUL, f, r[k], -1, s), -1, s);
+        }
+    for (int i = n - 1; i >= 0; i--) {
+        int acc = r[i];
+        for (int j = i + 1; j < n; j++) acc = emit(L, IR_SUB, acc, emit(L, IR_MUL, A[i * n + j], x[j], -1, s), -1, s);
+        x[i] = emit(L, IR_DIV, acc, A[i * n + i], -1, s);
+    }
+}
+
+/* F = f(X) and A = I - h df/dS at X (forward-mode tangents, one per state). */
+static void newton_system(Lower *L, const int *X, double h, int *F, int *A, Span s) {
+    int n = L->m->states.n;
+    int begin = L->f->n;
+    rhs(L, X, F);
+    int end = L->f->n;
+    int *col = ARENA_ARRAY(L->a, int, n);
+    for (int j = 0; j < n; j++) {
+        int one = konst(L, 1, s);
+        ad_tangent(L->a, L->f, begin, end, &X[j], &one, 1, F, n, col);
+        for (int i = 0; i < n; i++) {
+            int hj = emit(L, IR_MUL, konst(L, h, s), col[i], -1, s);
+            A[i * n + j] = emit(L, IR_SUB, konst(L, i == j, s), hj, -1, s);
+        }
+    }
+}
+
+/* Implicit Euler, S1 = S0 + h f(S1): Newton iterations (frozen once every
+ * residual is below tol), then — from the converged X, detached from the
+ * gradient — one more Newton step with a detached matrix:
+ *     S1 = X - A^-1 (X - S0 - h f(X, theta)),   A = nograd(I - h J(X)).
+ * Its value refines X; its adjoint is the implicit-function adjoint of the
+ * converged solve (Song et al. 2024): lambda = A^-T S1bar, S0bar = lambda,
+ * thetabar = h (df/dtheta)^T lambda — not differentiation through the
+ * iterations. */
+static void implicit_euler(Lower *L, int *S, double h) {
+    const CheckedModel *m = L->m;
+    int n = m->states.n;
+    Span s = m->solver.span;
+    int *S0 = ARENA_ARRAY(L->a, int, n), *X = ARENA_ARRAY(L->a, int, n), *F = ARENA_ARRAY(L->a, int, n);
+    int *R = ARENA_ARRAY(L->a, int, n), *A = ARENA_ARRAY(L->a, int, n * n), *d = ARENA_ARRAY(L->a, int, n);
+    memcpy(S0, S, sizeof(int) * (size_t)n);
+    memcpy(X, S, sizeof(int) * (size_t)n);
+    int tol = konst(L, m->solver.tolerance, s);
+    for (int it = 0; it < m->solver.iterations; it++) {
+        newton_system(L, X, h, F, A, s);
+        int converged = -1;
+        for (int i = 0; i < n; i++) {
+            R[i] = emit(L, IR_SUB, emit(L, IR_SUB, X[i], S0[i], -1, s), emit(L, IR_MUL, konst(L, h, s), F[i], -1, s), -1, s);
+            int small = emit(L, IR_LE, emit(L, IR_ABS, R[i], -1, -1, s), tol, -1, s);
+            converged = converged < 0 ? small : emit(L, IR_AND, converged, small, -1, s);
+        }
+        solve_linear(L, n, A, R, d, s);
+        for (int i = 0; i < n; i++)
+            X[i] = emit(L, IR_SELECT, converged, X[i], emit(L, IR_SUB, X[i], d[i], -1, s), s);
+    }
+    for (int i = 0; i < n; i++) X[i] = emit(L, IR_NOGRAD, X[i], -1, -1, s);
+    newton_system(L, X, h, F, A, s);
+    for (int i = 0; i < n * n; i++) A[i] = emit(L, IR_NOGRAD, A[i], -1, -1, s);
+    for (int i = 0; i < n; i++)
+        R[i] = emit(L, IR_SUB, emit(L, IR_SUB, X[i], S0[i], -1, s), emit(L, IR_MUL, konst(L, h, s), F[i], -1, s), -1, s);
+    solve_linear(L, n, A, R, d, s);
+    for (int i = 0; i < n; i++) S[i] = emit(L, IR_SUB, X[i], d[i], -1, s);
+}
+
 static void solve_equations(Lower *L, int *S) {
     const CheckedModel *m = L->m;
     int n = m->states.n;
@@ -356,6 +431,10 @@ static void solve_equations(Lower *L, int *S) {
     int *k1 = ARENA_ARRAY(L->a, int, n), *k2 = ARENA_ARRAY(L->a, int, n), *k3 = ARENA_ARRAY(L->a, int, n),
         *k4 = ARENA_ARRAY(L->a, int, n), *tmp = ARENA_ARRAY(L->a, int, n);
     for (int step = 0; step < sub; step++) {
+        if (m->solver.kind == SOLVER_IMPLICIT_EULER) {
+            implicit_euler(L, S, h);
+            continue;
+        }
         if (m->solver.kind == SOLVER_EULER) {
             rhs(L, S, k1);
             axpy(L, n, S, h, k1, S, s);
@@ -415,11 +494,7 @@ static void build_step(Lower *L) {
         rhs(L, S, dS);   /* fluxes at the start of the step, for the outputs */
         int *flux_start = ARENA_ARRAY(L->a, int, m->fluxes.n ? m->fluxes.n : 1);
         memcpy(flux_start, L->flux_val, sizeof(int) * (size_t)m->fluxes.n);
-        if (m->solver.kind == SOLVER_IMPLICIT_EULER) {
-            fail(L, m->solver.span, "code generation does not support 'implicit_euler' yet; use 'rk4' or 'euler'");
-        } else {
-            solve_equations(L, S);
-        }
+        solve_equations(L, S);
         /* outputs see the start-of-step states and fluxes */
         memcpy(L->flux_val, flux_start, sizeof(int) * (size_t)m->fluxes.n);
         for (int i = 0; i < m->outputs.n; i++) {
@@ -577,6 +652,15 @@ IrModel *lower_model(Arena *a, Program *p, const CheckedModel *m) {
         for (int l = 1; l < ns->nsizes; l++) nw += ns->sizes[l - 1] * ns->sizes[l] + ns->sizes[l];
     }
     ir->nnetw = nw;
+    ir->learn.kind = (int)m->learn.kind;   /* PNET_NONE/LSTM/MLP = 0/1/2 */
+    ir->learn.hidden = m->learn.hidden;
+    ir->learn.layers = m->learn.layers;
+    ir->learn.dropout = m->learn.dropout;
+    ir->learn.nforcings = m->learn.nforcings;
+    ir->learn.forcings = ARENA_ARRAY(a, int, m->learn.nforcings ? m->learn.nforcings : 1);
+    for (int i = 0; i < m->learn.nforcings; i++) ir->learn.forcings[i] = m->learn.forcings[i]->index;
+    ir->learn.nattributes = m->learn.nattributes;
+    ir->learn.attributes = m->learn.attributes;
     ir->nnets = m->nets.n;
     ir->nets = ARENA_ARRAY(a, IrNet, m->nets.n ? m->nets.n : 1);
     for (int i = 0; i < m->nets.n; i++) {

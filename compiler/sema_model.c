@@ -681,7 +681,7 @@ static void check_solver(Sema *s, CheckedModel *m, FlatItem *fi) {
     Solver *sv = &m->solver;
     sv->kind = SOLVER_RK4;
     sv->substeps = 1;
-    sv->iterations = 50;
+    sv->iterations = 10;   /* Newton converges quadratically; iterations are unrolled */
     sv->tolerance = 1e-10;
     if (!fi) return;
     const Item *it = fi->item;

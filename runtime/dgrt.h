@@ -81,6 +81,24 @@ typedef struct {
     const char    *output_activation;  /* last layer */
 } DgNetInfo;
 
+/* The model's parameter network (`learn params by ...`): what the training
+ * runtime builds. kind 0 = none (parameters are calibrated directly). The
+ * network's outputs are the trained parameters (mark learned or dynamic) of
+ * every component, plus one value per basin-level parameter; each is scaled
+ * into its bounds with a sigmoid. Static parameters are read from the last
+ * step of the window, dynamic ones from every step (as δHBV). */
+enum { DG_LEARN_NONE = 0, DG_LEARN_LSTM = 1, DG_LEARN_MLP = 2 };
+
+typedef struct {
+    int32_t            kind;          /* DG_LEARN_* */
+    int32_t            hidden, layers;
+    double             dropout;
+    int32_t            nforcings;
+    const int32_t     *forcings;      /* model input indices fed to the network */
+    int32_t            nattributes;
+    const char *const *attributes;    /* static catchment attribute names (CAMELS columns) */
+} DgLearnInfo;
+
 typedef struct {
     uint32_t            abi_version;  /* DG_ABI_VERSION */
     const char         *name;
@@ -99,6 +117,7 @@ typedef struct {
     DgKernel            run_rev[2];       /* tape, dout, dstates -> += dparams, dstates = d initial */
     DgKernel            prologue[2];      /* params (one cell per basin) -> out = routing weights */
     DgKernel            prologue_rev[2];  /* dout -> += dparams */
+    DgLearnInfo         learn;            /* the parameter network to train */
 } DgModel;
 
 /* The symbol every compiled model defines. */

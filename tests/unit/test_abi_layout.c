@@ -66,6 +66,17 @@ static void check_layouts(LLVMTargetMachineRef tm) {
     OFF(abi.net_info, 5, DgNetInfo, output_activation);
     SIZE(abi.net_info, DgNetInfo);
 
+    OFF(abi.learn_info, 0, DgLearnInfo, kind);
+    OFF(abi.learn_info, 1, DgLearnInfo, hidden);
+    OFF(abi.learn_info, 2, DgLearnInfo, layers);
+    OFF(abi.learn_info, 3, DgLearnInfo, dropout);
+    OFF(abi.learn_info, 4, DgLearnInfo, nforcings);
+    OFF(abi.learn_info, 5, DgLearnInfo, forcings);
+    OFF(abi.learn_info, 6, DgLearnInfo, nattributes);
+    OFF(abi.learn_info, 7, DgLearnInfo, attributes);
+    CHECK(LLVMCountStructElementTypes(abi.learn_info) == 8);
+    SIZE(abi.learn_info, DgLearnInfo);
+
     /* grep ORDER DgModel */
     OFF(abi.model, CG_MODEL_ABI_VERSION, DgModel, abi_version);
     OFF(abi.model, CG_MODEL_NAME, DgModel, name);
@@ -90,6 +101,7 @@ static void check_layouts(LLVMTargetMachineRef tm) {
     OFF(abi.model, CG_MODEL_RUN_REV, DgModel, run_rev);
     OFF(abi.model, CG_MODEL_PROLOGUE, DgModel, prologue);
     OFF(abi.model, CG_MODEL_PROLOGUE_REV, DgModel, prologue_rev);
+    OFF(abi.model, CG_MODEL_LEARN, DgModel, learn);
     CHECK(LLVMCountStructElementTypes(abi.model) == CG_MODEL_NFIELDS);
     SIZE(abi.model, DgModel);
     SIZE(LLVMArrayType(abi.kernel_ptr, 2), DgKernel[2]);
@@ -97,7 +109,8 @@ static void check_layouts(LLVMTargetMachineRef tm) {
     /* a second call in the same context finds the same types */
     CgAbi again;
     cg_abi_types(ctx, &again);
-    CHECK(again.run == abi.run && again.model == abi.model && again.net_info == abi.net_info);
+    CHECK(again.run == abi.run && again.model == abi.model && again.net_info == abi.net_info &&
+          again.learn_info == abi.learn_info);
 
     LLVMDisposeTargetData(td);
     LLVMContextDispose(ctx);

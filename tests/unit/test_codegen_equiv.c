@@ -429,6 +429,12 @@ static void check_metadata(const IrModel *m, const DgModel *dm) {
         CHECK_STR(dm->nets[i].activation, m->nets[i].activation);
         CHECK_STR(dm->nets[i].output_activation, m->nets[i].output_activation);
     }
+    const IrLearn *ln = &m->learn;
+    CHECK(dm->learn.kind == ln->kind && dm->learn.hidden == ln->hidden && dm->learn.layers == ln->layers);
+    CHECK(dm->learn.dropout == ln->dropout || (isnan(dm->learn.dropout) && isnan(ln->dropout)));
+    CHECK(dm->learn.nforcings == ln->nforcings && dm->learn.nattributes == ln->nattributes);
+    for (int i = 0; i < ln->nforcings; i++) CHECK(dm->learn.forcings[i] == ln->forcings[i]);
+    for (int i = 0; i < ln->nattributes; i++) CHECK_STR(dm->learn.attributes[i], ln->attributes[i]);
     for (int p = 0; p < 2; p++)
         CHECK(dm->init[p] && dm->init_rev[p] && dm->run_fwd[p] && dm->run_rev[p] && dm->prologue[p] &&
               dm->prologue_rev[p]);

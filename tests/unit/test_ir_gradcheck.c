@@ -3,7 +3,9 @@
  * reference executor: parameters at random points inside their bounds,
  * synthetic forcing, L = sum_t sum_o r[t][o] * out[t][o] for fixed random r.
  * Checks d L / d params (through init and step), d L / d network weights,
- * and the routing weights' adjoint (prologue). Tolerance 1e-6 relative. */
+ * and the routing weights' adjoint (prologue). Tolerance 1e-6 relative.
+ * Also runs the models in tests/gradcheck/: every builtin, every solver (implicit
+ * Euler's adjoint of the converged solve included), networks, routing. */
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
@@ -201,6 +203,7 @@ static void walk(const char *dir) {
 int main(void) {
     walk(DG_SOURCE_DIR "/stdlib/models");
     walk(DG_SOURCE_DIR "/examples");
+    walk(DG_SOURCE_DIR "/tests/gradcheck");   /* one model per language construct */
     printf("worst relative error among resolved gradients %.3g\n", worst_overall);
     return check_report("test_ir_gradcheck");
 }
