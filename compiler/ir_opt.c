@@ -5,7 +5,8 @@
  *   identities         x+0, x-0, x*1, x/1, -(-x), select(c, x, x);
  *   CSE                identical instructions (same op, operands, leaf) are
  *                      computed once (value numbering with a hash table);
- *   DCE                instructions no result depends on are dropped.
+ *   DCE                instructions no result depends on are dropped, and
+ *                      the rest is put in a canonical (depth-first) order.
  * Folding is exact for IEEE double; float code may round constants once. */
 #include "ir.h"
 
@@ -136,34 +137,53 @@ void ir_simplify(Arena *a, IrFunc *f) {
     for (int r = 0; r < f->nresults; r++) f->results[r] = remap[f->results[r]];
     free(t.slots);
 
-    /* dead code: keep what the results depend on */
+    /* dead code and canonical order: emit what the results depend on, in
+     * depth-first post-order from the results (operands a, b, c in turn).
+     * The order is then a function of the computation alone, not of the
+     * order in which lowering happened to emit instructions (C leaves the
+     * evaluation order of function arguments unspecified). */
     bool *live = calloc((size_t)g.n, sizeof(bool));
     int *pos = malloc(sizeof(int) * (size_t)g.n);
-    if (!live || !pos) { free(live); free(pos); free(remap); *f = g; return; }
-    for (int r = 0; r < f->nresults; r++) live[f->results[r]] = true;
-    for (int i = g.n - 1; i >= 0; i--) {
-        if (!live[i]) continue;
-        int arity = ir_op_arity(g.insts[i].op);
-        if (arity > 0) live[g.insts[i].a] = true;
-        if (arity > 1) live[g.insts[i].b] = true;
-        if (arity > 2) live[g.insts[i].c] = true;
-    }
+    int *stack = malloc(sizeof(int) * (size_t)(2 * g.n + 2));
+    IrInst *order = malloc(sizeof(IrInst) * (size_t)(g.n ? g.n : 1));
+    if (!live || !pos || !stack || !order) DG_ICE("out of memory");
     int k = 0;
-    for (int i = 0; i < g.n; i++) {
-        if (!live[i]) continue;
-        IrInst in = g.insts[i];
-        int arity = ir_op_arity(in.op);
-        if (arity > 0) in.a = pos[in.a];
-        if (arity > 1) in.b = pos[in.b];
-        if (arity > 2) in.c = pos[in.c];
-        pos[i] = k;
-        g.insts[k++] = in;
+    for (int r = 0; r < f->nresults; r++) {
+        int sp = 0;
+        stack[sp++] = f->results[r];
+        stack[sp++] = 0;               /* next operand to visit */
+        while (sp) {
+            int v = stack[sp - 2], next = stack[sp - 1];
+            if (next == 0 && live[v]) { sp -= 2; continue; }
+            int arity = ir_op_arity(g.insts[v].op);
+            int ops[3] = {g.insts[v].a, g.insts[v].b, g.insts[v].c};
+            if (next < arity) {
+                stack[sp - 1] = next + 1;
+                if (!live[ops[next]]) {
+                    stack[sp++] = ops[next];
+                    stack[sp++] = 0;
+                }
+                continue;
+            }
+            sp -= 2;
+            if (live[v]) continue;
+            live[v] = true;
+            IrInst in = g.insts[v];
+            if (arity > 0) in.a = pos[in.a];
+            if (arity > 1) in.b = pos[in.b];
+            if (arity > 2) in.c = pos[in.c];
+            pos[v] = k;
+            order[k++] = in;
+        }
     }
+    memcpy(g.insts, order, sizeof(IrInst) * (size_t)k);
     g.n = k;
     for (int r = 0; r < f->nresults; r++) f->results[r] = pos[f->results[r]];
     f->insts = g.insts;
     f->n = g.n;
     f->cap = g.cap;
+    free(stack);
+    free(order);
     free(live);
     free(pos);
     free(remap);

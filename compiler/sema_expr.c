@@ -251,14 +251,17 @@ static void check_binary(Scope *sc, Expr *e) {
     snprintf(operand, sizeof operand, "an operand of '%s'", optext);
     switch (op) {
     case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ: case OP_NE:
-        if (require_number(sc, l, operand) & require_number(sc, r, operand))   /* both reported */
-            unify(sc, l, r, "compare", e->span);
+        {
+            bool lnum = require_number(sc, l, operand), rnum = require_number(sc, r, operand);   /* report both */
+            if (lnum && rnum) unify(sc, l, r, "compare", e->span);
+        }
         in->is_bool = true;
         in->unit = unit_dimensionless();
         return;
     default: break;
     }
-    bool numbers = require_number(sc, l, operand) & require_number(sc, r, operand);
+    bool lnum = require_number(sc, l, operand), rnum = require_number(sc, r, operand);   /* report both */
+    bool numbers = lnum && rnum;
     if (!numbers) {   /* reported: no unit follow-up errors */
         in->unit = unit_unknown();
         return;
@@ -311,8 +314,9 @@ static void check_if(Scope *sc, Expr *e) {
     check_expr(sc, e->cond.then);
     check_expr(sc, e->cond.els);
     require_bool(sc, e->cond.c, "the condition of 'if'");
-    bool numbers = require_number(sc, e->cond.then, "the 'then' branch") &
-                   require_number(sc, e->cond.els, "the 'else' branch");
+    bool tnum = require_number(sc, e->cond.then, "the 'then' branch");
+    bool else_num = require_number(sc, e->cond.els, "the 'else' branch");   /* report both */
+    bool numbers = tnum && else_num;
     in->unit = numbers ? unify(sc, e->cond.then, e->cond.els, "choose between", e->span) : unit_unknown();
 }
 
