@@ -22,6 +22,7 @@
 #include "builtins.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,18 +62,87 @@ typedef struct {
     IrNamed            *gen_states;   /* generated states, in index order after user states */
     int                 ngen, capgen;
     int                *net_offset;   /* first IR_NETW index of each net */
+    struct CallMemo    *memo;         /* inlined calls by (function, arguments) */
+    int                 nmemo, capmemo;
     bool                failed;
 } Lower;
 
 static int lower_expr(Lower *L, const Expr *e);
 
-static int emit(Lower *L, IrOp op, int a, int b, int c, Span s) { return ir_emit(L->a, L->f, op, a, b, c, s); }
-static int konst(Lower *L, double v, Span s) { return ir_emit_leaf(L->a, L->f, IR_CONST, -1, v, s); }
-static int leaf(Lower *L, IrOp op, int index, Span s) { return ir_emit_leaf(L->a, L->f, op, index, 0, s); }
-
 static void fail(Lower *L, Span s, const char *msg) {
     diag_error(L->p->diag, s, "%s", msg);
     L->failed = true;
+}
+
+/* A time step is straight-line code: sub-steps, Newton iterations and
+ * inlined functions multiply its size. Past this many instructions lowering
+ * stops with an error instead of exhausting memory. */
+enum { LOWER_MAX_INSTS = 4000000 };
+
+static bool too_big(Lower *L) {
+    if (L->f->n < LOWER_MAX_INSTS) return false;
+    if (!L->failed)
+        fail(L, L->m->span, "the model needs more than 4 million operations per time step; "
+                            "use fewer sub-steps or iterations, or simpler functions");
+    return true;
+}
+
+static int emit(Lower *L, IrOp op, int a, int b, int c, Span s) {
+    if (too_big(L)) return 0;
+    return ir_emit(L->a, L->f, op, a, b, c, s);
+}
+static int konst(Lower *L, double v, Span s) {
+    if (too_big(L)) return 0;
+    return ir_emit_leaf(L->a, L->f, IR_CONST, -1, v, s);
+}
+static int leaf(Lower *L, IrOp op, int index, Span s) {
+    if (too_big(L)) return 0;
+    return ir_emit_leaf(L->a, L->f, op, index, 0, s);
+}
+
+/* ---- Inlined calls, memoised ------------------------------------------------------
+ * A pure function called twice with the same argument values gives the same
+ * value: reuse it (without this, functions calling functions twice inline
+ * exponentially many copies). Keyed by function, argument ids and the IR
+ * function being built. */
+typedef struct CallMemo {
+    const IrFunc *f;
+    const FnDecl *fn;
+    int          *args;
+    int           nargs;
+    int           result;
+} CallMemo;
+
+static uint64_t memo_hash(const IrFunc *f, const FnDecl *fn, const int *args, int n) {
+    uint64_t h = (uint64_t)(uintptr_t)f * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)fn;
+    for (int i = 0; i < n; i++) h = (h ^ (uint64_t)(uint32_t)args[i]) * 0x100000001B3ULL;
+    return h;
+}
+
+static CallMemo *memo_slot(Lower *L, const FnDecl *fn, const int *args, int n, bool *found) {
+    if (2 * (L->nmemo + 1) > L->capmemo) {   /* grow at 50 % load */
+        int ncap = L->capmemo ? L->capmemo * 2 : 256;
+        CallMemo *nm = ARENA_ARRAY(L->a, CallMemo, ncap);
+        for (int i = 0; i < L->capmemo; i++) {
+            CallMemo *o = &L->memo[i];
+            if (!o->fn) continue;
+            uint64_t h = memo_hash(o->f, o->fn, o->args, o->nargs);
+            int j = (int)(h & (uint64_t)(ncap - 1));
+            while (nm[j].fn) j = (j + 1) & (ncap - 1);
+            nm[j] = *o;
+        }
+        L->memo = nm;
+        L->capmemo = ncap;
+    }
+    uint64_t h = memo_hash(L->f, fn, args, n);
+    for (int j = (int)(h & (uint64_t)(L->capmemo - 1));; j = (j + 1) & (L->capmemo - 1)) {
+        CallMemo *c = &L->memo[j];
+        if (!c->fn) { *found = false; return c; }
+        if (c->f == L->f && c->fn == fn && c->nargs == n && !memcmp(c->args, args, sizeof(int) * (size_t)n)) {
+            *found = true;
+            return c;
+        }
+    }
 }
 
 static int fn_lookup(Lower *L, const Sym *sym) {
@@ -124,6 +194,10 @@ static int call_fn(Lower *L, const Expr *e, const FnDecl *fn, const int *pre, in
     int *args = ARENA_ARRAY(L->a, int, n ? n : 1);
     for (int i = 0; i < npre; i++) args[i] = pre[i];
     for (int i = 0; i < e->call.nargs; i++) args[npre + i] = lower_expr(L, e->call.args[i]);
+    if (L->failed) return 0;
+    bool found;
+    CallMemo *memo = memo_slot(L, fn, args, n, &found);
+    if (found) return memo->result;
     Binding *saved = L->fn_env;
     L->fn_env = NULL;
     for (int i = 0; i < fn->nparams && i < n; i++) {
@@ -142,6 +216,12 @@ static int call_fn(Lower *L, const Expr *e, const FnDecl *fn, const int *pre, in
     }
     L->fn_env = saved;
     if (r < 0) DG_ICE("function '%s' has no return", fn->name.name);
+    /* the slot may have moved if nested calls grew the table */
+    memo = memo_slot(L, fn, args, n, &found);
+    if (!found) {
+        *memo = (CallMemo){.f = L->f, .fn = fn, .args = args, .nargs = n, .result = r};
+        L->nmemo++;
+    }
     return r;
 }
 
@@ -374,7 +454,7 @@ static void newton_system(Lower *L, const int *X, double h, int *F, int *A, Span
     rhs(L, X, F);
     int end = L->f->n;
     int *col = ARENA_ARRAY(L->a, int, n);
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n && !too_big(L); j++) {
         int one = konst(L, 1, s);
         ad_tangent(L->a, L->f, begin, end, &X[j], &one, 1, F, n, col);
         for (int i = 0; i < n; i++) {
@@ -401,7 +481,7 @@ static void implicit_euler(Lower *L, int *S, double h) {
     memcpy(S0, S, sizeof(int) * (size_t)n);
     memcpy(X, S, sizeof(int) * (size_t)n);
     int tol = konst(L, m->solver.tolerance, s);
-    for (int it = 0; it < m->solver.iterations; it++) {
+    for (int it = 0; it < m->solver.iterations && !L->failed; it++) {
         newton_system(L, X, h, F, A, s);
         int converged = -1;
         for (int i = 0; i < n; i++) {
@@ -430,7 +510,7 @@ static void solve_equations(Lower *L, int *S) {
     double h = 1.0 / sub;
     int *k1 = ARENA_ARRAY(L->a, int, n), *k2 = ARENA_ARRAY(L->a, int, n), *k3 = ARENA_ARRAY(L->a, int, n),
         *k4 = ARENA_ARRAY(L->a, int, n), *tmp = ARENA_ARRAY(L->a, int, n);
-    for (int step = 0; step < sub; step++) {
+    for (int step = 0; step < sub && !L->failed; step++) {
         if (m->solver.kind == SOLVER_IMPLICIT_EULER) {
             implicit_euler(L, S, h);
             continue;
