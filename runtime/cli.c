@@ -1,10 +1,12 @@
 /* cli.c — dgrt_main: the command line of a compiled model
- *   MODEL info | simulate | gradcheck [options]
+ *   MODEL info | simulate | gradcheck | train | eval [options]
  * Parses the options into a DgOptions, checks which apply to the command,
- * and dispatches to info.c, simulate.c, gradcheck.c. Exit codes: 0 ok,
+ * and dispatches to info.c, simulate.c, gradcheck.c; train, eval and
+ * simulate --checkpoint parse their own options (train.c, evaluate.c). Exit codes: 0 ok,
  * 1 failure, 2 usage (the usage text follows the error on stderr), 3 data or I/O. */
 #include "dgrt_cli.h"
 #include "dgrt_internal.h"
+#include "train.h"
 
 #include <errno.h>
 #include <math.h>
@@ -60,6 +62,9 @@ static void usage(const char *prog, FILE *f) {
             "  simulate                  run the model over a forcing series; CSV of the outputs\n"
             "  gradcheck                 adjoint gradients vs central finite differences (f64; steps\n"
             "                            h, 10 h, 100 h with h = 1e-6 max(1, |x|): the closest counts)\n"
+            "  train                     train the parameter network on CAMELS basins (δHBV's recipe)\n"
+            "  eval                      metrics of a trained checkpoint per basin, with medians\n"
+            "  simulate --checkpoint F   per-basin CSV of every output of a trained checkpoint\n"
             "\n"
             "forcing (simulate; gradcheck uses synthetic forcing without them):\n"
             "  --forcing-csv FILE        CSV: a 'date' column (YYYY-MM-DD) and one column per model input\n"
@@ -87,6 +92,33 @@ static void usage(const char *prog, FILE *f) {
             "  --steps N                 time steps (default 200; with forcing: the first N days)\n"
             "  --cells N                 basins x components (default 2 basins)\n"
             "  --tol X                   relative tolerance (default 1e-6)\n"
+            "\n"
+            "train (options are also config keys: --config FILE of `key = value` lines, # comments;\n"
+            "       flags override the file; --key value or --key=value):\n"
+            "  --data DIR                CAMELS-US directory (basin_mean_forcing/, usgs_streamflow/, attributes)\n"
+            "  --basins LIST|FILE        ids 01031500,01022500 or a file of one id per line\n"
+            "  --train A:B               training period (required); --valid A:B, --test A:B\n"
+            "  --epochs N (50)           --iters-per-epoch N (0: windows enough to cover the data once)\n"
+            "  --batch B (100)           basins per iteration, drawn with replacement\n"
+            "  --rho N (365)             days of a window that count; --warmup N (365) days before them\n"
+            "  --optimizer adadelta|adam|adamw|sgd (adadelta)   --lr X (optimiser default: adadelta 1)\n"
+            "  --loss rmse_comb|mse|rmse|nse|kge (rmse_comb)    --clip X (1; 0 = none)\n"
+            "  --lr-schedule constant|step|cosine   --lr-step N  --lr-gamma X  --lr-warmup N  --lr-min X\n"
+            "  --weight-decay X  --momentum X        --components N (the model's)  --target OUTPUT\n"
+            "  --map NAME=VARIABLE       forcing map, as for simulate; repeatable\n"
+            "  --valid-every N (1)       --patience N (0 = no early stopping; on median validation NSE)\n"
+            "  --seed N (111111)         --threads N (0 = every core; OpenBLAS and physics)\n"
+            "  --checkpoint FILE         written atomically every epoch (default checkpoint.bin); the best\n"
+            "                            validation NSE also to FILE with .best before the extension\n"
+            "  --resume                  continue from --checkpoint exactly where it stopped\n"
+            "  --log-every N             a log line every N iterations when not on a terminal\n"
+            "\n"
+            "eval, simulate --checkpoint FILE (data, basins and maps default to the training run's):\n"
+            "  --period A:B              days to evaluate (default: the test period of the run)\n"
+            "  --data DIR  --basins LIST|FILE  --warmup N (days before the period, the run's)  --threads N\n"
+            "  --out DIR|FILE            simulate: a CSV per basin in DIR; eval: the metrics CSV\n"
+            "  --benchmark               eval: CAMELS SAC-SMA (MOD_RUN) metrics beside the model's\n"
+            "  --plot DIR                eval: one SVG hydrograph per basin\n"
             "\n"
             "exit status: 0 ok, 1 failure (gradcheck NOT OK), 2 usage, 3 data or I/O error\n",
             prog, dgrt_camels_variables, DGRT_NETW_SEED);
@@ -117,15 +149,15 @@ static int find_option(const char *name) {
 
 /* argv[1] is the command; options follow as `--opt VALUE` or `--opt=VALUE`. */
 static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd, DgMap *maps, DgrtErr *err) {
-    const char *cmd_names[3];
-    for (int i = 0; i < 3; i++) cmd_names[i] = commands[i].name;
-    if (argc < 2) return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "missing command (info, simulate or gradcheck)");
+    const char *cmd_names[5] = {"info", "simulate", "gradcheck", "train", "eval"};
+    if (argc < 2) return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "missing command (info, simulate, gradcheck, train or eval)");
     *cmd = -1;
     for (int i = 0; i < 3; i++)
         if (!strcmp(argv[1], commands[i].name)) *cmd = i;
     if (*cmd < 0) {
-        dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "unknown command '%s' (commands: info, simulate, gradcheck)", argv[1]);
-        const char *near = dgrt_closest(argv[1], cmd_names, 3);
+        dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "unknown command '%s' (commands: info, simulate, gradcheck, train, eval)",
+                  argv[1]);
+        const char *near = dgrt_closest(argv[1], cmd_names, 5);
         if (near) dgrt_err_hint(err, "did you mean '%s'?", near);
         return err->code;
     }
@@ -249,6 +281,13 @@ int dgrt_main_io(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf)
         dgrt_err_print(&err, errf);
         return err.code;
     }
+    /* train, eval, simulate --checkpoint: their own options (train.c, evaluate.c) */
+    if (argc >= 2 && !strcmp(argv[1], "train")) return dgrt_cmd_train(m, argc, argv, out, errf);
+    if (argc >= 2 && !strcmp(argv[1], "eval")) return dgrt_cmd_eval(m, argc, argv, out, errf);
+    if (argc >= 2 && !strcmp(argv[1], "simulate"))
+        for (int i = 2; i < argc; i++)
+            if (!strcmp(argv[i], "--checkpoint") || !strncmp(argv[i], "--checkpoint=", 13))
+                return dgrt_cmd_simulate_checkpoint(m, argc, argv, out, errf);
     DgOptions o;
     memset(&o, 0, sizeof o);
     o.prog = prog;

@@ -259,9 +259,9 @@ static void test_info_and_errors(void) {
     done(&r);
 
     const char *a0[] = {"toy", NULL};
-    expect(&dg_model, a0, 2, "Error: missing command (info, simulate or gradcheck) at runtime/cli.c:", NULL);
+    expect(&dg_model, a0, 2, "Error: missing command (info, simulate, gradcheck, train or eval) at runtime/cli.c:", NULL);
     const char *a1[] = {"toy", "simulat", NULL};
-    expect(&dg_model, a1, 2, "Error: unknown command 'simulat' (commands: info, simulate, gradcheck) at runtime/cli.c:",
+    expect(&dg_model, a1, 2, "Error: unknown command 'simulat' (commands: info, simulate, gradcheck, train, eval) at runtime/cli.c:",
            "---> HINT: did you mean 'simulate'?\n");
     const char *a2[] = {"toy", "simulate", NULL};
     expect(&dg_model, a2, 2, "Error: simulate needs forcing: --forcing-csv FILE or --data DIR --basin ID at", NULL);

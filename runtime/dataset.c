@@ -1,0 +1,355 @@
+/* dataset.c — basins, periods and input normalisation of training and
+ * evaluation (see dataset.h). Every basin is read once: the Daymet forcing of
+ * the model inputs (forcing.c), the observed streamflow and the benchmark
+ * (camels.c), the attributes the parameter network reads; all are kept on the
+ * forcing's day axis, cropped to the days the run's periods need. */
+#include "dataset.h"
+#include "camels.h"
+#include "csv.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+char *dgrt_period_format(DgPeriod p, char *buf) {
+    char a[16], b[16];
+    if (!dgrt_period_set(p)) {
+        strcpy(buf, "(none)");
+        return buf;
+    }
+    sprintf(buf, "%s:%s", dgrt_format_date(p.start, a), dgrt_format_date(p.end, b));
+    return buf;
+}
+
+// ---- Basin lists ----------------------------------------------------------------------------
+
+/* An id as CAMELS spells it: digits get their leading zeros back (8 digits). */
+static void normalise_id(char *out, size_t size, const char *s, size_t len) {
+    int digits = len > 0 && len < 8;
+    for (size_t i = 0; i < len; i++) digits &= isdigit((unsigned char)s[i]) != 0;
+    if (digits) snprintf(out, size, "%0*d%.*s", (int)(8 - len), 0, (int)len, s);
+    else snprintf(out, size, "%.*s", (int)len, s);
+}
+
+static int is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Split `text` at commas, newlines and blanks (a # starts a comment that runs to
+ * the end of the line) into ids; `where` names the source for messages. */
+static int split_ids(const char *text, const char *where, char ***ids, int *n, DgrtErr *err) {
+    size_t len = strlen(text);
+    int cap = 16, cnt = 0;
+    char **v = mallocCheck(sizeof(char *) * (size_t)cap);
+    const char *p = text, *end = text + len;
+    int line = 1;
+    while (p < end) {
+        if (*p == '#') {
+            while (p < end && *p != '\n') p++;
+            continue;
+        }
+        if (*p == '\n') line++;
+        if (*p == ',' || isspace((unsigned char)*p)) {
+            p++;
+            continue;
+        }
+        const char *s = p;
+        while (p < end && *p != ',' && *p != '#' && !isspace((unsigned char)*p)) p++;
+        size_t l = (size_t)(p - s);
+        if (l >= 31) {
+            for (int i = 0; i < cnt; i++) free(v[i]);
+            free(v);
+            return dgrt_fail(err, DGRT_EXIT_USAGE, "basin ids are CAMELS gauge ids, e.g. 01031500",
+                             "%s:%d: '%.*s' is not a basin id", where, line, (int)(l > 40 ? 40 : l), s);
+        }
+        if (cnt == cap) v = reallocCheck(v, sizeof(char *) * (size_t)(cap *= 2));
+        v[cnt] = mallocCheck(32);
+        normalise_id(v[cnt], 32, s, l);
+        for (int i = 0; i < cnt; i++)
+            if (!strcmp(v[i], v[cnt])) {
+                for (int k = 0; k <= cnt; k++) free(v[k]);
+                free(v);
+                return dgrt_fail(err, DGRT_EXIT_USAGE, "list every basin once",
+                                 "%s:%d: basin '%.*s' is listed twice", where, line, (int)l, s);
+            }
+        cnt++;
+    }
+    if (cnt == 0) {
+        free(v);
+        return dgrt_fail(err, DGRT_EXIT_USAGE,
+                         "give ids separated by commas (01031500,01022500) or a file of one id per line",
+                         "%s: no basin ids", where);
+    }
+    *ids = v;
+    *n = cnt;
+    return 0;
+}
+
+int dgrt_basins_parse(const char *spec, char ***ids, int *n, DgrtErr *err) {
+    *ids = NULL;
+    *n = 0;
+    if (is_file(spec)) {
+        FILE *f = fopenCheck(spec, "r", err);
+        if (!f) return err->code;
+        size_t cap = 4096, len = 0, got;
+        char *text = mallocCheck(cap);
+        while ((got = fread(text + len, 1, cap - len - 1, f)) > 0)
+            if ((len += got) + 1 == cap) text = reallocCheck(text, cap *= 2);
+        text[len] = 0;
+        fclose(f);
+        int rc = split_ids(text, spec, ids, n, err);
+        free(text);
+        return rc;
+    }
+    if (strchr(spec, '/') || (!strchr(spec, ',') && strchr(spec, '.')))
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "give a list of ids (01031500,01022500) or an existing file",
+                         "basin list file '%s' does not exist", spec);
+    return split_ids(spec, "basins", ids, n, err);
+}
+
+// ---- Loading ----------------------------------------------------------------------------------
+
+int dgrt_input_is_precip(const char *name) {
+    static const char *const names[] = {"P", "prcp", "precip", "precipitation"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(name, names[i])) return 1;
+    return 0;
+}
+
+void dgrt_norm_alloc(DgNorm *n, int nf, int na) {
+    memset(n, 0, sizeof *n);
+    n->nf = nf;
+    n->na = na;
+    n->ftransform = callocCheck((size_t)nf + 1, sizeof(int32_t));
+    n->fmean = callocCheck((size_t)nf + 1, sizeof(double));
+    n->fstd = callocCheck((size_t)nf + 1, sizeof(double));
+    n->amean = callocCheck((size_t)na + 1, sizeof(double));
+    n->astd = callocCheck((size_t)na + 1, sizeof(double));
+}
+
+void dgrt_norm_free(DgNorm *n) {
+    free(n->ftransform);
+    free(n->fmean);
+    free(n->fstd);
+    free(n->amean);
+    free(n->astd);
+    memset(n, 0, sizeof *n);
+}
+
+static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char *id, const DgMap *maps,
+                      int nmaps, int32_t first, int32_t last, DgrtErr *err) {
+    snprintf(b->id, sizeof b->id, "%s", id);
+    DgForcingSpec spec = {0};
+    spec.data_dir = dir;
+    spec.basin = id;
+    spec.maps = maps;
+    spec.nmaps = nmaps;
+    DgForcing f;
+    if (dgrt_forcing_load(&f, m->inputs, m->ninputs, &spec, err)) return err->code;
+    snprintf(b->forcing_path, sizeof b->forcing_path, "%s", f.path);
+    /* crop to [first, last]; a basin without any of those days keeps ndays = 0 (skipped with a warning later)
+     */
+    int32_t d0 = f.dates[0], d1 = f.dates[f.nsteps - 1];
+    int32_t c0 = first > d0 ? first : d0, c1 = last < d1 ? last : d1;
+    b->day0 = c0;
+    b->ndays = c1 >= c0 ? (int64_t)c1 - c0 + 1 : 0;
+    int ni = m->ninputs;
+    b->forcing = mallocCheck(sizeof(double) * (size_t)(b->ndays * ni + 1));
+    if (b->ndays)
+        memcpy(b->forcing, f.values + (int64_t)(c0 - d0) * ni, sizeof(double) * (size_t)(b->ndays * ni));
+    if (b->ndays == 0) b->day0 = d0; /* keeps the file's first day for messages */
+    dgrt_forcing_free(&f);
+    /* observations on the same axis */
+    DgObs o;
+    if (dgrt_obs_load(&o, dir, id, err)) return err->code;
+    snprintf(b->obs_path, sizeof b->obs_path, "%s", o.path);
+    b->obs_start = o.start;
+    b->obs_end = o.start + (int32_t)o.n - 1;
+    b->obs = mallocCheck(sizeof(double) * (size_t)(b->ndays + 1));
+    b->bench = o.bench ? mallocCheck(sizeof(double) * (size_t)(b->ndays + 1)) : NULL;
+    for (int64_t t = 0; t < b->ndays; t++) {
+        int64_t k = (int64_t)b->day0 + t - o.start;
+        int in = k >= 0 && k < o.n;
+        b->obs[t] = in ? o.q[k] : NAN;
+        if (b->bench) b->bench[t] = in ? o.bench[k] : NAN;
+    }
+    dgrt_obs_free(&o);
+    return 0;
+}
+
+int dgrt_dataset_load(DgDataset *d, const DgModel *m, const char *dir, char *const *ids, int n,
+                      const DgMap *maps, int nmaps, int32_t first, int32_t last, DgrtErr *err) {
+    memset(d, 0, sizeof *d);
+    d->m = m;
+    d->nf = m->learn.nforcings;
+    d->na = m->learn.nattributes;
+    d->basins = callocCheck((size_t)n, sizeof(DgBasin));
+    d->nbasins = n;
+    for (int i = 0; i < n; i++)
+        if (load_basin(&d->basins[i], m, dir, ids[i], maps, nmaps, first, last, err)) goto fail;
+    if (d->na > 0) {
+        DgAttributes a;
+        if (dgrt_attributes_load(&a, dir, (const char *const *)ids, n, m->learn.attributes, d->na, err))
+            goto fail;
+        for (int i = 0; i < n; i++) {
+            d->basins[i].attr = mallocCheck(sizeof(double) * (size_t)d->na);
+            memcpy(d->basins[i].attr, a.values + (size_t)i * d->na, sizeof(double) * (size_t)d->na);
+        }
+        dgrt_attributes_free(&a);
+    }
+    dgrt_norm_alloc(&d->norm, d->nf, d->na);
+    return 0;
+fail:
+    dgrt_dataset_free(d);
+    return err->code;
+}
+
+void dgrt_dataset_free(DgDataset *d) {
+    for (int i = 0; i < d->nbasins; i++) {
+        DgBasin *b = &d->basins[i];
+        free(b->forcing);
+        free(b->obs);
+        free(b->bench);
+        free(b->attr);
+        free(b->xf);
+        free(b->xa);
+    }
+    free(d->basins);
+    dgrt_norm_free(&d->norm);
+    memset(d, 0, sizeof *d);
+}
+
+// ---- Periods ------------------------------------------------------------------------------------
+
+int dgrt_dataset_select(const DgDataset *d, DgPeriod p, const char *what, int need_obs, int *idx,
+                        FILE *warn) {
+    int n = 0;
+    char ps[32], a[16], b2[16];
+    dgrt_period_format(p, ps);
+    for (int i = 0; i < d->nbasins; i++) {
+        const DgBasin *b = &d->basins[i];
+        int64_t t0 = dgrt_basin_index(b, p.start), t1 = dgrt_basin_index(b, p.end);
+        if (t0 < 0 || t1 < 0) {
+            if (warn) {
+                if (b->ndays > 0)
+                    fprintf(warn,
+                            "Warning: basin %s skipped for the %s period %s: the forcing '%s' covers %s to "
+                            "%s here\n",
+                            b->id, what, ps, b->forcing_path, dgrt_format_date(b->day0, a),
+                            dgrt_format_date(b->day0 + (int32_t)b->ndays - 1, b2));
+                else
+                    fprintf(
+                        warn,
+                        "Warning: basin %s skipped for the %s period %s: the forcing '%s' has no day of it\n",
+                        b->id, what, ps, b->forcing_path);
+            }
+            continue;
+        }
+        if (need_obs) {
+            int64_t k = 0;
+            for (int64_t t = t0; t <= t1; t++) k += !isnan(b->obs[t]);
+            if (k == 0) {
+                if (warn)
+                    fprintf(warn,
+                            "Warning: basin %s skipped for the %s period %s: no observed streamflow in it "
+                            "('%s' covers %s to %s)\n",
+                            b->id, what, ps, b->obs_path, dgrt_format_date(b->obs_start, a),
+                            dgrt_format_date(b->obs_end, b2));
+                continue;
+            }
+        }
+        idx[n++] = i;
+    }
+    return n;
+}
+
+void dgrt_dataset_warn_warmup(const DgDataset *d, const int *idx, int n, DgPeriod p, int64_t warmup,
+                              const char *what, FILE *warn) {
+    char a[16], ps[32];
+    for (int i = 0; i < n && warn; i++) {
+        const DgBasin *b = &d->basins[idx[i]];
+        int64_t before = dgrt_basin_index(b, p.start);
+        if (before < warmup)
+            fprintf(warn,
+                    "Warning: basin %s has %lld of the %lld warm-up days before the %s period %s (its "
+                    "forcing starts on %s)\n",
+                    b->id, (long long)before, (long long)warmup, what, dgrt_period_format(p, ps),
+                    dgrt_format_date(b->day0, a));
+    }
+}
+
+// ---- Normalisation -------------------------------------------------------------------------------
+
+static double transform(int kind, double x) { return kind ? log10(sqrt(x > 0 ? x : 0) + 0.1) : x; }
+
+/* mean and population std (ddof 0) in double, two passes */
+void dgrt_norm_compute(DgNorm *norm, const DgDataset *d, const int *idx, int n, DgPeriod p) {
+    const DgModel *m = d->m;
+    int ni = m->ninputs;
+    for (int f = 0; f < d->nf; f++) {
+        int in = m->learn.forcings[f];
+        norm->ftransform[f] = dgrt_input_is_precip(m->inputs[in].name);
+        double sum = 0, cnt = 0;
+        for (int i = 0; i < n; i++) {
+            const DgBasin *b = &d->basins[idx[i]];
+            int64_t t0 = dgrt_basin_index(b, p.start), t1 = dgrt_basin_index(b, p.end);
+            for (int64_t t = t0; t >= 0 && t <= t1; t++) {
+                sum += transform(norm->ftransform[f], b->forcing[t * ni + in]);
+                cnt++;
+            }
+        }
+        double mean = cnt > 0 ? sum / cnt : 0, ss = 0;
+        for (int i = 0; i < n; i++) {
+            const DgBasin *b = &d->basins[idx[i]];
+            int64_t t0 = dgrt_basin_index(b, p.start), t1 = dgrt_basin_index(b, p.end);
+            for (int64_t t = t0; t >= 0 && t <= t1; t++) {
+                double x = transform(norm->ftransform[f], b->forcing[t * ni + in]) - mean;
+                ss += x * x;
+            }
+        }
+        double sd = cnt > 0 ? sqrt(ss / cnt) : 0;
+        norm->fmean[f] = mean;
+        norm->fstd[f] = sd > 0 && isfinite(sd) ? sd : 1.0;
+    }
+    for (int a = 0; a < d->na; a++) {
+        double sum = 0, cnt = 0, ss = 0;
+        for (int i = 0; i < n; i++) {
+            double x = d->basins[idx[i]].attr[a];
+            if (!isnan(x)) sum += x, cnt++;
+        }
+        double mean = cnt > 0 ? sum / cnt : 0;
+        for (int i = 0; i < n; i++) {
+            double x = d->basins[idx[i]].attr[a];
+            if (!isnan(x)) ss += (x - mean) * (x - mean);
+        }
+        double sd = cnt > 0 ? sqrt(ss / cnt) : 0;
+        norm->amean[a] = mean;
+        norm->astd[a] = sd > 0 && isfinite(sd) ? sd : 1.0;
+    }
+}
+
+void dgrt_dataset_normalise(DgDataset *d) {
+    const DgModel *m = d->m;
+    const DgNorm *nm = &d->norm;
+    int ni = m->ninputs;
+    for (int i = 0; i < d->nbasins; i++) {
+        DgBasin *b = &d->basins[i];
+        free(b->xf);
+        free(b->xa);
+        b->xf = mallocCheck(sizeof(float) * (size_t)(b->ndays * d->nf + 1));
+        b->xa = mallocCheck(sizeof(float) * (size_t)(d->na + 1));
+        for (int64_t t = 0; t < b->ndays; t++)
+            for (int f = 0; f < d->nf; f++) {
+                double x = transform(nm->ftransform[f], b->forcing[t * ni + m->learn.forcings[f]]);
+                b->xf[t * d->nf + f] = (float)((x - nm->fmean[f]) / nm->fstd[f]);
+            }
+        for (int a = 0; a < d->na; a++) {
+            double x = b->attr[a];
+            b->xa[a] = isnan(x) ? 0.0f : (float)((x - nm->amean[a]) / nm->astd[a]);
+        }
+    }
+}

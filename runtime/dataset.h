@@ -1,0 +1,103 @@
+/* dataset.h — the data of a training or evaluation run (after llm.c's
+ * DataLoader): the basins, each with its model forcing, observed streamflow,
+ * benchmark simulation and static attributes on one day axis; the periods
+ * (train, valid, test) and which basins cover them; and the normalisation of
+ * the network inputs, computed on the training period only and stored in the
+ * checkpoint (DgNorm). */
+#ifndef DGRT_DATASET_H
+#define DGRT_DATASET_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "check.h"
+#include "dgrt.h"
+#include "forcing.h"
+
+/* Inclusive day numbers (csv.h); start > end when unset. */
+typedef struct {
+    int32_t start, end;
+} DgPeriod;
+
+static inline int dgrt_period_set(DgPeriod p) { return p.start <= p.end; }
+static inline int64_t dgrt_period_days(DgPeriod p) {
+    return dgrt_period_set(p) ? (int64_t)p.end - p.start + 1 : 0;
+}
+/* "1980-10-01:1995-09-30" into buf (at least 22 chars) */
+char *dgrt_period_format(DgPeriod p, char *buf);
+
+/* One basin, every series on the day axis day0 .. day0 + ndays - 1. */
+typedef struct {
+    char id[32];
+    int32_t day0;
+    int64_t ndays;
+    double *forcing; /* [ndays][ninputs] model inputs (physical units) */
+    double *obs;     /* [ndays] observed streamflow, mm/d; NaN = missing or outside the record */
+    double *bench;   /* [ndays] benchmark simulation (CAMELS MOD_RUN), NaN where absent; NULL = none */
+    double *attr;    /* [nattrs] raw attributes, NaN = missing */
+    float *xf;       /* [ndays][nf] normalised network forcings (dgrt_dataset_normalise) */
+    float *xa;       /* [na] normalised attributes, NaN -> 0 */
+    int32_t obs_start, obs_end; /* the days the observation file covers */
+    char forcing_path[1024];
+    char obs_path[1024];
+} DgBasin;
+
+/* Normalisation of the network inputs: x' = (g(x) - mean) / std with
+ * g(x) = log10(sqrt(x) + 0.1) for precipitation (δHBV) and g(x) = x else;
+ * attributes z-scored across the training basins. std 0 is stored as 1. */
+typedef struct {
+    int nf, na;
+    int32_t *ftransform;  /* [nf] 1 = log-sqrt */
+    double *fmean, *fstd; /* [nf] */
+    double *amean, *astd; /* [na] */
+} DgNorm;
+
+void dgrt_norm_alloc(DgNorm *n, int nf, int na);
+void dgrt_norm_free(DgNorm *n);
+
+typedef struct {
+    const DgModel *m;
+    int nbasins;
+    DgBasin *basins;
+    int nf; /* network forcings (DgLearnInfo.forcings: model input indices) */
+    int na; /* attributes (DgLearnInfo.attributes) */
+    DgNorm norm;
+} DgDataset;
+
+/* Basin ids from "01031500,01022500" or from a file of one id per line
+ * (blank lines and # comments skipped). Ids of digits shorter than 8 get
+ * their leading zeros back. *ids is one allocation (free with free()). */
+int dgrt_basins_parse(const char *spec, char ***ids, int *n, DgrtErr *err);
+
+/* Load every basin of `ids` from the CAMELS-US directory `dir`: forcing of
+ * the model inputs (with the --map renames), observations, benchmark and the
+ * attributes of m->learn, kept over [first, last] (inclusive, cropped to the
+ * forcing file). Errors name the file (and its dates). */
+int dgrt_dataset_load(DgDataset *d, const DgModel *m, const char *dir, char *const *ids, int n,
+                      const DgMap *maps, int nmaps, int32_t first, int32_t last, DgrtErr *err);
+void dgrt_dataset_free(DgDataset *d);
+
+/* Index of day `day` in basin b, or -1 outside its days. */
+static inline int64_t dgrt_basin_index(const DgBasin *b, int32_t day) {
+    int64_t i = (int64_t)day - b->day0;
+    return i >= 0 && i < b->ndays ? i : -1;
+}
+
+/* The basins that cover period p: forcing over every day of it and at least
+ * one observation (need_obs). The others are skipped with a warning on
+ * `warn` naming the files and their dates. Returns how many are in idx. */
+int dgrt_dataset_select(const DgDataset *d, DgPeriod p, const char *what, int need_obs, int *idx, FILE *warn);
+
+/* A warning for every basin of idx with fewer than `warmup` days before p.start. */
+void dgrt_dataset_warn_warmup(const DgDataset *d, const int *idx, int n, DgPeriod p, int64_t warmup,
+                              const char *what, FILE *warn);
+
+/* Statistics over the basins idx (n of them) and the days of p. */
+void dgrt_norm_compute(DgNorm *norm, const DgDataset *d, const int *idx, int n, DgPeriod p);
+/* Fill xf and xa of every basin with d->norm (computed or from a checkpoint). */
+void dgrt_dataset_normalise(DgDataset *d);
+
+/* Whether model input i counts as precipitation (log-sqrt transform): named P, prcp, precip, precipitation.
+ */
+int dgrt_input_is_precip(const char *name);
+
+#endif

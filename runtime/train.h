@@ -1,0 +1,260 @@
+/* train.h — training of a model's parameter network (dPL, δHBV's recipe,
+ * Feng et al. 2022) and the pieces `simulate --checkpoint` and `eval` share
+ * with it: the run configuration (DgTrainConfig, `key = value` files and
+ * `--key value` flags), the network (DgNet: LSTM or MLP plus a linear head),
+ * the mapping of network outputs to model parameters (DgParamMap) and the
+ * f32 physics of a batch of basins (DgPhys). The trainer (DgTrainer) follows
+ * llm.c's GPT2 struct: one block of weights, one of gradients, optimiser
+ * state, activation arenas, then forward / zero_grad / backward / update. */
+#ifndef DGRT_TRAIN_H
+#define DGRT_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "checkpoint.h"
+#include "dataset.h"
+#include "dgrt.h"
+#include "dgrt_internal.h"
+#include "loss.h"
+#include "nn.h"
+#include "optim.h"
+
+// ---- Configuration -------------------------------------------------------------------------
+
+#define DGRT_MAX_MAPS 16
+
+typedef struct {
+    char data[1024];               /* CAMELS-US directory */
+    char basins[16384];            /* ids "a,b,c" or a file of ids */
+    char maps[DGRT_MAX_MAPS][128]; /* NAME=VARIABLE */
+    int nmaps;
+    DgPeriod train, valid, test;
+    int64_t components; /* 0 = the model's */
+    char target[64];    /* output compared with the observations ("" = streamflow, Q, the first) */
+    int64_t epochs, iters_per_epoch, batch, rho, warmup;
+    char optimizer[16]; /* adadelta | adam | adamw | sgd */
+    double lr;          /* NaN = the optimiser's default */
+    double weight_decay, momentum;
+    char lr_schedule[16];       /* constant | step | cosine */
+    int64_t lr_step, lr_warmup; /* step: epochs per decay; cosine: warm-up epochs */
+    double lr_gamma, lr_min;
+    char loss[16];                 /* mse | rmse | rmse_comb | nse | kge */
+    double clip;                   /* max gradient norm, 0 = none */
+    int64_t valid_every, patience; /* epochs between validations; 0 = no early stopping */
+    uint64_t seed;
+    int64_t threads;       /* OpenBLAS and physics threads, 0 = every core */
+    char checkpoint[1024]; /* file written every epoch */
+    int resume;            /* continue from `checkpoint` */
+    int64_t log_every;     /* non-TTY progress line every N iterations, 0 = per epoch only */
+} DgTrainConfig;
+
+void dgrt_train_config_defaults(DgTrainConfig *c);
+/* One `key = value` (name as in the config file; '-' counts as '_').
+ * `where` ("file:line" or "--key") prefixes the message of an error. */
+int dgrt_train_config_set(DgTrainConfig *c, const char *key, const char *value, const char *where,
+                          DgrtErr *err);
+/* A config file: `key = value` lines, '#' comments, blank lines. */
+int dgrt_train_config_file(DgTrainConfig *c, const char *path, DgrtErr *err);
+/* Config text (`key = value` lines, as in a checkpoint) named `source`. */
+int dgrt_train_config_text(DgTrainConfig *c, const char *text, const char *source, DgrtErr *err);
+/* Every key as `key = value` lines (caller frees). */
+char *dgrt_train_config_format(const DgTrainConfig *c);
+/* Whether the key takes no value on the command line (--resume). */
+int dgrt_train_config_is_flag(const char *key);
+
+// ---- Network outputs -> model parameters -----------------------------------------------------
+
+/* Trained parameters (mark learned or dynamic) get one network output per
+ * component, basin-level ones one per basin, in parameter order:
+ *   theta = lo + sigmoid(raw) (hi - lo). */
+typedef struct {
+    int nout;      /* network outputs */
+    int *first;    /* [nparams] output of component 0, -1 = fixed */
+    int *per_comp; /* [nparams] 1: one output per component, 0: one per basin */
+    int any_dynamic;
+    int64_t ncomp;
+} DgParamMap;
+
+int dgrt_param_map_build(DgParamMap *pm, const DgModel *m, int64_t ncomp, DgrtErr *err);
+void dgrt_param_map_free(DgParamMap *pm);
+
+// ---- Network ---------------------------------------------------------------------------------
+
+/* LSTM (δHBV's CudnnLstmModel): in = relu(x W_in^T + b_in) (C -> H), an
+ * L-layer LSTM (H -> H, dropout on its output), head (H -> P).
+ * MLP: C -> H (x layers, relu, dropout) -> P, linear output. Inputs
+ * (T, B, C) time-major, C = nf + na; outputs raw (T, B, P). */
+typedef struct {
+    int kind; /* DG_LEARN_LSTM | DG_LEARN_MLP */
+    int C, H, P, L;
+    float dropout;
+    DgLstm lstm;
+    DgMlp mlp;
+    size_t num_net;                           /* weights of the parameter network */
+    int nnetw;                                /* + the model's in-equation network weights (DgModel.nnetw) */
+    size_t num_params;                        /* num_net + nnetw: what the optimiser updates */
+    float *params, *grads;                    /* one block each (grads allocated by dgrt_net_alloc_grads) */
+    float *netw, *dnetw;                      /* the in-equation weights: the tail of params, grads */
+    float *in_w, *in_b, *head_w, *head_b;     /* LSTM: pointers into params */
+    float *din_w, *din_b, *dhead_w, *dhead_b; /* ... and into grads */
+    DgLstmParamsF32 lp, dlp;
+    DgMlpParamsF32 mp, dmp;
+} DgNet;
+
+/* Activations of one (T, B). */
+typedef struct {
+    int T, B;
+    float *memory, *gmemory;
+    float *in_pre, *in_post; /* (T, B, H) LSTM input layer */
+    DgLstmActsF32 la;
+    DgMlpActsF32 ma;
+    float *raw; /* (T, B, P) */
+    DgLstmGradActsF32 lg;
+    DgMlpGradActsF32 mg;
+    float *dlstm, *din; /* (T, B, H) */
+} DgNetActs;
+
+void dgrt_net_build(DgNet *n, const DgModel *m, int P, uint64_t seed);
+void dgrt_net_alloc_grads(DgNet *n);
+void dgrt_net_free(DgNet *n);
+void dgrt_net_acts_alloc(DgNetActs *a, const DgNet *n, int T, int B, int grads);
+void dgrt_net_acts_free(DgNetActs *a);
+/* x (T, B, C) -> a->raw (T, B, P); train: dropout with masks from `seed` */
+void dgrt_net_forward(const DgNet *n, DgNetActs *a, const float *x, int T, int B, int train, uint64_t seed);
+/* draw (T, B, P), zero outside rows [row0, T*B) -> n->grads += */
+void dgrt_net_backward(DgNet *n, DgNetActs *a, const float *x, const float *draw, int T, int B, size_t row0);
+
+// ---- Physics of a batch (f32 kernels) --------------------------------------------------------
+
+typedef struct {
+    const DgModel *m;
+    int64_t B, ncomp, nc, T, warmup; /* basins, components, cells, steps, warm-up steps */
+    int64_t b0, Btot;                /* this shard's first basin in a batch of Btot (raw, draw rows) */
+    const float *netw;               /* in-equation network weights (not owned), NULL when none */
+    int target;                      /* output index compared with the observations */
+    float *params;                   /* [np][nc] static values (dynamic ones: their last step) */
+    float *dyn;                      /* [T][np][nc] */
+    float *forcing;                  /* [T][ni][B] */
+    float *states0;                  /* [ns][nc] after the warm-up */
+    float *states;                   /* [ns][nc] */
+    float *out;                      /* [max(warmup, T - warmup)][no][nc] */
+    float *tape;                     /* [T - warmup][ns][nc] (training only) */
+    float *bparams;                  /* [np][B] component 0 of every basin (prologue) */
+    float *weights;                  /* [nw][B] routing weights */
+    double *sim;                     /* [T - warmup][B] target series (averaged, routed) */
+    /* backward */
+    float *dout, *dparams, *ddyn, *dstates, *dweights, *dbparams, *dnetw;
+    double *dsim; /* [T - warmup][B] cotangent of sim (set by the caller) */
+} DgPhys;
+
+void dgrt_phys_alloc(DgPhys *p, const DgModel *m, int64_t B, int64_t ncomp, int64_t T, int64_t warmup,
+                     int target, int grads);
+void dgrt_phys_free(DgPhys *p);
+/* forcing of basins bidx[0..B) of d from day index start[b] (window of T days) */
+void dgrt_phys_set_forcing(DgPhys *p, const DgDataset *d, const int *bidx, const int64_t *start);
+/* raw (Tr, B, P) network outputs (Tr = T, or 1 when the network is
+ * time-invariant) -> params, dyn */
+void dgrt_phys_set_params(DgPhys *p, const DgParamMap *pm, const float *raw, int Tr, int P);
+/* init, run_fwd over the warm-up (no tape), run_fwd over the rest (tape when
+ * grads), prologue, target series -> sim; with all_series != NULL every
+ * output [T - warmup][no][B] (double) too. */
+void dgrt_phys_forward(DgPhys *p, int tape, double *all_series);
+/* dsim -> dparams, ddyn (zeroed here first) -> draw (Tr, B, P) += */
+void dgrt_phys_backward(DgPhys *p, const DgParamMap *pm, const float *raw, float *draw, int Tr, int P);
+
+/* The output the loss compares: `name`, else streamflow, Q, the first. -1 + error when `name` is unknown. */
+int dgrt_target_output(const DgModel *m, const char *name, DgrtErr *err);
+
+// ---- Trainer ---------------------------------------------------------------------------------
+
+typedef struct {
+    DgTrainConfig cfg;
+    const DgModel *m;
+    int64_t ncomp;
+    DgDataset data;
+    int *train_idx, ntrain; /* basins of the training period */
+    int *valid_idx, nvalid;
+    double *obs_std; /* [nbasins] std of the training observations (NSE loss) */
+    DgParamMap pm;
+    DgNet net;
+    DgNetActs acts;
+    DgPhys *shards; /* physics of the batch, SHARD basins each */
+    int nshards, nthreads;
+    DgOptim opt;
+    DgLossConfig loss;
+    DgLrSchedule sched;
+    DgRng rng;                /* batches: basins and windows */
+    int T, B, Tr;             /* window, batch, network steps (1 = time-invariant) */
+    int target;               /* output compared with the observations */
+    float *x;                 /* (Tr, B, C) inputs of the batch */
+    float *draw;              /* (Tr, B, P) */
+    double *obs, *sim, *dsim; /* (rho, B) */
+    double *bstd;             /* (B) obs_std of the batch basins */
+    int *batch_basin;         /* [B] dataset index */
+    int64_t *batch_start;     /* [B] day index of the window start */
+    int64_t epoch, iter, iters_per_epoch;
+    int64_t best_epoch, bad_epochs;
+    double best_metric;
+    double t_net, t_phys, t_other; /* seconds spent, this run */
+    int64_t timed_iters;
+} DgTrainer;
+
+/* A whole `train` run (options already parsed). */
+int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf);
+/* Setup: data, normalisation, network, physics, optimiser (no checkpoint). */
+int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg, FILE *errf, DgrtErr *err);
+void dgrt_trainer_free(DgTrainer *tr);
+/* One iteration in llm.c's order: the next batch, forward (returns the loss),
+ * zero_grad, backward, update (clip + optimiser; returns the norm before clipping). */
+void dgrt_trainer_next_batch(DgTrainer *tr);
+double dgrt_trainer_forward(DgTrainer *tr);
+void dgrt_trainer_zero_grad(DgTrainer *tr);
+void dgrt_trainer_backward(DgTrainer *tr);
+double dgrt_trainer_update(DgTrainer *tr, float lr);
+/* All of them (iteration counter and timing included): returns the loss,
+ * *gnorm = the gradient norm before clipping (NaN when the loss is not finite). */
+double dgrt_train_step(DgTrainer *tr, float lr, double *gnorm);
+
+/* `MODEL train ...`, `MODEL eval ...`, `MODEL simulate --checkpoint ...`:
+ * argv[1] is the command. Return the exit code. */
+int dgrt_cmd_train(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf);
+int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf);
+int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf);
+
+/* A trained network applied to data (validation, simulate, eval). */
+typedef struct {
+    const DgModel *m;
+    const DgNet *net;
+    const DgParamMap *pm;
+    int64_t ncomp;
+    int target;
+} DgPredictor;
+/* Simulate basins idx[0..n) of d over period p, with up to `warmup` days
+ * before it (as many as every basin of a chunk has) to spin up the states:
+ * the target series sim [ndays][n] and, when all != NULL, every output
+ * all [ndays][noutputs][n]. The network runs over warm-up + period; static
+ * parameters come from its last step. */
+void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int n, DgPeriod p,
+                  int64_t warmup, double *sim, double *all);
+
+/* A trained run restored from a checkpoint (simulate, eval). */
+typedef struct {
+    DgTrainConfig cfg;
+    DgCheckpoint ck;
+    int64_t ncomp;
+    DgParamMap pm;
+    DgNet net;
+    int target;
+    DgPredictor pred;
+} DgRestored;
+int dgrt_restore(DgRestored *r, const DgModel *m, const char *path, DgrtErr *err);
+void dgrt_restore_free(DgRestored *r);
+
+// ---- plot.c ------------------------------------------------------------------------------------
+
+/* One SVG hydrograph: observed, simulated and (when bench != NULL) the
+ * benchmark over days day0 .. day0 + n - 1 (NaN = gap). */
+int dgrt_plot_hydrograph(const char *path, const char *title, int32_t day0, int64_t n, const double *obs,
+                         const double *sim, const double *bench, const char *unit, DgrtErr *err);
+
+#endif

@@ -1,0 +1,242 @@
+/* test_checkpoint.c — checkpoint.c: a round trip keeps every field bit for
+ * bit; corruption (a flipped byte, truncation, bad magic, newer version,
+ * trailing bytes) is detected with a clear message; writing is atomic (no
+ * temporary file left, an existing checkpoint replaced whole, a failed write
+ * leaves the old file untouched); the model signature catches a checkpoint
+ * of another model or component count. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "check.h"
+#include "checkpoint.h"
+
+extern const DgModel dg_model;
+
+static char dir[1024];
+
+static void path_in(char *buf, size_t size, const char *name) { snprintf(buf, size, "%s/%s", dir, name); }
+
+static void fill(DgCheckpoint *ck, float *w, float *om) {
+    memset(ck, 0, sizeof *ck);
+    ck->model = "toy";
+    ck->signature = dgrt_model_signature(&dg_model, 2);
+    ck->config = "data = /x\nbasins = 01031500\nepochs = 3\n";
+    dgrt_norm_alloc(&ck->norm, 2, 3);
+    ck->norm.ftransform[0] = 1;
+    for (int i = 0; i < 2; i++) ck->norm.fmean[i] = 0.1 * i + 1e-17, ck->norm.fstd[i] = 1.5 + i;
+    for (int i = 0; i < 3; i++) ck->norm.amean[i] = -3.25 * i, ck->norm.astd[i] = 1.0 / 3.0 + i;
+    for (int i = 0; i < 1000; i++) w[i] = (float)sin(i) * 1e-3f;
+    w[7] = -0.0f;
+    w[8] = 1e-40f; /* subnormal */
+    ck->nweights = 1000;
+    ck->weights = w;
+    ck->opt_kind = 3;
+    ck->opt_t = 12345678901LL;
+    ck->opt_nbuf = 2;
+    ck->opt_n = 1000;
+    for (int i = 0; i < 2000; i++) om[i] = (float)cos(i);
+    ck->opt_memory = om;
+    ck->epoch = 7;
+    ck->iter = 70;
+    ck->best_epoch = 5;
+    ck->bad_epochs = 2;
+    ck->best_metric = 0.7123456789012345;
+    ck->nrng = 1;
+    ck->rng[0] = 0xFEDCBA9876543210ULL;
+}
+
+static long file_size(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static unsigned char *slurp(const char *p, long *n) {
+    *n = 0;
+    FILE *f = fopen(p, "rb");
+    if (!f) return NULL;
+    *n = file_size(p);
+    unsigned char *b = malloc((size_t)*n + 1);
+    if (fread(b, 1, (size_t)*n, f) != (size_t)*n) *n = -1;
+    fclose(f);
+    return b;
+}
+
+static void spit(const char *p, const unsigned char *b, long n) {
+    FILE *f = fopen(p, "wb");
+    fwrite(b, 1, (size_t)n, f);
+    fclose(f);
+}
+
+static int tmp_files_left(void) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".tmp")) n++;
+    closedir(d);
+    return n;
+}
+
+static void test_round_trip(void) {
+    static float w[1000], om[2000];
+    DgCheckpoint ck, rd;
+    fill(&ck, w, om);
+    char p[1100];
+    path_in(p, sizeof p, "rt.bin");
+    DgrtErr err = {0};
+    CHECK(dgrt_checkpoint_write(&ck, p, &err) == 0);
+    CHECK(tmp_files_left() == 0);
+    CHECK(dgrt_checkpoint_read(&rd, p, &err) == 0);
+    CHECK_STR(rd.model, "toy");
+    CHECK_STR(rd.signature, ck.signature);
+    CHECK_STR(rd.config, ck.config);
+    CHECK(rd.norm.nf == 2 && rd.norm.na == 3 && rd.norm.ftransform[0] == 1 && rd.norm.ftransform[1] == 0);
+    CHECK(!memcmp(rd.norm.fmean, ck.norm.fmean, 2 * sizeof(double)));
+    CHECK(!memcmp(rd.norm.fstd, ck.norm.fstd, 2 * sizeof(double)));
+    CHECK(!memcmp(rd.norm.amean, ck.norm.amean, 3 * sizeof(double)));
+    CHECK(!memcmp(rd.norm.astd, ck.norm.astd, 3 * sizeof(double)));
+    CHECK(rd.nweights == 1000 && !memcmp(rd.weights, w, sizeof w));
+    CHECK(rd.opt_kind == 3 && rd.opt_t == 12345678901LL && rd.opt_nbuf == 2 && rd.opt_n == 1000);
+    CHECK(!memcmp(rd.opt_memory, om, sizeof om));
+    CHECK(rd.epoch == 7 && rd.iter == 70 && rd.best_epoch == 5 && rd.bad_epochs == 2);
+    CHECK(rd.best_metric == ck.best_metric);
+    CHECK(rd.nrng == 1 && rd.rng[0] == 0xFEDCBA9876543210ULL);
+    CHECK(dgrt_checkpoint_check_model(&rd, p, &dg_model, 2, &err) == 0);
+    /* another component count: the signature names the line */
+    CHECK(dgrt_checkpoint_check_model(&rd, p, &dg_model, 3, &err) == DGRT_EXIT_DATA);
+    CHECK(strstr(err.msg, "'components 2'") && strstr(err.msg, "'components 3'"));
+    /* another model: a parameter with other bounds */
+    DgModel other = dg_model;
+    DgParamInfo ps[8];
+    memcpy(ps, dg_model.params, sizeof(DgParamInfo) * (size_t)dg_model.nparams);
+    ps[1].hi = 2.0;
+    other.params = ps;
+    CHECK(dgrt_checkpoint_check_model(&rd, p, &other, 2, &err) == DGRT_EXIT_DATA);
+    CHECK(strstr(err.msg, "another model") && strstr(err.msg, "param f"));
+    /* NaN best metric survives */
+    ck.best_metric = NAN;
+    CHECK(dgrt_checkpoint_write(&ck, p, &err) == 0);
+    dgrt_checkpoint_free(&rd);
+    CHECK(dgrt_checkpoint_read(&rd, p, &err) == 0 && isnan(rd.best_metric));
+    dgrt_checkpoint_free(&rd);
+    free(ck.signature);
+    dgrt_norm_free(&ck.norm);
+}
+
+static void expect_read_error(const char *p, const char *what) {
+    DgCheckpoint rd;
+    DgrtErr err = {0};
+    int rc = dgrt_checkpoint_read(&rd, p, &err);
+    CHECK(rc == DGRT_EXIT_DATA);
+    if (!strstr(err.msg, what)) {
+        fprintf(stderr, "expected '%s' in: %s\n", what, err.msg);
+        CHECK(0);
+    }
+    CHECK(strstr(err.src_file, "checkpoint.c") != NULL);
+}
+
+static void test_corruption(void) {
+    static float w[1000], om[2000];
+    DgCheckpoint ck;
+    fill(&ck, w, om);
+    char p[1100], q[1100];
+    path_in(p, sizeof p, "good.bin");
+    path_in(q, sizeof q, "bad.bin");
+    DgrtErr err = {0};
+    CHECK(dgrt_checkpoint_write(&ck, p, &err) == 0);
+    long n = 0;
+    unsigned char *b = slurp(p, &n);
+    CHECK(b && n > 100);
+    /* one flipped bit anywhere in the payload */
+    for (long at = 24; at < n - 4; at += n / 7) {
+        b[at] ^= 0x10;
+        spit(q, b, n);
+        expect_read_error(q, "checksum");
+        b[at] ^= 0x10;
+    }
+    /* truncated */
+    spit(q, b, n - 10);
+    expect_read_error(q, "truncated");
+    spit(q, b, 12);
+    expect_read_error(q, "not a dgc checkpoint");
+    /* trailing garbage */
+    unsigned char *c = malloc((size_t)n + 3);
+    memcpy(c, b, (size_t)n);
+    memcpy(c + n, "xyz", 3);
+    spit(q, c, n + 3);
+    expect_read_error(q, "extra bytes");
+    free(c);
+    /* magic and version */
+    b[0] = 'X';
+    spit(q, b, n);
+    expect_read_error(q, "bad magic");
+    b[0] = 'D';
+    b[8] = 99;
+    spit(q, b, n);
+    expect_read_error(q, "format version 99");
+    b[8] = 1;
+    spit(q, b, n);
+    DgCheckpoint rd;
+    CHECK(dgrt_checkpoint_read(&rd, q, &err) == 0);
+    dgrt_checkpoint_free(&rd);
+    /* a missing file */
+    path_in(q, sizeof q, "none.bin");
+    CHECK(dgrt_checkpoint_read(&rd, q, &err) == DGRT_EXIT_DATA && strstr(err.msg, "cannot open"));
+    free(b);
+    free(ck.signature);
+    dgrt_norm_free(&ck.norm);
+}
+
+static void test_atomic(void) {
+    static float w[1000], om[2000];
+    DgCheckpoint ck;
+    fill(&ck, w, om);
+    char p[1100];
+    path_in(p, sizeof p, "atomic.bin");
+    DgrtErr err = {0};
+    CHECK(dgrt_checkpoint_write(&ck, p, &err) == 0);
+    long n0 = file_size(p);
+    /* replacing: the new file is whole, nothing left beside it */
+    ck.epoch = 8;
+    ck.config = "a much longer configuration text than before, so that the file grows\n";
+    CHECK(dgrt_checkpoint_write(&ck, p, &err) == 0);
+    CHECK(file_size(p) > n0);
+    CHECK(tmp_files_left() == 0);
+    DgCheckpoint rd;
+    CHECK(dgrt_checkpoint_read(&rd, p, &err) == 0 && rd.epoch == 8);
+    dgrt_checkpoint_free(&rd);
+    /* a failed rename (the target is a directory): error, temporary file removed */
+    char dpath[1100];
+    path_in(dpath, sizeof dpath, "adir.bin");
+    mkdir(dpath, 0777);
+    CHECK(dgrt_checkpoint_write(&ck, dpath, &err) == DGRT_EXIT_DATA);
+    CHECK(strstr(err.msg, "cannot move") != NULL);
+    CHECK(tmp_files_left() == 0);
+    /* a directory that does not exist: error, and the old checkpoint elsewhere is untouched */
+    char bad[1200];
+    snprintf(bad, sizeof bad, "%s/no/such/dir/ck.bin", dir);
+    CHECK(dgrt_checkpoint_write(&ck, bad, &err) == DGRT_EXIT_DATA && strstr(err.msg, "temporary file"));
+    CHECK(dgrt_checkpoint_read(&rd, p, &err) == 0 && rd.epoch == 8);
+    dgrt_checkpoint_free(&rd);
+    free(ck.signature);
+    dgrt_norm_free(&ck.norm);
+}
+
+static void test_crc(void) {
+    /* the standard check value of CRC-32/IEEE */
+    CHECK(dgrt_crc32("123456789", 9) == 0xCBF43926u);
+    CHECK(dgrt_crc32("", 0) == 0);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "%s", DG_RT_TMP_DIR);
+    mkdir(dir, 0777);
+    test_crc();
+    test_round_trip();
+    test_corruption();
+    test_atomic();
+    return check_report("test_checkpoint");
+}

@@ -1,0 +1,442 @@
+/* test_train.c — the training loop (train.c) on CAMELS basin 01031500:
+ *   config     `key = value` parsing: errors name file:line, hints, format/parse round trip
+ *   gradient   the trainer's gradient of the loss with respect to the network
+ *              weights (network -> theta -> physics -> series -> loss and back)
+ *              against central finite differences, for a small model with a
+ *              dynamic, a static and a basin-level (routing) parameter written
+ *              below, and for the toy model (in-equation network weights)
+ *   resume     4 epochs in one run == 2 epochs, then --resume to 4: weights,
+ *              optimiser state, RNG and progress equal bit for bit
+ *   commands   train -> eval -> simulate --checkpoint through dgrt_main_io
+ * Skipped (exit 77) without shared/data. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "check.h"
+#include "train.h"
+
+extern const DgModel dg_model; /* toy_model.c */
+
+static char data_dir[512], tmp_dir[512];
+
+// ---- A small model with a dynamic parameter (f32 kernels only, as training uses) -----------------
+/* inputs P, E; params k dynamic in [0.05, 0.9], f learned in [0, 1], route_a basin-level in [0, 2];
+ * state S = 10; step: d = f E, ET = S d / (S + d + 10), S1 = S + P - ET, Q = k S1, S = S1 - Q;
+ * output Q routed by w_j = exp(-a j) / sum_i exp(-a i), a = route_a + 0.1, j < 3. */
+enum { DP_K, DP_F, DP_ROUTE, DNP };
+static const DgParamInfo dparams[DNP] = {
+    {"k", "1/d", 0.05, 0.9, NAN, DG_PARAM_DYNAMIC, 0},
+    {"f", "-", 0.0, 1.0, NAN, DG_PARAM_LEARNED, 0},
+    {"route_a", "", 0.0, 2.0, NAN, DG_PARAM_LEARNED, 1},
+};
+static const DgNameInfo dinputs[2] = {{"P", "mm/d"}, {"E", "mm/d"}};
+static const DgNameInfo dstates[1] = {{"S", "mm"}};
+static const DgOutputInfo doutputs[1] = {{"Q", "mm/d", 0, 3}};
+static const int32_t dforcings[2] = {0, 1};
+static const char *const dattrs[2] = {"p_mean", "aridity"};
+
+#define FAT(a, i)  (((const float *)(a))[i])
+#define FREF(a, i) (((float *)(a))[i])
+
+/* float arrays, double arithmetic (keeps finite differences of the loss clean) */
+static double dparam(const DgRun *r, int p, int64_t t, int64_t c) {
+    if (p == DP_K && r->dyn_params) return FAT(r->dyn_params, (t * DNP + p) * r->ncells + c);
+    return FAT(r->params, p * r->ncells + c);
+}
+
+static void d_init(const DgRun *r) {
+    for (int64_t c = 0; c < r->ncells; c++) FREF(r->states, c) = 10.0f;
+}
+static void d_init_rev(const DgRun *r) { (void)r; }
+
+static void d_fwd(const DgRun *r) {
+    int64_t nc = r->ncells, nb = nc / r->ncomp;
+    for (int64_t c = 0; c < nc; c++) {
+        int64_t b = c / r->ncomp;
+        double S = FAT(r->states, c);
+        for (int64_t t = 0; t < r->nsteps; t++) {
+            if (r->tape) FREF(r->tape, t * nc + c) = (float)S;
+            double P = FAT(r->forcing, (t * 2 + 0) * nb + b), E = FAT(r->forcing, (t * 2 + 1) * nb + b);
+            double k = dparam(r, DP_K, t, c), f = dparam(r, DP_F, t, c);
+            double d = f * E, ET = S * d / (S + d + 10), S1 = S + P - ET, Q = k * S1;
+            S = S1 - Q;
+            FREF(r->out, t * nc + c) = (float)Q;
+        }
+        FREF(r->states, c) = (float)S;
+    }
+}
+
+static void d_rev(const DgRun *r) {
+    int64_t nc = r->ncells, nb = nc / r->ncomp;
+    for (int64_t c = 0; c < nc; c++) {
+        int64_t b = c / r->ncomp;
+        double dS = FAT(r->dstates, c);
+        for (int64_t t = r->nsteps - 1; t >= 0; t--) {
+            double S = FAT(r->tape, t * nc + c);
+            double P = FAT(r->forcing, (t * 2 + 0) * nb + b), E = FAT(r->forcing, (t * 2 + 1) * nb + b);
+            double k = dparam(r, DP_K, t, c), f = dparam(r, DP_F, t, c);
+            double d = f * E, den = S + d + 10, ET = S * d / den, S1 = S + P - ET;
+            double dQ = FAT(r->dout, t * nc + c);
+            double dS1 = dQ * k + dS * (1 - k), dk = (dQ - dS) * S1;
+            double dET = -dS1;
+            double dd = dET * S * (S + 10) / (den * den);
+            dS = dS1 + dET * d * (d + 10) / (den * den);
+            if (r->ddyn_params) FREF(r->ddyn_params, (t * DNP + DP_K) * nc + c) += (float)dk;
+            else FREF(r->dparams, DP_K * nc + c) += (float)dk;
+            FREF(r->dparams, DP_F * nc + c) += (float)(dd * E);
+        }
+        FREF(r->dstates, c) = (float)dS;
+    }
+}
+
+static void d_pro(const DgRun *r) {
+    for (int64_t c = 0; c < r->ncells; c++) {
+        double a = FAT(r->params, DP_ROUTE * r->ncells + c) + 0.1, s = 0, w[3];
+        for (int j = 0; j < 3; j++) s += w[j] = exp(-a * j);
+        for (int j = 0; j < 3; j++) FREF(r->out, j * r->ncells + c) = (float)(w[j] / s);
+    }
+}
+
+static void d_pro_rev(const DgRun *r) {
+    for (int64_t c = 0; c < r->ncells; c++) {
+        double a = FAT(r->params, DP_ROUTE * r->ncells + c) + 0.1, s = 0, w[3], mean = 0, da = 0;
+        for (int j = 0; j < 3; j++) s += w[j] = exp(-a * j);
+        for (int j = 0; j < 3; j++) mean += j * (w[j] /= s);
+        for (int j = 0; j < 3; j++) da += FAT(r->dout, j * r->ncells + c) * w[j] * (mean - j);
+        FREF(r->dparams, DP_ROUTE * r->ncells + c) += (float)da;
+    }
+}
+
+static DgModel dyn_model(void) {
+    DgModel m;
+    memset(&m, 0, sizeof m);
+    m.abi_version = DG_ABI_VERSION;
+    m.name = "dyn";
+    m.doc = "";
+    m.nparams = DNP, m.ninputs = 2, m.nstates = 1, m.nuser_states = 1, m.noutputs = 1, m.nweights = 3,
+    m.components = 2;
+    m.params = dparams, m.inputs = dinputs, m.states = dstates, m.outputs = doutputs;
+    m.init[DG_F32] = d_init, m.init_rev[DG_F32] = d_init_rev;
+    m.run_fwd[DG_F32] = d_fwd, m.run_rev[DG_F32] = d_rev;
+    m.prologue[DG_F32] = d_pro, m.prologue_rev[DG_F32] = d_pro_rev;
+    m.learn = (DgLearnInfo){DG_LEARN_LSTM, 8, 1, 0.25, 2, dforcings, 2, dattrs};
+    return m;
+}
+
+/* The toy model (toy_model.c) with a parameter network fed by both inputs and
+ * two attributes; initial state S = 4 (the toy's 20 k at k = 0.2, constant). */
+static void toy_const_init(const DgRun *r) {
+    for (int64_t c = 0; c < r->ncells; c++) FREF(r->states, c) = 4.0f;
+}
+
+static DgModel toy_with_learn(int kind) {
+    DgModel m = dg_model;
+    m.init[DG_F32] = toy_const_init;
+    m.learn = (DgLearnInfo){kind, 8, 1, kind == DG_LEARN_LSTM ? 0.5 : 0.0, 2, dforcings, 2, dattrs};
+    return m;
+}
+
+// ---- Configuration -------------------------------------------------------------------------------
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void expect_config_error(const char *text, const char *want, const char *hint) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/bad.conf", tmp_dir);
+    write_file(path, text);
+    DgTrainConfig c;
+    dgrt_train_config_defaults(&c);
+    DgrtErr err = {0};
+    int rc = dgrt_train_config_file(&c, path, &err);
+    CHECK(rc == DGRT_EXIT_USAGE);
+    char full[1300];
+    snprintf(full, sizeof full, "%s:%s", path, want);
+    if (!strstr(err.msg, full)) {
+        fprintf(stderr, "expected '%s' in: %s\n", full, err.msg);
+        CHECK(0);
+    }
+    if (hint && !strstr(err.hint, hint)) {
+        fprintf(stderr, "expected hint '%s' in: %s\n", hint, err.hint);
+        CHECK(0);
+    }
+}
+
+static void test_config(void) {
+    expect_config_error("epochs = 5\n# a comment\nbatch = x\n", "3: batch 'x' is not an integer >= 1", NULL);
+    expect_config_error("epoch = 5\n", "1: unknown key 'epoch'", "did you mean 'epochs'?");
+    expect_config_error("\n\ntrain 1980-01-01:1981-01-01\n", "3: expected 'key = value'", NULL);
+    expect_config_error("train = 1980-13-01:1981-01-01\n", "1: train: ", NULL);
+    expect_config_error("optimizer = adamax\n", "1: 'adamax' is not a valid optimizer", NULL);
+    expect_config_error("lr = -1\n", "1: lr '-1' is not a number >= 0", NULL);
+    expect_config_error("map = PET\n", "1: map 'PET' is not NAME=VARIABLE", NULL);
+    expect_config_error(" = 3\n", "1: missing key", NULL);
+    /* a good file: comments, blanks, '-' for '_', loss aliases, maps */
+    char path[1100];
+    snprintf(path, sizeof path, "%s/good.conf", tmp_dir);
+    write_file(
+        path,
+        "# dHBV\n  data = /data/camels  # trailing comment\nbasins=01031500,01022500\n"
+        "train = 1980-10-01:1995-09-30\nvalid = 1995-10-01:2000-09-30\nepochs = 7\nlr-schedule = cosine\n"
+        "loss = nse_batch\nmap = PET=pet_hamon\nmap = T=tmax\nmap = PET=pet_hargreaves\nlr = 0.5\n");
+    DgTrainConfig c, c2;
+    dgrt_train_config_defaults(&c);
+    DgrtErr err = {0};
+    CHECK(dgrt_train_config_file(&c, path, &err) == 0);
+    CHECK(!strcmp(c.data, "/data/camels") && c.epochs == 7 && !strcmp(c.lr_schedule, "cosine"));
+    CHECK(!strcmp(c.loss, "nse") && c.lr == 0.5 && c.batch == 100);
+    CHECK(c.nmaps == 2 && !strcmp(c.maps[0], "PET=pet_hargreaves") && !strcmp(c.maps[1], "T=tmax"));
+    CHECK(dgrt_period_days(c.train) == 5478); /* 15 years, 3 of them leap years */
+    /* format -> parse -> format is the identity */
+    char *t1 = dgrt_train_config_format(&c);
+    dgrt_train_config_defaults(&c2);
+    CHECK(dgrt_train_config_text(&c2, t1, "text", &err) == 0);
+    char *t2 = dgrt_train_config_format(&c2);
+    CHECK_STR(t2, t1);
+    free(t1);
+    free(t2);
+    /* flags: the same setter, named by the flag */
+    CHECK(dgrt_train_config_set(&c, "iters-per-epoch", "-3", "--iters-per-epoch", &err) == DGRT_EXIT_USAGE);
+    CHECK(strstr(err.msg, "--iters-per-epoch: iters_per_epoch '-3'") != NULL);
+}
+
+// ---- Gradient vs finite differences ------------------------------------------------------------------
+
+static void base_config(DgTrainConfig *c) {
+    dgrt_train_config_defaults(c);
+    snprintf(c->data, sizeof c->data, "%s", data_dir);
+    strcpy(c->basins, "01031500");
+    dgrt_parse_period("1980-10-01:1986-09-30", &c->train.start, &c->train.end, NULL);
+    c->batch = 5;
+    c->rho = 25;
+    c->warmup = 15;
+    c->threads = 2;
+    c->seed = 3;
+}
+
+/* Without warm-up and with constant initial states, the trainer's gradient
+ * is the whole derivative of the loss (with warm-up, δHBV's recipe detaches
+ * the states at the window start: finite differences would see more). */
+static void gradcheck_model(const DgModel *m, const char *name) {
+    DgTrainConfig c;
+    base_config(&c);
+    c.clip = 0;
+    c.warmup = 0;
+    DgTrainer tr;
+    DgrtErr err = {0};
+    if (dgrt_trainer_init(&tr, m, &c, stderr, &err)) {
+        dgrt_err_print(&err, stderr);
+        CHECK(0);
+        return;
+    }
+    dgrt_trainer_next_batch(&tr);
+    double L0 = dgrt_trainer_forward(&tr);
+    dgrt_trainer_zero_grad(&tr);
+    dgrt_trainer_backward(&tr);
+    size_t n = tr.net.num_params;
+    float *g = malloc(sizeof(float) * n);
+    memcpy(g, tr.net.grads, sizeof(float) * n);
+    /* the 12 weights with the largest gradients (LSTM: after the input layer, whose
+     * ReLU kinks make finite differences unreliable), and the in-equation weights */
+    size_t pick[16], first = tr.net.kind == DG_LEARN_LSTM ? (size_t)tr.net.H * (tr.net.C + 1) : 0;
+    int np = 0;
+    for (int k = 0; k < 12; k++) {
+        size_t best = first;
+        float bv = -1;
+        for (size_t i = first; i < tr.net.num_net; i++) {
+            int used = 0;
+            for (int j = 0; j < np; j++) used |= pick[j] == i;
+            if (!used && fabsf(g[i]) > bv) bv = fabsf(g[i]), best = i;
+        }
+        pick[np++] = best;
+    }
+    for (int i = 0; i < tr.net.nnetw && np < 16; i++) pick[np++] = tr.net.num_net + (size_t)i;
+    double worst = 0;
+    for (int k = 0; k < np; k++) {
+        size_t i = pick[k];
+        float w0 = tr.net.params[i];
+        float h = 2e-3f * fmaxf(1.0f, fabsf(w0));
+        tr.net.params[i] = w0 + h;
+        double lp = dgrt_trainer_forward(&tr);
+        tr.net.params[i] = w0 - h;
+        double lm = dgrt_trainer_forward(&tr);
+        tr.net.params[i] = w0;
+        double fd = (lp - lm) / (double)(2 * h);
+        double e = fabs(fd - g[i]) / fmax(fmax(fabs(fd), fabs(g[i])), 1e-4);
+        if (e > worst) worst = e;
+        if (e > 1e-2)
+            fprintf(stderr, "%s: weight %zu: backward %.6g, finite differences %.6g\n", name, i, g[i], fd);
+    }
+    printf("%s: loss %.6f, %d weights vs central differences, max rel err %.3g\n", name, L0, np, worst);
+    CHECK(worst < 1e-2);
+    CHECK(isfinite(L0) && L0 > 0);
+    free(g);
+    dgrt_trainer_free(&tr);
+}
+
+// ---- Resume == uninterrupted -------------------------------------------------------------------------
+
+static int run_train(const DgModel *m, DgTrainConfig *c) {
+    FILE *devnull = fopen("/dev/null", "w");
+    int rc = dgrt_train_run(m, c, devnull, stderr);
+    fclose(devnull);
+    return rc;
+}
+
+static void test_resume(const DgModel *m) {
+    DgTrainConfig a, b;
+    base_config(&a);
+    dgrt_parse_period("1986-10-01:1988-09-30", &a.valid.start, &a.valid.end, NULL);
+    a.iters_per_epoch = 3;
+    a.epochs = 4;
+    snprintf(a.checkpoint, sizeof a.checkpoint, "%s/full.bin", tmp_dir);
+    CHECK(run_train(m, &a) == 0);
+    b = a;
+    b.epochs = 2;
+    snprintf(b.checkpoint, sizeof b.checkpoint, "%s/half.bin", tmp_dir);
+    CHECK(run_train(m, &b) == 0);
+    b.epochs = 4;
+    b.resume = 1;
+    CHECK(run_train(m, &b) == 0);
+    DgCheckpoint ca, cb;
+    DgrtErr err = {0};
+    CHECK(dgrt_checkpoint_read(&ca, a.checkpoint, &err) == 0);
+    CHECK(dgrt_checkpoint_read(&cb, b.checkpoint, &err) == 0);
+    CHECK(ca.epoch == 4 && cb.epoch == 4 && ca.iter == 12 && cb.iter == 12);
+    CHECK(ca.nweights == cb.nweights && !memcmp(ca.weights, cb.weights, sizeof(float) * ca.nweights));
+    CHECK(ca.opt_t == cb.opt_t && ca.opt_nbuf == cb.opt_nbuf &&
+          !memcmp(ca.opt_memory, cb.opt_memory, sizeof(float) * (size_t)ca.opt_nbuf * ca.opt_n));
+    CHECK(ca.rng[0] == cb.rng[0] && ca.best_epoch == cb.best_epoch && ca.best_metric == cb.best_metric);
+    CHECK(ca.best_epoch >= 1 && isfinite(ca.best_metric));
+    /* and the weights did move: not a run that trained nothing */
+    DgTrainConfig z = a;
+    z.epochs = 0;
+    snprintf(z.checkpoint, sizeof z.checkpoint, "%s/zero.bin", tmp_dir);
+    CHECK(run_train(m, &z) == 0);
+    DgCheckpoint c0;
+    CHECK(dgrt_checkpoint_read(&c0, z.checkpoint, &err) == 0);
+    CHECK(c0.iter == 0 && memcmp(c0.weights, ca.weights, sizeof(float) * ca.nweights) != 0);
+    printf("resume: 4 epochs == 2 + 2 resumed, bit for bit (%llu weights); best validation NSE %.4f after "
+           "epoch %lld\n",
+           (unsigned long long)ca.nweights, ca.best_metric, (long long)ca.best_epoch);
+    dgrt_checkpoint_free(&ca);
+    dgrt_checkpoint_free(&cb);
+    dgrt_checkpoint_free(&c0);
+}
+
+// ---- The commands through dgrt_main_io ---------------------------------------------------------------
+
+static int run_cli(const DgModel *m, const char *line, char *outbuf, size_t outsize, char *errbuf,
+                   size_t errsize) {
+    char copy[4096], *argv[64];
+    snprintf(copy, sizeof copy, "%s", line);
+    int argc = 0;
+    for (char *t = strtok(copy, " "); t && argc < 63; t = strtok(NULL, " ")) argv[argc++] = t;
+    argv[argc] = NULL;
+    FILE *o = fmemopen(outbuf, outsize, "w"), *e = fmemopen(errbuf, errsize, "w");
+    int rc = dgrt_main_io(m, argc, argv, o, e);
+    fclose(o);
+    fclose(e);
+    return rc;
+}
+
+static void test_commands(const DgModel *m) {
+    static char out[65536], errb[65536];
+    char line[4096], ck[1100], conf[1100];
+    snprintf(ck, sizeof ck, "%s/cli.bin", tmp_dir);
+    snprintf(conf, sizeof conf, "%s/run.conf", tmp_dir);
+    char text[2048];
+    snprintf(
+        text, sizeof text,
+        "data = %s\nbasins = 01031500,01547700\ntrain = 1980-10-01:1986-09-30\nvalid = "
+        "1986-10-01:1988-09-30\n"
+        "test = 2000-01-01:2002-12-31\nbatch = 4\nrho = 20\nwarmup = 10\nepochs = 5\niters_per_epoch = 2\n",
+        data_dir);
+    write_file(conf, text);
+    /* the flags override the file (epochs 1, then resume to 2) */
+    snprintf(line, sizeof line, "toy train --config %s --epochs 1 --checkpoint %s --threads 1", conf, ck);
+    int rc = run_cli(m, line, out, sizeof out, errb, sizeof errb);
+    CHECK(rc == 0);
+    CHECK(strstr(out, "epoch 1/1:") != NULL &&
+          strstr(errb, "basin 01547700 skipped for the training period") != NULL);
+    snprintf(line, sizeof line, "toy train --config %s --epochs 2 --checkpoint %s --resume", conf, ck);
+    CHECK(run_cli(m, line, out, sizeof out, errb, sizeof errb) == 0);
+    CHECK(strstr(out, "resuming from") && strstr(out, "epoch 2/2:"));
+    /* resuming with another batch size is refused */
+    snprintf(line, sizeof line, "toy train --config %s --epochs 3 --batch 8 --checkpoint %s --resume", conf,
+             ck);
+    CHECK(run_cli(m, line, out, sizeof out, errb, sizeof errb) == DGRT_EXIT_USAGE);
+    CHECK(strstr(errb, "'batch' is '4' in checkpoint") != NULL);
+    /* unknown flag, bad config line */
+    snprintf(line, sizeof line, "toy train --config %s --epocs 3", conf);
+    CHECK(run_cli(m, line, out, sizeof out, errb, sizeof errb) == DGRT_EXIT_USAGE);
+    CHECK(strstr(errb, "unknown key 'epocs'") && strstr(errb, "did you mean 'epochs'?"));
+    /* eval over the test period (default) with the benchmark, plots, a CSV */
+    char plots[1100], csv[1100], preds[1100];
+    snprintf(plots, sizeof plots, "%s/plots", tmp_dir);
+    snprintf(csv, sizeof csv, "%s/metrics.csv", tmp_dir);
+    snprintf(preds, sizeof preds, "%s/preds", tmp_dir);
+    snprintf(line, sizeof line, "toy eval --checkpoint %s --benchmark --plot %s --out %s", ck, plots, csv);
+    rc = run_cli(m, line, out, sizeof out, errb, sizeof errb);
+    CHECK(rc == 0);
+    CHECK(strstr(out, "over 2000-01-01:2002-12-31") && strstr(out, "01031500") && strstr(out, "01547700") &&
+          strstr(out, "median"));
+    CHECK(strstr(errb, "basin 01547700 has 0 of the 10 warm-up days") != NULL);
+    char svg[1200];
+    snprintf(svg, sizeof svg, "%s/01547700.svg", plots);
+    CHECK(access(svg, R_OK) == 0);
+    FILE *f = fopen(csv, "r");
+    char hdr[512] = "";
+    if (f) {
+        if (!fgets(hdr, sizeof hdr, f)) hdr[0] = 0;
+        fclose(f);
+    }
+    CHECK(!strncmp(hdr, "basin,n,nse,kge,r,alpha,beta,bias_pct,rmse,fhv,flv,bench_n,bench_nse", 68));
+    /* simulate: one CSV per basin with every output */
+    snprintf(line, sizeof line, "toy simulate --checkpoint %s --period 2000-03-01:2000-03-31 --out %s", ck,
+             preds);
+    CHECK(run_cli(m, line, out, sizeof out, errb, sizeof errb) == 0);
+    char pc[1200];
+    snprintf(pc, sizeof pc, "%s/01031500.csv", preds);
+    f = fopen(pc, "r");
+    int lines = 0;
+    char buf[512];
+    if (f) {
+        if (fgets(buf, sizeof buf, f)) CHECK(!strcmp(buf, "date,Q,ET\n"));
+        lines = 1;
+        while (fgets(buf, sizeof buf, f)) lines++;
+        fclose(f);
+    }
+    CHECK(lines == 32);
+    /* a checkpoint of another component count is refused */
+    DgModel other = *m;
+    other.components = 3;
+    snprintf(line, sizeof line, "toy eval --checkpoint %s", ck);
+    CHECK(run_cli(&other, line, out, sizeof out, errb, sizeof errb) == DGRT_EXIT_DATA);
+    CHECK(strstr(errb, "written for another model") != NULL);
+}
+
+int main(void) {
+    snprintf(data_dir, sizeof data_dir, "%s/data/camels_us", DG_SHARED_DIR);
+    snprintf(tmp_dir, sizeof tmp_dir, "%s", DG_RT_TMP_DIR);
+    mkdir(tmp_dir, 0777);
+    test_config();
+    struct stat st;
+    if (stat(data_dir, &st) != 0) {
+        printf("test_train: %s not found, skipped\n", data_dir);
+        return 77;
+    }
+    DgModel dyn = dyn_model(), toy = toy_with_learn(DG_LEARN_LSTM), toy_mlp = toy_with_learn(DG_LEARN_MLP);
+    gradcheck_model(&dyn, "dyn (dynamic k, static f, routing)");
+    gradcheck_model(&toy, "toy (LSTM, in-equation network)");
+    gradcheck_model(&toy_mlp, "toy (MLP)");
+    test_resume(&dyn);
+    test_commands(&toy);
+    return check_report("test_train");
+}
