@@ -6,27 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "csv.h"
+#include "dgrt_internal.h"
 
 static const char *const attribute_files[] = {"clim", "geol", "hydro", "name", "soil", "topo", "vege"};
 enum { NFILES = sizeof attribute_files / sizeof attribute_files[0] };
-
-static int edit_distance(const char *a, const char *b) {
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 63 || m > 63) return 99;
-    int prev[64], cur[64];
-    for (size_t j = 0; j <= m; j++) prev[j] = (int)j;
-    for (size_t i = 1; i <= n; i++) {
-        cur[0] = (int)i;
-        for (size_t j = 1; j <= m; j++) {
-            int best = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            if (prev[j] + 1 < best) best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
-            cur[j] = best;
-        }
-        memcpy(prev, cur, sizeof(int) * (m + 1));
-    }
-    return prev[m];
-}
 
 int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *const *basins, int nbasins,
                          const char *const *names, int nnames, DgrtErr *err) {
@@ -52,16 +35,17 @@ int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *co
             if (c >= 0) { file = f; col = c; }
         }
         if (file < 0) {
-            const char *best = NULL;
-            int bestd = 99;
+            int ncands = 0;
+            for (int f = 0; f < NFILES; f++) ncands += tables[f].ncols;
+            const char **cands = malloc(sizeof(char *) * (size_t)(ncands + 1));
+            ncands = 0;
             for (int f = 0; f < NFILES; f++)
-                for (int c = 0; c < tables[f].ncols; c++) {
-                    int dd = edit_distance(names[k], tables[f].names[c]);
-                    if (dd < bestd) { bestd = dd; best = tables[f].names[c]; }
-                }
+                for (int c = 0; c < tables[f].ncols; c++) cands[ncands++] = tables[f].names[c];
+            const char *best = dgrt_closest(names[k], cands, ncands);
             char hint[256];
-            if (best && bestd <= 3) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
+            if (best) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
             else snprintf(hint, sizeof hint, "attributes are the column names of %s/camels_attributes_v2.0/camels_*.txt", camels_dir);
+            free(cands);
             rc = dgrt_fail(err, DGRT_EXIT_DATA, hint, "unknown CAMELS attribute '%s'", names[k]);
             break;
         }
