@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <llvm-c/Error.h>
@@ -90,15 +91,41 @@ static bool ok(LLVMErrorRef e, const char *what, FILE *err) {
     return false;
 }
 
+/* Vector variants of exp/log/pow/sin/cos that the loop vectoriser calls
+ * with -vector-library=LIBMVEC-X86 (target.c): glibc's libmvec, looked up
+ * in the library itself (a fixed list, so nothing else is exposed).
+ * b = SSE, c = AVX, d = AVX2, e = AVX-512; N = lanes; v/vv = arguments. */
+static const char *const libmvec_names[] = {
+    "_ZGVbN2v_exp",  "_ZGVcN4v_exp",  "_ZGVdN4v_exp",  "_ZGVeN8v_exp",
+    "_ZGVbN4v_expf", "_ZGVcN8v_expf", "_ZGVdN8v_expf", "_ZGVeN16v_expf",
+    "_ZGVbN2v_log",  "_ZGVcN4v_log",  "_ZGVdN4v_log",  "_ZGVeN8v_log",
+    "_ZGVbN4v_logf", "_ZGVcN8v_logf", "_ZGVdN8v_logf", "_ZGVeN16v_logf",
+    "_ZGVbN2vv_pow", "_ZGVcN4vv_pow", "_ZGVdN4vv_pow", "_ZGVeN8vv_pow",
+    "_ZGVbN4vv_powf", "_ZGVcN8vv_powf", "_ZGVdN8vv_powf", "_ZGVeN16vv_powf",
+    "_ZGVbN2v_sin",  "_ZGVcN4v_sin",  "_ZGVdN4v_sin",  "_ZGVeN8v_sin",
+    "_ZGVbN4v_sinf", "_ZGVcN8v_sinf", "_ZGVdN8v_sinf", "_ZGVeN16v_sinf",
+    "_ZGVbN2v_cos",  "_ZGVcN4v_cos",  "_ZGVdN4v_cos",  "_ZGVeN8v_cos",
+    "_ZGVbN4v_cosf", "_ZGVcN8v_cosf", "_ZGVdN8v_cosf", "_ZGVeN16v_cosf",
+};
+
 static bool define_runtime_symbols(LLVMOrcLLJITRef jit, FILE *err) {
-    size_t n = sizeof runtime_syms / sizeof runtime_syms[0];
+    size_t nrt = sizeof runtime_syms / sizeof runtime_syms[0];
+    size_t nvec = sizeof libmvec_names / sizeof libmvec_names[0];
+    void *mvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_LOCAL);   /* kept open for the process's life */
     /* LLVMOrcCSymbolMapPairs points to LLVMJITCSymbolMapPair (LLVM 14) or
      * LLVMOrcCSymbolMapPair (15+): sized through the pointer, it fits both. */
-    LLVMOrcCSymbolMapPairs pairs = calloc(n, sizeof *pairs);
+    LLVMOrcCSymbolMapPairs pairs = calloc(nrt + nvec, sizeof *pairs);
     if (!pairs) return false;
+    size_t n = 0;
+    for (size_t i = 0; i < nrt + nvec; i++) {
+        const char *name = i < nrt ? runtime_syms[i].name : libmvec_names[i - nrt];
+        void *addr = i < nrt ? (void *)runtime_syms[i].addr : mvec ? dlsym(mvec, name) : NULL;
+        if (!addr) continue;   /* not in this libmvec (e.g. AVX-512 variants of older glibc): never emitted here */
+        pairs[n].Name = LLVMOrcLLJITMangleAndIntern(jit, name);   /* retained; owned by the MU */
+        pairs[n].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)addr;
+        n++;
+    }
     for (size_t i = 0; i < n; i++) {
-        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, runtime_syms[i].name);   /* retained; owned by the MU */
-        pairs[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)runtime_syms[i].addr;
         pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
         pairs[i].Sym.Flags.TargetFlags = 0;
     }

@@ -34,6 +34,9 @@ bool target_init_for(int opt_level, FILE *err) {
     const char *argv[64] = {"dgc"};
     int argc = 1;
     if (opt_level < 3) argv[argc++] = "-vectorize-slp=false";
+    /* vectorised exp/log/pow/sin/cos across cells: glibc's libmvec (linked
+     * into executables with -lmvec, registered with the JIT in jit.c) */
+    if (opt_level > 0) argv[argc++] = "-vector-library=LIBMVEC-X86";
     for (char *save = NULL, *a = strtok_r(copy, " ", &save); a && argc < 63; a = strtok_r(NULL, " ", &save))
         argv[argc++] = a;
     LLVMParseCommandLineOptions(argc, argv, "dgc");

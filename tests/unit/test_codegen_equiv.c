@@ -7,7 +7,7 @@
  *                 init_rev (d params, d initial states, d network weights),
  *                 prologue, prologue_rev, and dynamic parameters
  *                 (dyn_params / ddyn_params) where the model has them:
- *                 equal to the reference to ~1e-13 relative (same ops, same
+ *                 equal to the reference to ~1e-12 relative (same ops, same
  *                 order, no FMA contraction).
  *   f32 kernels   within 1e-4 of the f64 kernels, relative to the largest
  *                 magnitude of the compared series.
@@ -29,7 +29,12 @@
 #endif
 
 enum { NBASINS = 2, NSTEPS = 100 };
-static const double TOL64 = 1e-13, TOL32 = 1e-4;
+/* f64: 1e-12, the reference README's float64 tolerance. The kernels run the
+ * same operations in the same order as the reference executor, except that
+ * vectorised exp/log/pow come from glibc's libmvec (a few ulp from scalar
+ * libm); the largest difference seen is 2.4e-13 (δHBV example, dynamic
+ * parameters). */
+static const double TOL64 = 1e-12, TOL32 = 1e-4;
 static bool verbose;
 
 /* ---- Small helpers ---------------------------------------------------------------- */
