@@ -190,6 +190,10 @@ IrFunc ad_reverse(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw
     }
     free(dparam);
     free(d.adj);
+    if (!ir_verify_func(&r, nparams, 1 << 30, nstates, f->nresults, nnetw, stderr))
+        DG_ICE("invalid adjoint IR for '%s'", f->name);
     ir_simplify(a, &r);
+    if (!ir_verify_func(&r, nparams, 1 << 30, nstates, f->nresults, nnetw, stderr))
+        DG_ICE("invalid adjoint IR for '%s' after simplification", f->name);
     return r;
 }

@@ -779,9 +779,15 @@ IrModel *lower_model(Arena *a, Program *p, const CheckedModel *m) {
     }
     for (int i = 0; i < L.ngen; i++) ir->states[m->states.n + i] = L.gen_states[i];
 
-    ir_simplify(a, &ir->init);
-    ir_simplify(a, &ir->step);
-    ir_simplify(a, &ir->prologue);
+    /* the IR is valid after lowering and after simplification (a failure is a compiler bug) */
+    IrFunc *funcs[] = {&ir->init, &ir->step, &ir->prologue};
+    for (int k = 0; k < 3; k++) {
+        if (!ir_verify_func(funcs[k], ir->nparams, ir->ninputs, ir->nstates, 0, ir->nnetw, stderr))
+            DG_ICE("invalid IR after lowering '%s'", funcs[k]->name);
+        ir_simplify(a, funcs[k]);
+        if (!ir_verify_func(funcs[k], ir->nparams, ir->ninputs, ir->nstates, 0, ir->nnetw, stderr))
+            DG_ICE("invalid IR after simplifying '%s'", funcs[k]->name);
+    }
 
     /* parameters only the output routing reads are one value per basin */
     bool *in_cells = calloc((size_t)(ir->nparams + 1), 1), *in_pro = calloc((size_t)(ir->nparams + 1), 1);
