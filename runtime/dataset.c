@@ -1,11 +1,13 @@
 /* dataset.c — basins, periods and input normalisation of training and
  * evaluation (see dataset.h). Every basin is read once: the Daymet forcing of
  * the model inputs (forcing.c), the observed streamflow and the benchmark
- * (camels.c), the attributes the parameter network reads; all are kept on the
+ * (camels.c), the attributes the parameter network reads — or its own CSV
+ * (forcing and observations) and an attribute table; all are kept on the
  * forcing's day axis, cropped to the days the run's periods need. */
 #include "dataset.h"
 #include "camels.h"
 #include "csv.h"
+#include "dgrt_internal.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -140,6 +142,21 @@ void dgrt_norm_free(DgNorm *n) {
     memset(n, 0, sizeof *n);
 }
 
+/* Keep the forcing f of basin b over [first, last] (cropped to the file); a
+ * basin without any of those days keeps ndays = 0 (skipped with a warning later). */
+static void keep_forcing(DgBasin *b, const DgModel *m, const DgForcing *f, int32_t first, int32_t last) {
+    snprintf(b->forcing_path, sizeof b->forcing_path, "%s", f->path);
+    int32_t d0 = f->dates[0], d1 = f->dates[f->nsteps - 1];
+    int32_t c0 = first > d0 ? first : d0, c1 = last < d1 ? last : d1;
+    b->day0 = c0;
+    b->ndays = c1 >= c0 ? (int64_t)c1 - c0 + 1 : 0;
+    int ni = m->ninputs;
+    b->forcing = mallocCheck(sizeof(double) * (size_t)(b->ndays * ni + 1));
+    if (b->ndays)
+        memcpy(b->forcing, f->values + (int64_t)(c0 - d0) * ni, sizeof(double) * (size_t)(b->ndays * ni));
+    if (b->ndays == 0) b->day0 = d0; /* keeps the file's first day for messages */
+}
+
 static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char *id, const DgMap *maps,
                       int nmaps, int32_t first, int32_t last, DgrtErr *err) {
     snprintf(b->id, sizeof b->id, "%s", id);
@@ -150,18 +167,7 @@ static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char 
     spec.nmaps = nmaps;
     DgForcing f;
     if (dgrt_forcing_load(&f, m->inputs, m->ninputs, &spec, err)) return err->code;
-    snprintf(b->forcing_path, sizeof b->forcing_path, "%s", f.path);
-    /* crop to [first, last]; a basin without any of those days keeps ndays = 0 (skipped with a warning later)
-     */
-    int32_t d0 = f.dates[0], d1 = f.dates[f.nsteps - 1];
-    int32_t c0 = first > d0 ? first : d0, c1 = last < d1 ? last : d1;
-    b->day0 = c0;
-    b->ndays = c1 >= c0 ? (int64_t)c1 - c0 + 1 : 0;
-    int ni = m->ninputs;
-    b->forcing = mallocCheck(sizeof(double) * (size_t)(b->ndays * ni + 1));
-    if (b->ndays)
-        memcpy(b->forcing, f.values + (int64_t)(c0 - d0) * ni, sizeof(double) * (size_t)(b->ndays * ni));
-    if (b->ndays == 0) b->day0 = d0; /* keeps the file's first day for messages */
+    keep_forcing(b, m, &f, first, last);
     dgrt_forcing_free(&f);
     /* observations on the same axis */
     DgObs o;
@@ -181,31 +187,246 @@ static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char 
     return 0;
 }
 
-int dgrt_dataset_load(DgDataset *d, const DgModel *m, const char *dir, char *const *ids, int n,
-                      const DgMap *maps, int nmaps, int32_t first, int32_t last, DgrtErr *err) {
+// ---- Basins from CSV files ----------------------------------------------------------------------
+
+void dgrt_basin_csv_path(char *out, size_t size, const char *pattern, const char *id) {
+    static const char key[] = "{basin}";
+    size_t k = 0;
+    for (const char *p = pattern; *p && k + 1 < size;) {
+        if (!strncmp(p, key, sizeof key - 1)) {
+            k += (size_t)snprintf(out + k, size - k, "%s", id);
+            if (k >= size) k = size - 1;
+            p += sizeof key - 1;
+        } else {
+            out[k++] = *p++;
+        }
+    }
+    out[k] = 0;
+}
+
+/* A cell that stands for a missing value. */
+static int missing_cell(const char *s) {
+    return !s[0] || !strcasecmp(s, "NA") || !strcasecmp(s, "NaN") || !strcasecmp(s, "null");
+}
+
+/* A basin from its own CSV: the forcing through forcing.c's CSV reader (date
+ * column, inputs by name or map), then the observation column of the same file. */
+static int load_basin_csv(DgBasin *b, const DgModel *m, const DgDataSource *src, const char *id,
+                          int32_t first, int32_t last, DgrtErr *err) {
+    snprintf(b->id, sizeof b->id, "%s", id);
+    char path[1024];
+    dgrt_basin_csv_path(path, sizeof path, src->forcing_csv, id);
+    DgForcingSpec spec = {0};
+    spec.csv_path = path;
+    spec.maps = src->maps;
+    spec.nmaps = src->nmaps;
+    DgForcing f;
+    if (dgrt_forcing_load(&f, m->inputs, m->ninputs, &spec, err)) return err->code;
+    keep_forcing(b, m, &f, first, last);
+    int32_t fday0 = f.dates[0];
+    dgrt_forcing_free(&f);
+    /* observations: the same rows (the forcing reader checked the dates are consecutive) */
+    const char *oc = src->obs_column && src->obs_column[0] ? src->obs_column : DGRT_DEFAULT_OBS_COLUMN;
+    DgCsv csv;
+    if (dgrt_csv_read(&csv, path, NULL, err)) return err->code;
+    int rc = 0, col = dgrt_csv_column(&csv, oc, err);
+    if (col < 0) {
+        dgrt_err_hint(
+            err, "the observed series is read from column '%s'; name another with obs_column = COLUMN", oc);
+        rc = err->code;
+        goto done;
+    }
+    snprintf(b->obs_path, sizeof b->obs_path, "%s", path);
+    b->obs_start = fday0;
+    b->obs_end = fday0 + (int32_t)csv.nrows - 1;
+    b->obs = mallocCheck(sizeof(double) * (size_t)(b->ndays + 1));
+    b->bench = NULL;
+    for (int64_t t = 0; t < b->ndays; t++) b->obs[t] = NAN;
+    for (int64_t r = 0; r < csv.nrows; r++) { /* every row is checked, whatever the period */
+        const char *cell = dgrt_csv_cell(&csv, r, col);
+        double v = NAN;
+        if (!missing_cell(cell)) {
+            if ((rc = dgrt_csv_number(&csv, r, col, &v, err))) {
+                dgrt_err_hint(
+                    err, "observations are numbers; write a missing one as an empty cell, NA, NaN or -999");
+                goto done;
+            }
+            if (!isfinite(v)) {
+                char where[600];
+                rc = dgrt_fail(err, DGRT_EXIT_DATA,
+                               "write a missing observation as an empty cell, NA, NaN or -999",
+                               "%s: column '%s': '%s' is not finite",
+                               dgrt_csv_where(&csv, r, col, where, sizeof where), oc, cell);
+                goto done;
+            }
+            if (v < 0) v = NAN; /* -999 and the like: missing, as CAMELS writes them */
+        }
+        int64_t t = (int64_t)fday0 + r - b->day0;
+        if (t >= 0 && t < b->ndays) b->obs[t] = v;
+    }
+done:
+    dgrt_csv_free(&csv);
+    return rc;
+}
+
+/* An id as written in a table cell, normalised as the basin list's are. */
+static void cell_id(char *out, size_t size, const char *cell) { normalise_id(out, size, cell, strlen(cell)); }
+
+/* Attributes of the basins ids[0..n) from a table with a `basin` or `gauge_id`
+ * column -> d->basins[i].attr. */
+static int load_attributes_csv(DgDataset *d, const char *path, char *const *ids, int n,
+                               const char *const *names, int na, DgrtErr *err) {
+    DgCsv t;
+    if (dgrt_csv_read(&t, path, NULL, err)) return err->code;
+    if (t.ncols == 1 && strchr(t.names[0], ';')) { /* a ';'-separated table, as CAMELS writes them */
+        dgrt_csv_free(&t);
+        DgCsvOptions opt = {.delim = ';', .npre = 0};
+        if (dgrt_csv_read(&t, path, &opt, err)) return err->code;
+    }
+    int rc = 0;
+    int64_t *row = mallocCheck(sizeof(int64_t) * (size_t)(n + 1));
+    int *col = mallocCheck(sizeof(int) * (size_t)(na + 1));
+    int idc = dgrt_csv_find(&t, "basin");
+    if (idc < 0) idc = dgrt_csv_find(&t, "gauge_id");
+    if (idc < 0) {
+        dgrt_csv_column(&t, "basin", err);
+        dgrt_err_hint(err,
+                      "an attribute table has a 'basin' (or 'gauge_id') column and one column per attribute");
+        rc = err->code;
+        goto done;
+    }
+    for (int k = 0; k < na; k++)
+        if ((col[k] = dgrt_csv_column(&t, names[k], err)) < 0) {
+            const char *near = dgrt_closest(names[k], (const char *const *)t.names, t.ncols);
+            if (near)
+                dgrt_err_hint(err, "did you mean '%s'? (the model reads attribute '%s')", near, names[k]);
+            else dgrt_err_hint(err, "add a column '%s': the model's network reads that attribute", names[k]);
+            rc = err->code;
+            goto done;
+        }
+    /* every basin's row; an id listed twice is an error wherever it is */
+    for (int64_t r = 0; r < t.nrows; r++) {
+        char a[32], b2[32];
+        cell_id(a, sizeof a, dgrt_csv_cell(&t, r, idc));
+        for (int64_t q = 0; q < r; q++) {
+            cell_id(b2, sizeof b2, dgrt_csv_cell(&t, q, idc));
+            if (!strcmp(a, b2)) {
+                char where[600];
+                rc = dgrt_fail(err, DGRT_EXIT_DATA, "give every basin one row",
+                               "%s: basin '%s' is listed twice (also on line %d)",
+                               dgrt_csv_where(&t, r, idc, where, sizeof where), dgrt_csv_cell(&t, r, idc),
+                               t.lines[q]);
+                goto done;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        row[i] = -1;
+        for (int64_t r = 0; r < t.nrows && row[i] < 0; r++) {
+            char a[32];
+            cell_id(a, sizeof a, dgrt_csv_cell(&t, r, idc));
+            if (!strcmp(a, ids[i])) row[i] = r;
+        }
+        if (row[i] < 0) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "add a row for the basin, or leave it out of the basin list",
+                           "%s: basin '%s' is not in the table (column '%s', %lld rows)", path, ids[i],
+                           t.names[idc], (long long)t.nrows);
+            goto done;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        DgBasin *b = &d->basins[i];
+        b->attr = mallocCheck(sizeof(double) * (size_t)(na + 1));
+        for (int k = 0; k < na; k++) {
+            const char *cell = dgrt_csv_cell(&t, row[i], col[k]);
+            double v = NAN;
+            if (!missing_cell(cell) && (rc = dgrt_csv_number(&t, row[i], col[k], &v, err))) {
+                dgrt_err_hint(err,
+                              "attributes are numbers (a network reads them); write a missing one as NA");
+                goto done;
+            }
+            if (isinf(v)) {
+                char where[600];
+                rc = dgrt_fail(err, DGRT_EXIT_DATA, "write a missing attribute as NA",
+                               "%s: column '%s': '%s' is not finite",
+                               dgrt_csv_where(&t, row[i], col[k], where, sizeof where), names[k], cell);
+                goto done;
+            }
+            b->attr[k] = v;
+        }
+    }
+done:
+    free(row);
+    free(col);
+    dgrt_csv_free(&t);
+    return rc;
+}
+
+int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource *src, char *const *ids, int n,
+                             int32_t first, int32_t last, DgrtErr *err) {
     memset(d, 0, sizeof *d);
     d->m = m;
     d->nf = m->learn.nforcings;
     d->na = m->learn.nattributes;
     d->basins = callocCheck((size_t)n, sizeof(DgBasin));
     d->nbasins = n;
-    for (int i = 0; i < n; i++)
-        if (load_basin(&d->basins[i], m, dir, ids[i], maps, nmaps, first, last, err)) goto fail;
+    const char *dir = src->camels_dir && src->camels_dir[0] ? src->camels_dir : NULL;
+    int csv = src->forcing_csv && src->forcing_csv[0], acsv = src->attributes_csv && src->attributes_csv[0];
+    if (csv && n > 1 && !strstr(src->forcing_csv, "{basin}")) {
+        dgrt_fail(err, DGRT_EXIT_USAGE,
+                  "write the path with {basin} where the id goes, e.g. forcing_csv = data/{basin}.csv",
+                  "forcing_csv '%s' names one file for %d basins", src->forcing_csv, n);
+        goto fail;
+    }
+    if (!dir && !csv) {
+        dgrt_fail(
+            err, DGRT_EXIT_USAGE,
+            "give data = DIR (the CAMELS-US directory with basin_mean_forcing/) or forcing_csv = PATTERN "
+            "(one CSV per basin)",
+            "no data directory");
+        goto fail;
+    }
+    if (!dir && d->na > 0 && !acsv) {
+        dgrt_fail(
+            err, DGRT_EXIT_USAGE,
+            "give attributes_csv = FILE (a 'basin' column and one column per attribute) or data = CAMELS-DIR",
+            "model '%s' reads %d attributes, but there is no attribute table", m->name, d->na);
+        goto fail;
+    }
+    for (int i = 0; i < n; i++) {
+        int rc = csv ? load_basin_csv(&d->basins[i], m, src, ids[i], first, last, err)
+                     : load_basin(&d->basins[i], m, dir, ids[i], src->maps, src->nmaps, first, last, err);
+        if (rc) goto fail;
+    }
     if (d->na > 0) {
-        DgAttributes a;
-        if (dgrt_attributes_load(&a, dir, (const char *const *)ids, n, m->learn.attributes, d->na, err))
-            goto fail;
-        for (int i = 0; i < n; i++) {
-            d->basins[i].attr = mallocCheck(sizeof(double) * (size_t)d->na);
-            memcpy(d->basins[i].attr, a.values + (size_t)i * d->na, sizeof(double) * (size_t)d->na);
+        if (acsv) {
+            if (load_attributes_csv(d, src->attributes_csv, ids, n, m->learn.attributes, d->na, err))
+                goto fail;
+        } else {
+            DgAttributes a;
+            if (dgrt_attributes_load(&a, dir, (const char *const *)ids, n, m->learn.attributes, d->na, err))
+                goto fail;
+            for (int i = 0; i < n; i++) {
+                d->basins[i].attr = mallocCheck(sizeof(double) * (size_t)d->na);
+                memcpy(d->basins[i].attr, a.values + (size_t)i * d->na, sizeof(double) * (size_t)d->na);
+            }
+            dgrt_attributes_free(&a);
         }
-        dgrt_attributes_free(&a);
     }
     dgrt_norm_alloc(&d->norm, d->nf, d->na);
     return 0;
 fail:
     dgrt_dataset_free(d);
     return err->code;
+}
+
+int dgrt_dataset_load(DgDataset *d, const DgModel *m, const char *dir, char *const *ids, int n,
+                      const DgMap *maps, int nmaps, int32_t first, int32_t last, DgrtErr *err) {
+    DgDataSource src = {0};
+    src.camels_dir = dir;
+    src.maps = maps;
+    src.nmaps = nmaps;
+    return dgrt_dataset_load_source(d, m, &src, ids, n, first, last, err);
 }
 
 void dgrt_dataset_free(DgDataset *d) {

@@ -76,6 +76,34 @@ int dgrt_dataset_load(DgDataset *d, const DgModel *m, const char *dir, char *con
                       const DgMap *maps, int nmaps, int32_t first, int32_t last, DgrtErr *err);
 void dgrt_dataset_free(DgDataset *d);
 
+/* Where the basins of a run come from (config keys data, forcing_csv,
+ * obs_column, attributes_csv). CAMELS-US is the default; instead:
+ *   forcing_csv  one CSV per basin, the path with every "{basin}" replaced by
+ *                the id (no "{basin}": the one file of a single basin): a
+ *                `date` column (YYYY-MM-DD, consecutive days), one column per
+ *                model input (named as the input, or given by the maps) and
+ *                the observations (column obs_column, default q_obs, in the
+ *                target's unit; empty, NA, NaN or negative = missing);
+ *   attributes_csv  a table with a `basin` (or `gauge_id`) column and one
+ *                column per attribute (',' or ';' separated; empty, NA, NaN =
+ *                missing), instead of CAMELS's camels_*.txt.
+ * Basins from CSV have no benchmark series. Errors name file:line:col. */
+typedef struct {
+    const char *camels_dir;     /* CAMELS-US root; NULL or "" = none */
+    const char *forcing_csv;    /* per-basin CSV path pattern; NULL or "" = CAMELS forcing */
+    const char *obs_column;     /* NULL or "" = "q_obs" */
+    const char *attributes_csv; /* NULL or "" = CAMELS attributes */
+    const DgMap *maps;          /* input NAME=COLUMN (CSV) or NAME=VARIABLE (CAMELS) */
+    int nmaps;
+} DgDataSource;
+
+#define DGRT_DEFAULT_OBS_COLUMN "q_obs"
+
+int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource *src, char *const *ids, int n,
+                             int32_t first, int32_t last, DgrtErr *err);
+/* The CSV path of basin `id`: `pattern` with every "{basin}" replaced. */
+void dgrt_basin_csv_path(char *out, size_t size, const char *pattern, const char *id);
+
 /* Index of day `day` in basin b, or -1 outside its days. */
 static inline int64_t dgrt_basin_index(const DgBasin *b, int32_t day) {
     int64_t i = (int64_t)day - b->day0;

@@ -1,14 +1,16 @@
 /* evaluate.c — using a trained checkpoint:
  *   MODEL simulate --checkpoint FILE --period A:B --out DIR
  *       one CSV per basin (date and every output of the model), the network
- *       run over the period with warm-up days before it;
+ *       run over the period with warm-up days before it, and params.csv
+ *       (every parameter per basin and component; dynamic ones averaged);
  *   MODEL eval --checkpoint FILE --period A:B [--benchmark] [--plot DIR] [--out FILE]
  *       metrics per basin (NSE, KGE with r/alpha/beta, bias, RMSE, FHV, FLV)
  *       and their medians; --benchmark puts the CAMELS SAC-SMA run (MOD_RUN)
  *       beside them, both computed over the days the benchmark covers;
  *       --plot writes one SVG hydrograph per basin (plot.c).
- * Data, basins and maps default to those the checkpoint was trained with;
- * the period defaults to its test period. */
+ * Data, basins and maps default to those the checkpoint was trained with
+ * (--data, --basins, --forcing-csv, --attributes-csv override them); the
+ * period defaults to its test period. */
 #include "train.h"
 #include "metrics.h"
 
@@ -19,7 +21,7 @@
 #include <sys/stat.h>
 
 typedef struct {
-    const char *checkpoint, *data, *basins, *out, *plot;
+    const char *checkpoint, *data, *basins, *out, *plot, *forcing_csv, *attributes_csv;
     DgPeriod period;
     int64_t warmup; /* -1 = the checkpoint's */
     int benchmark;
@@ -40,6 +42,8 @@ static const struct {
     {"--threads", 1, OPT_SIM | OPT_EVAL},
     {"--benchmark", 0, OPT_EVAL},
     {"--plot", 1, OPT_EVAL},
+    {"--forcing-csv", 1, OPT_SIM | OPT_EVAL},
+    {"--attributes-csv", 1, OPT_SIM | OPT_EVAL},
 };
 enum { NEVAL_OPTIONS = sizeof eval_options / sizeof eval_options[0] };
 
@@ -101,6 +105,8 @@ static int parse_eval_args(EvalOptions *o, int argc, char **argv, int cmd, DgrtE
         }
         case 7: o->benchmark = 1; break;
         case 8: o->plot = val; break;
+        case 9: o->forcing_csv = val; break;
+        case 10: o->attributes_csv = val; break;
         }
     }
     if (!o->checkpoint)
@@ -131,6 +137,8 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
     DgTrainConfig *c = &r->cfg;
     if (o->data) snprintf(c->data, sizeof c->data, "%s", o->data);
     if (o->basins) snprintf(c->basins, sizeof c->basins, "%s", o->basins);
+    if (o->forcing_csv) snprintf(c->forcing_csv, sizeof c->forcing_csv, "%s", o->forcing_csv);
+    if (o->attributes_csv) snprintf(c->attributes_csv, sizeof c->attributes_csv, "%s", o->attributes_csv);
     if (o->warmup < 0) o->warmup = c->warmup;
     if (!dgrt_period_set(o->period)) {
         if (dgrt_period_set(c->test)) o->period = c->test;
@@ -142,23 +150,9 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
     }
     int threads = o->threads > 0 ? o->threads : (int)c->threads;
     if (openblas_set_num_threads && threads > 0) openblas_set_num_threads(threads);
-    if (!c->data[0]) return dgrt_fail(err, DGRT_EXIT_USAGE, "give --data DIR", "no data directory");
-    char **ids;
-    int nid;
-    if (dgrt_basins_parse(c->basins, &ids, &nid, err)) return err->code;
-    DgMap maps[DGRT_MAX_MAPS];
-    char names[DGRT_MAX_MAPS][128];
-    for (int i = 0; i < c->nmaps; i++) {
-        const char *e = strchr(c->maps[i], '=');
-        snprintf(names[i], sizeof names[i], "%.*s", (int)(e - c->maps[i]), c->maps[i]);
-        maps[i].name = names[i];
-        maps[i].column = e + 1;
-    }
-    int rc = dgrt_dataset_load(d, m, c->data, ids, nid, maps, c->nmaps, o->period.start - (int32_t)o->warmup,
-                               o->period.end, err);
-    for (int i = 0; i < nid; i++) free(ids[i]);
-    free(ids);
-    if (rc) return rc;
+    if (dgrt_config_load_data(d, m, c, o->period.start - (int32_t)o->warmup, o->period.end, err))
+        return err->code;
+    if (dgrt_restore_rows(r, d, err)) return err->code;
     /* the statistics of the training run */
     DgNorm *nm = &d->norm, *cn = &r->ck.norm;
     memcpy(nm->ftransform, cn->ftransform, sizeof(int32_t) * (size_t)nm->nf);
@@ -180,6 +174,35 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
 
 // ---- simulate --checkpoint ------------------------------------------------------------------------
 
+/* DIR/params.csv: basin, component, then every parameter (trained ones as the
+ * network or calibration gave them, dynamic ones averaged over the period). */
+static int write_params(const DgModel *m, const DgDataset *d, const int *idx, int n, int64_t ncomp,
+                        const double *theta, const char *dir, DgrtErr *err) {
+    char path[2048], tmp[2100];
+    snprintf(path, sizeof path, "%s/params.csv", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopenCheck(tmp, "w", err);
+    if (!f) return err->code;
+    fputs("basin,component", f);
+    for (int i = 0; i < m->nparams; i++) fprintf(f, ",%s", m->params[i].name);
+    fputc('\n', f);
+    for (int b = 0; b < n; b++)
+        for (int64_t k = 0; k < ncomp; k++) {
+            fprintf(f, "%s,%lld", d->basins[idx[b]].id, (long long)k);
+            for (int i = 0; i < m->nparams; i++)
+                fprintf(f, ",%.9g", theta[((int64_t)b * m->nparams + i) * ncomp + k]);
+            fputc('\n', f);
+        }
+    int bad = ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'",
+                         path);
+    }
+    return 0;
+}
+
 int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf) {
     DgrtErr err = {0};
     EvalOptions o;
@@ -192,13 +215,16 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
     memset(&r, 0, sizeof r);
     memset(&d, 0, sizeof d);
     int *idx = NULL, n = 0, rc;
-    double *sim = NULL, *all = NULL;
+    double *sim = NULL, *all = NULL, *theta = NULL;
     if ((rc = setup(&r, &d, &o, m, &idx, &n, 0, errf, &err)) || (rc = make_dir(o.out, &err))) goto done;
     int64_t nd = dgrt_period_days(o.period);
     int no = m->noutputs;
     sim = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     all = mallocCheck(sizeof(double) * (size_t)(nd * no * n + 1));
+    theta = mallocCheck(sizeof(double) * (size_t)(n * m->nparams * r.ncomp + 1));
+    r.pred.theta = theta;
     dgrt_predict(&r.pred, &d, idx, n, o.period, o.warmup, sim, all);
+    r.pred.theta = NULL;
     for (int b = 0; b < n && !rc; b++) {
         const DgBasin *bs = &d.basins[idx[b]];
         char path[2048], tmp[2100];
@@ -226,15 +252,20 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
                            path);
         }
     }
+    if (!rc) rc = write_params(m, &d, idx, n, r.ncomp, theta, o.out, &err);
     if (!rc) {
         char ps[32];
-        fprintf(out, "%s: %d basin%s simulated over %s (%lld warm-up days at most) -> %s/<basin>.csv\n",
-                m->name, n, n == 1 ? "" : "s", dgrt_period_format(o.period, ps), (long long)o.warmup, o.out);
+        fprintf(out,
+                "%s: %d basin%s simulated over %s (%lld warm-up days at most) -> %s/<basin>.csv, parameters "
+                "-> %s/params.csv\n",
+                m->name, n, n == 1 ? "" : "s", dgrt_period_format(o.period, ps), (long long)o.warmup, o.out,
+                o.out);
     }
 done:
     if (rc) dgrt_err_print(&err, errf);
     free(sim);
     free(all);
+    free(theta);
     free(idx);
     dgrt_dataset_free(&d);
     dgrt_restore_free(&r);

@@ -3,7 +3,9 @@
  * simulate/eval share with it (train.h):
  *   config      `key = value` files and `--key value` flags -> DgTrainConfig
  *   param map   network outputs -> model parameters (sigmoid into the bounds)
- *   network     LSTM (input layer, LSTM, linear head) or MLP over nn.h
+ *   network     LSTM (input layer, LSTM, linear head) or MLP over nn.h; for a
+ *               model without one, a table of raw values per basin (direct
+ *               calibration)
  *   physics     the model's f32 kernels over a batch of basins, in shards
  *               run by threads; target series (component mean, routing)
  *   trainer     batches, forward, loss, backward, clipping, optimiser,
@@ -56,6 +58,9 @@ static const struct {
     const char *choices; /* K_CHOICE: '|'-separated */
 } keys[] = {
     {"data", K_STR, F(data), 0, 0, NULL},
+    {"forcing_csv", K_STR, F(forcing_csv), 0, 0, NULL},
+    {"obs_column", K_STR, F(obs_column), 0, 1, NULL},
+    {"attributes_csv", K_STR, F(attributes_csv), 0, 0, NULL},
     {"basins", K_STR, F(basins), 0, 1, NULL},
     {"map", K_MAP, F(maps), 0, 1, NULL},
     {"train", K_PERIOD, F(train), 0, 1, NULL},
@@ -421,14 +426,6 @@ int dgrt_param_map_build(DgParamMap *pm, const DgModel *m, int64_t ncomp, DgrtEr
             return dgrt_fail(err, DGRT_EXIT_FAIL, "a trained parameter needs bounds: param NAME in [lo, hi]",
                              "model '%s': trained parameter '%s' has no bounds", m->name, p->name);
         }
-        if (m->learn.kind == DG_LEARN_NONE) {
-            dgrt_param_map_free(pm);
-            return dgrt_fail(
-                err, DGRT_EXIT_FAIL,
-                "add a parameter network (learn params by lstm(...) from ...) or mark the parameter fixed",
-                "model '%s': parameter '%s' is trained but the model has no parameter network", m->name,
-                p->name);
-        }
         pm->first[i] = n;
         pm->per_comp[i] = !p->basin_level;
         pm->any_dynamic |= p->mark == DG_PARAM_DYNAMIC;
@@ -447,6 +444,15 @@ void dgrt_param_map_free(DgParamMap *pm) {
 static inline float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // ---- Network ------------------------------------------------------------------------------------
+
+/* The model's own initial in-equation network weights (params.c, fixed seed). */
+static void init_netw(DgNet *n, const DgModel *m) {
+    if (n->nnetw <= 0) return;
+    double *w = mallocCheck(sizeof(double) * (size_t)n->nnetw);
+    dgrt_netw_default(m, w);
+    for (int i = 0; i < n->nnetw; i++) n->netw[i] = (float)w[i];
+    free(w);
+}
 
 void dgrt_net_build(DgNet *n, const DgModel *m, int P, uint64_t seed) {
     memset(n, 0, sizeof *n);
@@ -494,12 +500,37 @@ void dgrt_net_build(DgNet *n, const DgModel *m, int P, uint64_t seed) {
         dgrt_mlp_point_params_f32(&n->mp, &n->mlp, n->params);
         dgrt_mlp_init_f32(&n->mp, &n->mlp, DG_INIT_TORCH, &rng);
     }
-    if (n->nnetw > 0) { /* the model's own initial weights (params.c, fixed seed) */
-        double *w = mallocCheck(sizeof(double) * (size_t)n->nnetw);
-        dgrt_netw_default(m, w);
-        for (int i = 0; i < n->nnetw; i++) n->netw[i] = (float)w[i];
-        free(w);
+    init_netw(n, m);
+}
+
+int dgrt_net_is_table(const DgModel *m, const DgParamMap *pm) {
+    return m->learn.kind == DG_LEARN_NONE && pm->nout > 0;
+}
+
+void dgrt_net_build_table(DgNet *n, const DgModel *m, const DgParamMap *pm, int nrows) {
+    memset(n, 0, sizeof *n);
+    int P = pm->nout;
+    n->kind = DGRT_NET_TABLE;
+    n->C = 1;
+    n->P = P;
+    n->nrows = nrows;
+    n->num_net = (size_t)nrows * P;
+    n->nnetw = m->nnetw;
+    n->num_params = n->num_net + (size_t)n->nnetw;
+    n->params = callocCheck(n->num_params + 1, sizeof(float)); /* owned; dgrt_net_free */
+    n->netw = n->params + n->num_net;
+    /* every row at the defaults: raw = logit((value - lo) / (hi - lo)), kept 1e-3 inside the bounds */
+    for (int i = 0; i < m->nparams; i++) {
+        if (pm->first[i] < 0) continue;
+        const DgParamInfo *pi = &m->params[i];
+        double u = isnan(pi->value) ? 0.5 : (pi->value - pi->lo) / (pi->hi - pi->lo);
+        u = u < 1e-3 ? 1e-3 : u > 1 - 1e-3 ? 1 - 1e-3 : u;
+        float raw = (float)log(u / (1 - u));
+        int cnt = pm->per_comp[i] ? (int)pm->ncomp : 1;
+        for (int r = 0; r < nrows; r++)
+            for (int k = 0; k < cnt; k++) n->params[(size_t)r * P + pm->first[i] + k] = raw;
     }
+    init_netw(n, m);
 }
 
 void dgrt_net_alloc_grads(DgNet *n) {
@@ -551,6 +582,9 @@ void dgrt_net_acts_alloc(DgNetActs *a, const DgNet *n, int T, int B, int grads) 
             a->gmemory = mallocCheck(sizeof(float) * dgrt_mlp_num_grad_acts(&n->mlp, (int)TB));
             dgrt_mlp_point_grad_acts_f32(&a->mg, &n->mlp, (int)TB, a->gmemory);
         }
+    } else if (n->kind == DGRT_NET_TABLE) {
+        a->memory = mallocCheck(sizeof(float) * (TB * n->P + 1));
+        a->raw = a->memory;
     }
 }
 
@@ -572,6 +606,10 @@ void dgrt_net_forward(const DgNet *n, DgNetActs *a, const float *x, int T, int B
         dgrt_matmul_forward_f32(a->raw, a->la.out, n->head_w, n->head_b, (int)TB, n->H, n->P);
     } else if (n->kind == DG_LEARN_MLP) {
         dgrt_mlp_forward_f32(&a->ma, &n->mp, &n->mlp, x, (int)TB, train, seed);
+    } else if (n->kind == DGRT_NET_TABLE) {
+        // raw (T*B, P) = the table row named by x
+        for (size_t i = 0; i < TB; i++)
+            memcpy(a->raw + i * n->P, n->params + (size_t)x[i] * n->P, sizeof(float) * (size_t)n->P);
     }
 }
 
@@ -591,6 +629,11 @@ void dgrt_net_backward(DgNet *n, DgNetActs *a, const float *x, const float *draw
         dgrt_matmul_backward_f32(NULL, n->din_w, n->din_b, a->din, x, n->in_w, (int)TB, n->C, n->H);
     } else if (n->kind == DG_LEARN_MLP) {
         dgrt_mlp_backward_f32(&n->dmp, NULL, &a->mg, draw, &a->ma, &n->mp, &n->mlp, x, (int)TB);
+    } else if (n->kind == DGRT_NET_TABLE) {
+        for (size_t i = row0; i < TB; i++) {
+            float *g = n->grads + (size_t)x[i] * n->P;
+            for (int j = 0; j < n->P; j++) g[j] += draw[i * n->P + j];
+        }
     }
 }
 
@@ -893,10 +936,16 @@ static int time_invariant(const DgNet *n, const DgModel *m) {
     return n->kind != DG_LEARN_LSTM && m->learn.nforcings == 0;
 }
 
-/* x (Tr, B, C): normalised forcings of day start[b] + t, then the attributes. */
+/* x (Tr, B, C): normalised forcings of day start[b] + t, then the attributes;
+ * for direct calibration (C = 1) the table row of the basin (rows NULL: its index). */
 static void assemble_inputs(float *x, const DgDataset *d, const int *bidx, const int64_t *start, int Tr,
-                            int T, int B) {
+                            int T, int B, const DgNet *net, const int *rows) {
     int nf = d->nf, na = d->na, C = nf + na;
+    if (net->kind == DGRT_NET_TABLE) {
+        for (int t = 0; t < Tr; t++)
+            for (int b = 0; b < B; b++) x[(size_t)t * B + b] = (float)(rows ? rows[bidx[b]] : bidx[b]);
+        return;
+    }
     for (int t = 0; t < Tr; t++) {
         int64_t tt = Tr == 1 ? T - 1 : t;
         for (int b = 0; b < B; b++) {
@@ -934,7 +983,7 @@ void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int
         for (int b = 0; b < nb; b++) start[b] = dgrt_basin_index(&d->basins[bidx[b]], p.start) - W;
         int T = (int)(W + nd), Tr = time_invariant(net, m) ? 1 : T;
         float *x = mallocCheck(sizeof(float) * ((size_t)Tr * nb * C + 1));
-        assemble_inputs(x, d, bidx, start, Tr, T, nb);
+        assemble_inputs(x, d, bidx, start, Tr, T, nb, net, pr->rows);
         DgNetActs acts;
         dgrt_net_acts_alloc(&acts, net, Tr, nb, 0);
         dgrt_net_forward(net, &acts, x, Tr, nb, 0, 0);
@@ -945,6 +994,21 @@ void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int
         dgrt_phys_set_params(&ph, pr->pm, acts.raw, Tr, net->P);
         double *a = all ? mallocCheck(sizeof(double) * (size_t)(nd * no * nb + 1)) : NULL;
         dgrt_phys_forward(&ph, 0, a);
+        if (pr->theta) { /* static values; dynamic ones averaged over the period (after the warm-up) */
+            int64_t np = m->nparams, K = pr->ncomp, nc = nb * K;
+            for (int b = 0; b < nb; b++)
+                for (int64_t i = 0; i < np; i++)
+                    for (int64_t k = 0; k < K; k++) {
+                        int64_t c = b * K + k;
+                        double v = ph.params[i * nc + c];
+                        if (m->params[i].mark == DG_PARAM_DYNAMIC && ph.dyn && nd > 0) {
+                            v = 0;
+                            for (int64_t t = W; t < T; t++) v += ph.dyn[(t * np + i) * nc + c];
+                            v /= (double)nd;
+                        }
+                        pr->theta[((int64_t)(c0 + b) * np + i) * K + k] = v;
+                    }
+        }
         for (int64_t t = 0; t < nd; t++)
             for (int b = 0; b < nb; b++) {
                 sim[t * n + c0 + b] = ph.sim[t * nb + b];
@@ -984,13 +1048,8 @@ static void data_range(const DgTrainConfig *c, int32_t *first, int32_t *last) {
     }
 }
 
-/* Load the basins of the run: the config's list from its data directory. */
-static int load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, int32_t first, int32_t last,
-                     DgrtErr *err) {
-    if (!c->data[0])
-        return dgrt_fail(err, DGRT_EXIT_USAGE,
-                         "give --data DIR (the CAMELS-US directory with basin_mean_forcing/)",
-                         "no data directory");
+int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, int32_t first, int32_t last,
+                          DgrtErr *err) {
     if (!c->basins[0])
         return dgrt_fail(err, DGRT_EXIT_USAGE,
                          "give --basins 01031500,01022500 or --basins FILE (one id per line)", "no basins");
@@ -1005,7 +1064,8 @@ static int load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, int
         maps[i].name = names[i];
         maps[i].column = e + 1;
     }
-    int rc = dgrt_dataset_load(d, m, c->data, ids, n, maps, c->nmaps, first, last, err);
+    DgDataSource src = {c->data, c->forcing_csv, c->obs_column, c->attributes_csv, maps, c->nmaps};
+    int rc = dgrt_dataset_load_source(d, m, &src, ids, n, first, last, err);
     for (int i = 0; i < n; i++) free(ids[i]);
     free(ids);
     return rc;
@@ -1060,7 +1120,7 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     // data: every basin over the days of the three periods
     int32_t first, last;
     data_range(cfg, &first, &last);
-    if (load_data(&tr->data, m, cfg, first, last, err)) return err->code;
+    if (dgrt_config_load_data(&tr->data, m, cfg, first, last, err)) return err->code;
     DgDataset *d = &tr->data;
     tr->train_idx = NEW(int, d->nbasins);
     tr->valid_idx = NEW(int, d->nbasins);
@@ -1089,7 +1149,8 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
         dgrt_obs_std(&tr->obs_std[tr->train_idx[i]], b->obs + t0, t1 - t0 + 1, 1);
     }
     // network, its activations for one batch, the physics shards
-    dgrt_net_build(&tr->net, m, tr->pm.nout, cfg->seed);
+    if (dgrt_net_is_table(m, &tr->pm)) dgrt_net_build_table(&tr->net, m, &tr->pm, d->nbasins);
+    else dgrt_net_build(&tr->net, m, tr->pm.nout, cfg->seed);
     dgrt_net_alloc_grads(&tr->net);
     tr->Tr = time_invariant(&tr->net, m) ? 1 : tr->T;
     dgrt_net_acts_alloc(&tr->acts, &tr->net, tr->Tr, tr->B, 1);
@@ -1213,7 +1274,7 @@ void dgrt_trainer_next_batch(DgTrainer *tr) {
         tr->batch_basin[b] = bi;
         tr->batch_start[b] = s0 + (int64_t)(dgrt_rng_u64(&tr->rng) % span);
     }
-    assemble_inputs(tr->x, d, tr->batch_basin, tr->batch_start, tr->Tr, T, B);
+    assemble_inputs(tr->x, d, tr->batch_basin, tr->batch_start, tr->Tr, T, B, &tr->net, NULL);
     for (int b = 0; b < B; b++) {
         const DgBasin *bs = &d->basins[tr->batch_basin[b]];
         for (int64_t t = 0; t < R; t++) tr->obs[t * B + b] = bs->obs[tr->batch_start[b] + W + t];
@@ -1306,7 +1367,7 @@ static double validate(DgTrainer *tr, double *kge_med) {
     int64_t nd = dgrt_period_days(cfg->valid);
     double *sim = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     double *obs = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
-    DgPredictor pr = {tr->m, &tr->net, &tr->pm, tr->ncomp, tr->target};
+    DgPredictor pr = {.m = tr->m, .net = &tr->net, .pm = &tr->pm, .ncomp = tr->ncomp, .target = tr->target};
     dgrt_predict(&pr, &tr->data, tr->valid_idx, n, cfg->valid, cfg->warmup, sim, NULL);
     for (int b = 0; b < n; b++) {
         const DgBasin *bs = &tr->data.basins[tr->valid_idx[b]];
@@ -1427,6 +1488,9 @@ static void describe(const DgTrainer *tr, FILE *out) {
                 n->H, n->L, n->L == 1 ? "" : "s", n->dropout, n->P);
     else if (n->kind == DG_LEARN_MLP)
         fprintf(out, "  network: MLP %d inputs -> %d hidden x %d -> %d outputs", n->C, n->H, n->L, n->P);
+    else if (n->kind == DGRT_NET_TABLE)
+        fprintf(out, "  no parameter network: direct calibration per basin (%d basin%s)", n->nrows,
+                n->nrows == 1 ? "" : "s");
     if (n->kind != DG_LEARN_NONE)
         fprintf(out, " = %d parameters x %lld components + %d per basin (%d dynamic)", ncomp_level,
                 (long long)tr->ncomp, nbasin_level, ndyn);
@@ -1606,7 +1670,13 @@ int dgrt_restore(DgRestored *r, const DgModel *m, const char *path, DgrtErr *err
         goto fail;
     }
     if ((rc = dgrt_param_map_build(&r->pm, m, r->ncomp, err))) goto fail;
-    dgrt_net_build(&r->net, m, r->pm.nout, r->cfg.seed);
+    if (dgrt_net_is_table(m, &r->pm)) { /* direct calibration: one row per basin of the training run */
+        int nrows;
+        if ((rc = dgrt_basins_parse(r->cfg.basins, &r->row_ids, &nrows, err))) goto fail;
+        dgrt_net_build_table(&r->net, m, &r->pm, nrows);
+    } else {
+        dgrt_net_build(&r->net, m, r->pm.nout, r->cfg.seed);
+    }
     if (r->ck.nweights != r->net.num_params || r->ck.norm.nf != m->learn.nforcings ||
         r->ck.norm.na != m->learn.nattributes) {
         rc = dgrt_fail(err, DGRT_EXIT_DATA, "the checkpoint is damaged or from another runtime",
@@ -1615,14 +1685,39 @@ int dgrt_restore(DgRestored *r, const DgModel *m, const char *path, DgrtErr *err
         goto fail;
     }
     memcpy(r->net.params, r->ck.weights, sizeof(float) * r->net.num_params);
-    r->pred = (DgPredictor){m, &r->net, &r->pm, r->ncomp, r->target};
+    r->pred = (DgPredictor){.m = m, .net = &r->net, .pm = &r->pm, .ncomp = r->ncomp, .target = r->target};
     return 0;
 fail:
     dgrt_restore_free(r);
     return rc;
 }
 
+int dgrt_restore_rows(DgRestored *r, const DgDataset *d, DgrtErr *err) {
+    if (r->net.kind != DGRT_NET_TABLE) return 0;
+    free(r->rows);
+    r->rows = mallocCheck(sizeof(int) * (size_t)(d->nbasins + 1));
+    for (int i = 0; i < d->nbasins; i++) {
+        r->rows[i] = -1;
+        for (int k = 0; k < r->net.nrows && r->rows[i] < 0; k++)
+            if (!strcmp(r->row_ids[k], d->basins[i].id)) r->rows[i] = k;
+        if (r->rows[i] < 0)
+            return dgrt_fail(
+                err, DGRT_EXIT_DATA,
+                "the parameters were calibrated per basin; evaluate the basins of the training run",
+                "basin '%s' was not calibrated in this checkpoint (model '%s' has no parameter "
+                "network; the run calibrated: %s)",
+                d->basins[i].id, r->pred.m->name, r->cfg.basins);
+    }
+    r->pred.rows = r->rows;
+    return 0;
+}
+
 void dgrt_restore_free(DgRestored *r) {
+    if (r->row_ids) {
+        for (int k = 0; k < r->net.nrows; k++) free(r->row_ids[k]);
+        free(r->row_ids);
+    }
+    free(r->rows);
     dgrt_checkpoint_free(&r->ck);
     dgrt_param_map_free(&r->pm);
     dgrt_net_free(&r->net);

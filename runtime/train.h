@@ -25,6 +25,9 @@
 
 typedef struct {
     char data[1024];               /* CAMELS-US directory */
+    char forcing_csv[1024];        /* per-basin CSV instead of CAMELS ("{basin}" = the id; dataset.h) */
+    char obs_column[128];          /* its observation column ("" = q_obs) */
+    char attributes_csv[1024];     /* attribute table instead of CAMELS's ("basin" column) */
     char basins[16384];            /* ids "a,b,c" or a file of ids */
     char maps[DGRT_MAX_MAPS][128]; /* NAME=VARIABLE */
     int nmaps;
@@ -80,13 +83,23 @@ void dgrt_param_map_free(DgParamMap *pm);
 
 // ---- Network ---------------------------------------------------------------------------------
 
+/* Direct calibration: a model without a parameter network (DgLearnInfo.kind
+ * DG_LEARN_NONE) whose parameters are trained gets a table of raw values in
+ * place of a network, one row of P per basin of the run (the basin list's
+ * order), so theta = lo + sigmoid(raw) (hi - lo) is calibrated per basin by
+ * the same loss, gradients and optimiser. Rows start at the parameters'
+ * defaults (the middle of the bounds when none). Its input x (T, B, 1) holds
+ * each basin's row index. A runtime kind, not part of the ABI. */
+enum { DGRT_NET_TABLE = 100 };
+
 /* LSTM (δHBV's CudnnLstmModel): in = relu(x W_in^T + b_in) (C -> H), an
  * L-layer LSTM (H -> H, dropout on its output), head (H -> P).
  * MLP: C -> H (x layers, relu, dropout) -> P, linear output. Inputs
  * (T, B, C) time-major, C = nf + na; outputs raw (T, B, P). */
 typedef struct {
-    int kind; /* DG_LEARN_LSTM | DG_LEARN_MLP */
+    int kind; /* DG_LEARN_LSTM | DG_LEARN_MLP | DGRT_NET_TABLE */
     int C, H, P, L;
+    int nrows; /* DGRT_NET_TABLE: rows (basins) */
     float dropout;
     DgLstm lstm;
     DgMlp mlp;
@@ -115,6 +128,10 @@ typedef struct {
 } DgNetActs;
 
 void dgrt_net_build(DgNet *n, const DgModel *m, int P, uint64_t seed);
+/* Whether the model calibrates its parameters directly (no parameter network, trained parameters). */
+int dgrt_net_is_table(const DgModel *m, const DgParamMap *pm);
+/* The table of direct calibration: nrows rows of pm->nout raw values, at the defaults. */
+void dgrt_net_build_table(DgNet *n, const DgModel *m, const DgParamMap *pm, int nrows);
 void dgrt_net_alloc_grads(DgNet *n);
 void dgrt_net_free(DgNet *n);
 void dgrt_net_acts_alloc(DgNetActs *a, const DgNet *n, int T, int B, int grads);
@@ -228,6 +245,9 @@ typedef struct {
     const DgParamMap *pm;
     int64_t ncomp;
     int target;
+    const int *rows; /* DGRT_NET_TABLE: table row of every dataset basin (NULL = the dataset index) */
+    double *theta;   /* optional out: [n][nparams][ncomp] the parameters of every basin (dynamic: mean over
+                        the period), NULL = not wanted */
 } DgPredictor;
 /* Simulate basins idx[0..n) of d over period p, with up to `warmup` days
  * before it (as many as every basin of a chunk has) to spin up the states:
@@ -246,9 +266,19 @@ typedef struct {
     DgNet net;
     int target;
     DgPredictor pred;
+    char **row_ids; /* DGRT_NET_TABLE: the calibrated basins, one per table row (the run's basin list) */
+    int *rows;      /* DGRT_NET_TABLE: pred.rows of the dataset given to dgrt_restore_rows */
 } DgRestored;
 int dgrt_restore(DgRestored *r, const DgModel *m, const char *path, DgrtErr *err);
+/* Direct calibration: the table row of every basin of d (pred.rows); an error
+ * for a basin the checkpoint did not calibrate. Nothing to do for networks. */
+int dgrt_restore_rows(DgRestored *r, const DgDataset *d, DgrtErr *err);
 void dgrt_restore_free(DgRestored *r);
+
+/* The run's basins (cfg basins, data, forcing_csv, obs_column, attributes_csv,
+ * maps) over the days [first, last]. */
+int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, int32_t first, int32_t last,
+                          DgrtErr *err);
 
 // ---- plot.c ------------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@
  *              weights (network -> theta -> physics -> series -> loss and back)
  *              against central finite differences, for a small model with a
  *              dynamic, a static and a basin-level (routing) parameter written
- *              below, and for the toy model (in-equation network weights)
+ *              below, and for the toy model (in-equation network weights; with
+ *              an LSTM, an MLP, and without a network: direct calibration)
  *   resume     4 epochs in one run == 2 epochs, then --resume to 4: weights,
  *              optimiser state, RNG and progress equal bit for bit
  *   commands   train -> eval -> simulate --checkpoint through dgrt_main_io
@@ -436,6 +437,9 @@ int main(void) {
     gradcheck_model(&dyn, "dyn (dynamic k, static f, routing)");
     gradcheck_model(&toy, "toy (LSTM, in-equation network)");
     gradcheck_model(&toy_mlp, "toy (MLP)");
+    DgModel toy_cal = dg_model; /* no parameter network: direct calibration (a table of raw values) */
+    toy_cal.init[DG_F32] = toy_const_init;
+    gradcheck_model(&toy_cal, "toy (direct calibration)");
     test_resume(&dyn);
     test_commands(&toy);
     return check_report("test_train");
