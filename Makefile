@@ -4,11 +4,13 @@
 #   make test    build, ctest; then ASan+UBSan build in build-asan/ and ctest there
 #   make demo    build, then dgc check --summary over stdlib/ and examples/
 #   make fuzz    libFuzzer run of the front end for FUZZ_SECONDS (build-fuzz/)
+#   make bench   Release build in build-bench/, run bench/ (table; build/bench/results.csv)
 #   make clean   remove the build directories
 # Variables: JOBS=2 BUILD_TYPE=RelWithDebInfo WERROR=ON FUZZ_SECONDS=600
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
+BENCH_BUILD  ?= build-bench
 JOBS         ?= 2
 BUILD_TYPE   ?= RelWithDebInfo
 WERROR       ?= ON
@@ -19,7 +21,7 @@ ASAN_CC     := $(if $(shell command -v clang 2>/dev/null),clang,cc)
 ASAN_LABELS := diag|golden|fuzz|unit|stdlib
 CTEST       := ctest --output-on-failure --no-tests=error -j$(JOBS)
 
-.PHONY: all deps build build-asan test demo fuzz clean
+.PHONY: all deps build build-asan test demo fuzz bench clean
 
 all: build
 
@@ -53,6 +55,14 @@ fuzz: deps
 	      -DDG_FUZZ=ON -DDG_WERROR=$(WERROR)
 	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_frontend
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Release build of its own (no -Werror: warnings of a newer compiler must not
+# stop a measurement); bench/README.md says what is measured.
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DDG_WERROR=OFF
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target bench_hbv
+	@mkdir -p $(BUILD)/bench
+	$(BENCH_BUILD)/bin/bench_hbv --out $(BUILD)/bench/results.csv
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

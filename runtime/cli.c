@@ -201,7 +201,7 @@ static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd
         } else if (eq) {
             return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "option %s takes no value", name);
         }
-        int64_t iv;
+        int64_t iv = 0;   /* set by parse_int before any use */
         switch ((OptId)id) {
         case OPT_PARAMS: o->params_path = val; break;
         case OPT_INIT: o->inits[o->ninits++] = val; break;

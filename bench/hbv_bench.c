@@ -1,0 +1,988 @@
+/* hbv_bench.c — the performance suite of dgc (make bench): stdlib HBV compiled
+ * in-process (front end -> IR -> LLVM ORC JIT, -O2, host CPU) and driven
+ * through the model ABI of runtime/dgrt.h only, on the real forcing of CAMELS
+ * basin 01031500 tiled over B = 100 basins x nmul = 16 components.
+ *
+ *   hbv_fwd_cds              init + run_fwd (f32, no tape), cell-days/s, 2 threads
+ *   hbv_fwdadj_cds[_1thread] init + run_fwd (tape) + MSE loss + run_rev + init_rev
+ *   hbv_fwdadj_s_T<n>        seconds of the same for T = 183 .. 5840 days (2 threads)
+ *   hbv_tape_bytes           nsteps * nstates * ncells * 4 at T = 730
+ *   jit_first_step_s         `dgc run hbv.dg simulate` of one day, whole process
+ *   aot_compile_s            `dgc hbv.dg -o EXE`, whole process
+ *   peak_rss_bytes           getrusage ru_maxrss of this process at the end
+ *
+ * Every timing is the median of several repetitions after warm-up runs.
+ * Results are validated after the timed runs (finite outputs and states, a
+ * finite loss, finite gradients that are non-zero for every parameter the
+ * time step uses, f32 against f64, 1 thread against 2), and a failed check
+ * makes the suite exit 1 without writing the CSV: a broken kernel cannot
+ * post a fast time.
+ *
+ * Threads: the ABI has no cell sub-range, so the basins are split into one
+ * block per thread, each with its OWN contiguous DgRun arrays (params,
+ * forcing, states, out, tape, dout, dparams, dstates), allocated and filled
+ * before any timing. A small pool of pthreads (no pinning) waits on a
+ * barrier; the main thread times the span from releasing the workers to the
+ * last one finishing. Nothing is copied in the timed region. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codegen.h"
+#include "frontend.h"
+#include "ir.h"
+
+#ifndef DG_SOURCE_DIR
+#error "DG_SOURCE_DIR (the source tree) must be defined by the build"
+#endif
+#ifndef DG_SHARED_DIR
+#error "DG_SHARED_DIR (shared data) must be defined by the build"
+#endif
+#ifndef DGC_EXE
+#error "DGC_EXE (the dgc executable) must be defined by the build"
+#endif
+
+extern char **environ;
+
+enum { NBASINS = 100, NCOMP = 16, NCELLS = NBASINS * NCOMP, T_MAIN = 730 };
+static const int T_SWEEP[] = {183, 365, 730, 1460, 2920, 5840};
+enum { NSWEEP = sizeof T_SWEEP / sizeof T_SWEEP[0], T_MAX = 5840 };
+
+/* ---- Small helpers ------------------------------------------------------------------ */
+
+static int failures;
+#define VALIDATE(cond, ...)                                                         \
+    do {                                                                            \
+        if (!(cond)) {                                                              \
+            failures++;                                                             \
+            fprintf(stderr, "bench: VALIDATION FAILED (%s): ", #cond);              \
+            fprintf(stderr, __VA_ARGS__);                                           \
+            fputc('\n', stderr);                                                    \
+        }                                                                           \
+    } while (0)
+
+static void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        fprintf(stderr, "bench: out of memory (%zu x %zu bytes)\n", n, size);
+        exit(1);
+    }
+    return p;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t rng_state;
+static double urand(void) {   /* splitmix64 -> [0, 1) */
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    double median, min, max;
+    int reps;
+    long faults;   /* page faults during the timed repetitions (0: the arrays were warm) */
+    double cpu_share;   /* median over the repetitions of CPU seconds of the process / (wall seconds x
+                         * threads): ~1 on a quiet machine, ~0.5 when another process holds one of 2 CPUs */
+} Timing;
+
+/* Below this CPU share a timing counts as contended (other processes ran on
+ * our CPUs); the suite says so at the end, as the numbers are then too slow.
+ * Short 2-thread runs (a few ms) reach ~0.9 at best: waking the workers and
+ * the faster worker waiting for the slower one at the barrier. */
+static const double CPU_SHARE_MIN = 0.8;
+static int contended;
+static double tv_seconds(struct timeval tv) { return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec; }
+
+static Timing summarize(double *t, int n) {
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    Timing r = {.median = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]), .min = t[0], .max = t[n - 1], .reps = n};
+    return r;
+}
+
+/* Repetitions after the warm-up: enough for ~1.5 s of measurement, 5..21
+ * (or exactly --reps N). */
+static int forced_reps;
+static int reps_for(double warm_seconds) {
+    if (forced_reps > 0) return forced_reps;
+    int n = warm_seconds > 0 ? (int)ceil(1.5 / warm_seconds) : 21;
+    return n < 5 ? 5 : n > 21 ? 21 : n;
+}
+
+/* ---- Input data: basin 01031500 (shared/reference/forcing_01031500.csv) ------------- */
+
+typedef struct {
+    int     ndays;
+    double *prcp, *tmean, *pet, *qobs;   /* [ndays] */
+} Record;
+
+/* Splits a CSV line in place at commas (empty fields kept, no quoting); returns the field count. */
+static int csv_split(char *line, char **fields, int max) {
+    line[strcspn(line, "\r\n")] = 0;
+    int n = 0;
+    for (char *p = line; n < max;) {
+        fields[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma) break;
+        *comma = 0;
+        p = comma + 1;
+    }
+    return n;
+}
+
+static int csv_column(char *header, const char *name) {
+    char *f[64];
+    int n = csv_split(header, f, 64);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(f[i], name)) return i;
+    return -1;
+}
+
+static Record record_load(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "bench: cannot open %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    char line[4096], hdr[4096];
+    if (!fgets(line, sizeof line, f)) {
+        fprintf(stderr, "bench: %s is empty\n", path);
+        exit(1);
+    }
+    const char *names[4] = {"prcp", "tmean", "PET", "Q_obs"};
+    int col[4];
+    for (int i = 0; i < 4; i++) {
+        strcpy(hdr, line);
+        if ((col[i] = csv_column(hdr, names[i])) < 0) {
+            fprintf(stderr, "bench: %s has no column '%s'\n", path, names[i]);
+            exit(1);
+        }
+    }
+    Record r = {0};
+    int cap = 4096;
+    double *v[4];
+    for (int i = 0; i < 4; i++) v[i] = xcalloc((size_t)cap, sizeof(double));
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '\n' || line[0] == '\r' || !line[0]) continue;
+        if (r.ndays == cap) {
+            cap *= 2;
+            for (int i = 0; i < 4; i++) {
+                v[i] = realloc(v[i], sizeof(double) * (size_t)cap);
+                if (!v[i]) exit(1);
+            }
+        }
+        double vals[4] = {NAN, NAN, NAN, NAN};
+        char *f[64], *end;
+        int nf = csv_split(line, f, 64);
+        for (int i = 0; i < 4; i++)
+            if (col[i] < nf && *f[col[i]]) {
+                vals[i] = strtod(f[col[i]], &end);
+                if (*end) vals[i] = NAN;
+            }
+        for (int i = 0; i < 4; i++) {
+            if (!isfinite(vals[i])) {
+                fprintf(stderr, "bench: %s: day %d has no finite %s\n", path, r.ndays + 1, names[i]);
+                exit(1);
+            }
+            v[i][r.ndays] = vals[i];
+        }
+        r.ndays++;
+    }
+    fclose(f);
+    r.prcp = v[0], r.tmean = v[1], r.pet = v[2], r.qobs = v[3];
+    return r;
+}
+
+/* ---- The model: hbv.dg through the front end and the JIT ------------------------------ */
+
+typedef struct {
+    Program        prog;
+    Diag           diag;
+    DgJit         *jit;
+    const DgModel *m;
+    CgTimes        times;
+    double         compile_s;   /* load + check + lower + JIT (eager), in-process */
+} Compiled;
+
+static void compile_model(Compiled *c, const char *path) {
+    double t0 = now();
+    program_init(&c->prog);
+    diag_init(&c->diag, &c->prog.sources, stderr, false);
+    program_set_diag(&c->prog, &c->diag);
+    program_add_search_dir(&c->prog, DGC_STDLIB_DIR);
+    LoadedFile *root = program_load(&c->prog, path);
+    if (!root || diag_error_count(&c->diag) || !sema_check_program(&c->prog) || diag_error_count(&c->diag) ||
+        c->prog.nroot_models < 1) {
+        fprintf(stderr, "bench: %s does not check\n", path);
+        exit(1);
+    }
+    IrModel *ir = lower_model(&c->prog.arena, &c->prog, c->prog.models[c->prog.nmodels - 1]);
+    if (!ir) {
+        fprintf(stderr, "bench: %s does not lower\n", path);
+        exit(1);
+    }
+    /* eager: every kernel compiled here, none lazily inside a timed region */
+    CgOptions o = {.opt_level = 2, .host_cpu = true, .jit_eager = true};
+    if (jit_compile(ir, &c->prog.arena, &c->diag, &o, &c->jit, &c->m, &c->times, stderr) != CG_OK) {
+        fprintf(stderr, "bench: JIT compilation of %s failed\n", path);
+        exit(1);
+    }
+    c->compile_s = now() - t0;
+}
+
+static int find_name(const DgNameInfo *v, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v[i].name, name)) return i;
+    return -1;
+}
+
+static int find_output(const DgModel *m, const char *name) {
+    for (int i = 0; i < m->noutputs; i++)
+        if (!strcmp(m->outputs[i].name, name)) return i;
+    return -1;
+}
+
+/* ---- The whole problem in double: B basins x K components, up to T_MAX days ------------ */
+
+typedef struct {
+    const DgModel *m;
+    int            oq;       /* index of the output `streamflow` */
+    double        *forcing;  /* [T_MAX][ninputs][NBASINS] */
+    double        *obs;      /* [T_MAX] observed Q (the same for every basin) */
+    double        *params;   /* [nparams][NCELLS] */
+} Problem;
+
+/* Day t of the run is day t mod ndays of the record (T <= ndays: the first
+ * T days). Every (day, input, basin) value is the record's times a factor
+ * uniform in [0.95, 1.05] (seed 7). Parameters are uniform inside their
+ * bounds (seed 11); basin-level ones (routing) take component 0's value. */
+static void problem_make(Problem *p, const DgModel *m, const Record *rec) {
+    p->m = m;
+    int ni = m->ninputs, np = m->nparams;
+    const double *series[8] = {0};
+    for (int i = 0; i < ni; i++) {
+        const char *n = m->inputs[i].name;
+        if (i < 8) series[i] = !strcmp(n, "P") ? rec->prcp : !strcmp(n, "T") ? rec->tmean : !strcmp(n, "PET") ? rec->pet : NULL;
+        if (i >= 8 || !series[i]) {
+            fprintf(stderr, "bench: HBV input '%s' has no column in the forcing file\n", n);
+            exit(1);
+        }
+    }
+    if ((p->oq = find_output(m, "streamflow")) < 0) {
+        fprintf(stderr, "bench: the model has no output 'streamflow'\n");
+        exit(1);
+    }
+    p->forcing = xcalloc((size_t)T_MAX * (size_t)ni * NBASINS, sizeof(double));
+    p->obs = xcalloc(T_MAX, sizeof(double));
+    rng_state = 7;
+    for (int t = 0; t < T_MAX; t++) {
+        int day = t % rec->ndays;
+        p->obs[t] = rec->qobs[day];
+        for (int i = 0; i < ni; i++)
+            for (int b = 0; b < NBASINS; b++)
+                p->forcing[((size_t)t * (size_t)ni + (size_t)i) * NBASINS + (size_t)b] =
+                    series[i][day] * (0.95 + 0.1 * urand());
+    }
+    p->params = xcalloc((size_t)np * NCELLS, sizeof(double));
+    rng_state = 11;
+    for (int k = 0; k < np; k++) {
+        const DgParamInfo *q = &m->params[k];
+        if (!isfinite(q->lo) || !isfinite(q->hi)) {
+            fprintf(stderr, "bench: parameter '%s' has no bounds\n", q->name);
+            exit(1);
+        }
+        for (int c = 0; c < NCELLS; c++)
+            p->params[(size_t)k * NCELLS + (size_t)c] =
+                q->basin_level && c % NCOMP ? p->params[(size_t)k * NCELLS + (size_t)(c - c % NCOMP)]
+                                            : q->lo + urand() * (q->hi - q->lo);
+    }
+}
+
+/* ---- One thread's block of basins, with its own arrays ----------------------------------- */
+
+typedef struct {
+    const Problem *p;
+    int            prec;      /* DG_F32 / DG_F64 */
+    int64_t        b0, nb, nc, T;
+    double         inv_n;     /* 1 / (cells x days of the whole problem): the MSE's mean */
+    void          *params, *forcing, *states, *out, *tape, *dout, *dparams, *dstates;
+    double        *obs;       /* [T] */
+    double         loss;      /* this block's share of the MSE */
+} Block;
+
+static void *alloc_real(int prec, size_t n) { return xcalloc(n, prec == DG_F32 ? sizeof(float) : sizeof(double)); }
+static void set_real(int prec, void *a, size_t i, double v) {
+    if (prec == DG_F32) ((float *)a)[i] = (float)v;
+    else ((double *)a)[i] = v;
+}
+static double get_real(int prec, const void *a, size_t i) {
+    return prec == DG_F32 ? (double)((const float *)a)[i] : ((const double *)a)[i];
+}
+
+/* Basins [b0, b0 + nb) for T days; with_adj: tape, dout, dparams, dstates too. */
+static void block_alloc(Block *k, const Problem *p, int prec, int64_t b0, int64_t nb, int64_t T, bool with_adj) {
+    const DgModel *m = p->m;
+    size_t np = (size_t)m->nparams, ni = (size_t)m->ninputs, ns = (size_t)m->nstates, no = (size_t)m->noutputs;
+    memset(k, 0, sizeof *k);
+    k->p = p;
+    k->prec = prec;
+    k->b0 = b0, k->nb = nb, k->nc = nb * NCOMP, k->T = T;
+    k->inv_n = 1.0 / ((double)T * NCELLS);
+    size_t nc = (size_t)k->nc, c0 = (size_t)(b0 * NCOMP);
+    k->params = alloc_real(prec, np * nc);
+    for (size_t q = 0; q < np; q++)
+        for (size_t c = 0; c < nc; c++) set_real(prec, k->params, q * nc + c, p->params[q * NCELLS + c0 + c]);
+    k->forcing = alloc_real(prec, (size_t)T * ni * (size_t)nb);
+    for (size_t t = 0; t < (size_t)T; t++)
+        for (size_t i = 0; i < ni; i++)
+            for (size_t b = 0; b < (size_t)nb; b++)
+                set_real(prec, k->forcing, (t * ni + i) * (size_t)nb + b,
+                         p->forcing[(t * ni + i) * NBASINS + (size_t)b0 + b]);
+    k->states = alloc_real(prec, ns * nc);
+    k->out = alloc_real(prec, (size_t)T * no * nc);
+    k->obs = xcalloc((size_t)T, sizeof(double));
+    memcpy(k->obs, p->obs, sizeof(double) * (size_t)T);
+    if (with_adj) {
+        k->tape = alloc_real(prec, (size_t)T * ns * nc);
+        k->dout = alloc_real(prec, (size_t)T * no * nc);   /* only the streamflow rows are ever non-zero */
+        k->dparams = alloc_real(prec, np * nc);
+        k->dstates = alloc_real(prec, ns * nc);
+    }
+}
+
+static void block_free(Block *k) {
+    void *all[] = {k->params, k->forcing, k->states, k->out, k->tape, k->dout, k->dparams, k->dstates, k->obs};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+    memset(k, 0, sizeof *k);
+}
+
+static DgRun block_run(const Block *k) {
+    DgRun r;
+    memset(&r, 0, sizeof r);
+    r.ncells = k->nc;
+    r.ncomp = NCOMP;
+    r.nsteps = 1;
+    r.params = k->params;
+    return r;
+}
+
+/* init + run_fwd; the tape only when tape is true */
+static void block_forward(Block *k, bool tape) {
+    const DgModel *m = k->p->m;
+    DgRun r = block_run(k);
+    r.states = k->states;
+    m->init[k->prec](&r);
+    r.nsteps = k->T;
+    r.forcing = k->forcing;
+    r.out = k->out;
+    r.tape = tape ? k->tape : NULL;
+    m->run_fwd[k->prec](&r);
+}
+
+/* L = mean over cells and days of (streamflow - Q_obs)^2; dout = dL/d streamflow. */
+#define LOSS_LOOP(real)                                                                   \
+    do {                                                                                  \
+        for (int64_t t = 0; t < k->T; t++) {                                              \
+            const real *q = (const real *)k->out + (t * no + oq) * nc;                    \
+            real *dq = (real *)k->dout + (t * no + oq) * nc;                              \
+            real obs = (real)k->obs[t], scale = (real)(2 * k->inv_n);                     \
+            for (int64_t c = 0; c < nc; c++) {                                            \
+                real e = q[c] - obs;                                                      \
+                sse += (double)e * (double)e;                                             \
+                dq[c] = scale * e;                                                        \
+            }                                                                             \
+        }                                                                                 \
+    } while (0)
+
+static void block_loss(Block *k) {
+    int64_t no = k->p->m->noutputs, oq = k->p->oq, nc = k->nc;
+    double sse = 0;
+    if (k->prec == DG_F32) LOSS_LOOP(float);
+    else LOSS_LOOP(double);
+    k->loss = sse * k->inv_n;
+}
+
+/* forward with tape, loss, run_rev, init_rev */
+static void block_fwdadj(Block *k) {
+    const DgModel *m = k->p->m;
+    size_t es = k->prec == DG_F32 ? sizeof(float) : sizeof(double);
+    block_forward(k, true);
+    block_loss(k);
+    memset(k->dparams, 0, es * (size_t)m->nparams * (size_t)k->nc);   /* adjoint kernels accumulate */
+    memset(k->dstates, 0, es * (size_t)m->nstates * (size_t)k->nc);   /* d final states = 0 */
+    DgRun r = block_run(k);
+    r.nsteps = k->T;
+    r.forcing = k->forcing;
+    r.states = k->states;
+    r.tape = k->tape;
+    r.dout = k->dout;
+    r.dparams = k->dparams;
+    r.dstates = k->dstates;
+    m->run_rev[k->prec](&r);
+    DgRun ir = block_run(k);
+    ir.dstates = k->dstates;
+    ir.dparams = k->dparams;
+    m->init_rev[k->prec](&ir);
+}
+
+/* ---- Thread pool: one worker per block, released and collected with barriers ------------- */
+
+typedef enum { JOB_FWD, JOB_FWDADJ, JOB_QUIT } Job;
+
+typedef struct Pool Pool;
+typedef struct {
+    Pool *pool;
+    int   id;
+} Worker;
+struct Pool {
+    int               n;
+    pthread_t        *th;
+    Worker           *w;
+    pthread_barrier_t start, done;
+    Job               job;
+    Block            *blocks;
+};
+
+static void *worker_main(void *arg) {
+    Worker *w = arg;
+    Pool *p = w->pool;
+    for (;;) {
+        pthread_barrier_wait(&p->start);
+        if (p->job == JOB_QUIT) return NULL;
+        Block *k = &p->blocks[w->id];
+        if (p->job == JOB_FWD) block_forward(k, false);
+        else block_fwdadj(k);
+        pthread_barrier_wait(&p->done);
+    }
+}
+
+static void pool_start(Pool *p, int n) {
+    memset(p, 0, sizeof *p);
+    p->n = n;
+    p->th = xcalloc((size_t)n, sizeof(pthread_t));
+    p->w = xcalloc((size_t)n, sizeof(Worker));
+    pthread_barrier_init(&p->start, NULL, (unsigned)n + 1);
+    pthread_barrier_init(&p->done, NULL, (unsigned)n + 1);
+    for (int i = 0; i < n; i++) {
+        p->w[i] = (Worker){p, i};
+        if (pthread_create(&p->th[i], NULL, worker_main, &p->w[i])) {
+            fprintf(stderr, "bench: pthread_create failed\n");
+            exit(1);
+        }
+    }
+}
+
+static void pool_stop(Pool *p) {
+    p->job = JOB_QUIT;
+    pthread_barrier_wait(&p->start);
+    for (int i = 0; i < p->n; i++) pthread_join(p->th[i], NULL);
+    pthread_barrier_destroy(&p->start);
+    pthread_barrier_destroy(&p->done);
+    free(p->th);
+    free(p->w);
+}
+
+/* One run of `job` on every block; seconds from release to the last worker's end. */
+static double pool_run(Pool *p, Job job, Block *blocks) {
+    p->job = job;
+    p->blocks = blocks;
+    double t0 = now();
+    pthread_barrier_wait(&p->start);
+    pthread_barrier_wait(&p->done);
+    return now() - t0;
+}
+
+/* Two warm-up runs (the first also faults in the output pages), then the
+ * repetitions, as many as the second warm-up's time suggests. */
+static Timing time_job(Pool *p, Job job, Block *blocks) {
+    pool_run(p, job, blocks);
+    double warm = pool_run(p, job, blocks);
+    int n = reps_for(warm);
+    double *t = xcalloc((size_t)n, sizeof(double)), *share = xcalloc((size_t)n, sizeof(double));
+    long faults = 0;
+    for (int i = 0; i < n; i++) {
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
+        t[i] = pool_run(p, job, blocks);
+        getrusage(RUSAGE_SELF, &after);
+        faults += after.ru_minflt - before.ru_minflt + after.ru_majflt - before.ru_majflt;
+        share[i] = (tv_seconds(after.ru_utime) + tv_seconds(after.ru_stime) - tv_seconds(before.ru_utime) -
+                    tv_seconds(before.ru_stime)) / (t[i] * p->n);
+    }
+    Timing r = summarize(t, n);
+    r.faults = faults;
+    r.cpu_share = summarize(share, n).median;   /* one preempted repetition does not move it */
+    if (r.cpu_share < CPU_SHARE_MIN) contended++;
+    free(t);
+    free(share);
+    return r;
+}
+
+/* Splits the basins into n equal blocks (n divides NBASINS). */
+static Block *blocks_make(const Problem *p, int prec, int n, int64_t T, bool with_adj) {
+    Block *b = xcalloc((size_t)n, sizeof(Block));
+    for (int i = 0; i < n; i++) block_alloc(&b[i], p, prec, (int64_t)i * NBASINS / n, NBASINS / n, T, with_adj);
+    return b;
+}
+
+static void blocks_free(Block *b, int n) {
+    for (int i = 0; i < n; i++) block_free(&b[i]);
+    free(b);
+}
+
+/* ---- Validation ---------------------------------------------------------------------------- */
+
+static bool all_finite(int prec, const void *a, size_t n, size_t *bad) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(get_real(prec, a, i))) {
+            *bad = i;
+            return false;
+        }
+    return true;
+}
+
+/* Outputs and final states finite; mean streamflow positive and below the mean rain. */
+static void validate_forward(const char *what, const Block *b, int n) {
+    const DgModel *m = b[0].p->m;
+    size_t no = (size_t)m->noutputs, ns = (size_t)m->nstates, oq = (size_t)b[0].p->oq, bad = 0;
+    double q_sum = 0, p_sum = 0, cells = 0;
+    int ip = find_name(m->inputs, m->ninputs, "P");
+    for (int i = 0; i < n; i++) {
+        const Block *k = &b[i];
+        size_t nc = (size_t)k->nc, T = (size_t)k->T;
+        VALIDATE(all_finite(k->prec, k->out, T * no * nc, &bad), "%s: output %zu (output '%s', step %zu) is %g", what,
+                 bad, m->outputs[bad / nc % no].name, bad / nc / no, get_real(k->prec, k->out, bad));
+        VALIDATE(all_finite(k->prec, k->states, ns * nc, &bad), "%s: final state %zu is not finite", what, bad);
+        for (size_t t = 0; t < T; t++)
+            for (size_t c = 0; c < nc; c++) q_sum += get_real(k->prec, k->out, (t * no + oq) * nc + c);
+        for (size_t t = 0; t < T; t++)
+            for (size_t bb = 0; bb < (size_t)k->nb; bb++)
+                p_sum += NCOMP * get_real(k->prec, k->forcing, (t * (size_t)m->ninputs + (size_t)ip) * (size_t)k->nb + bb);
+        cells += (double)(T * nc);
+    }
+    double q = q_sum / cells, pr = p_sum / cells;
+    VALIDATE(q > 0 && q < pr, "%s: mean streamflow %g mm/d, mean precipitation %g mm/d", what, q, pr);
+}
+
+/* Loss finite and positive, gradients finite, and non-zero for every parameter
+ * the time step uses (basin-level parameters only feed the routing prologue). */
+static double validate_adjoint(const char *what, const Block *b, int n) {
+    const DgModel *m = b[0].p->m;
+    validate_forward(what, b, n);
+    double loss = 0;
+    for (int i = 0; i < n; i++) loss += b[i].loss;
+    VALIDATE(isfinite(loss) && loss > 0, "%s: loss %g", what, loss);
+    for (int q = 0; q < m->nparams; q++) {
+        double sum = 0;
+        bool finite = true;
+        for (int i = 0; i < n; i++)
+            for (int64_t c = 0; c < b[i].nc; c++) {
+                double g = get_real(b[i].prec, b[i].dparams, (size_t)q * (size_t)b[i].nc + (size_t)c);
+                finite &= isfinite(g) != 0;
+                sum += fabs(g);
+            }
+        VALIDATE(finite, "%s: d loss / d %s is not finite", what, m->params[q].name);
+        if (!m->params[q].basin_level)
+            VALIDATE(sum > 0, "%s: d loss / d %s is zero in every cell", what, m->params[q].name);
+    }
+    return loss;
+}
+
+/* Relative difference of two blocks' worth of dparams: max |a-b| / max |b|, and cosine. */
+static void compare_grads(const Block *a, int na, const Block *b, int nb, double *rel, double *cosine) {
+    const DgModel *m = a[0].p->m;
+    double maxd = 0, maxb = 0, ab = 0, aa = 0, bb = 0;
+    for (int q = 0; q < m->nparams; q++)
+        for (int c = 0; c < NCELLS; c++) {
+            int ia = c / (int)a[0].nc, ib = c / (int)b[0].nc;
+            if (ia >= na || ib >= nb) continue;
+            double x = get_real(a[ia].prec, a[ia].dparams, (size_t)q * (size_t)a[ia].nc + (size_t)(c % a[0].nc));
+            double y = get_real(b[ib].prec, b[ib].dparams, (size_t)q * (size_t)b[ib].nc + (size_t)(c % b[0].nc));
+            maxd = fmax(maxd, fabs(x - y));
+            maxb = fmax(maxb, fabs(y));
+            ab += x * y, aa += x * x, bb += y * y;
+        }
+    *rel = maxb > 0 ? maxd / maxb : INFINITY;
+    *cosine = aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0;
+}
+
+/* ---- Whole processes: dgc run (JIT) and dgc -o (AOT) ----------------------------------------- */
+
+/* Runs argv with stdout/stderr to `log`; wall seconds, or -1 when it failed. */
+static double run_process(char *const argv[], const char *log) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid;
+    double t0 = now();
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) {
+        fprintf(stderr, "bench: cannot run %s: %s\n", argv[0], strerror(rc));
+        return -1;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    double dt = now() - t0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        fprintf(stderr, "bench: %s failed (see %s)\n", argv[0], log);
+        return -1;
+    }
+    return dt;
+}
+
+static Timing time_process(char *const argv[], const char *log, int reps) {
+    double *t = xcalloc((size_t)reps, sizeof(double));
+    Timing r = {.median = -1};
+    if (run_process(argv, log) < 0) goto out;   /* warm-up (file cache) */
+    for (int i = 0; i < reps; i++)
+        if ((t[i] = run_process(argv, log)) < 0) goto out;
+    r = summarize(t, reps);
+out:
+    free(t);
+    return r;
+}
+
+static char *read_file_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = xcalloc((size_t)n + 1, 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = 0;
+    fclose(f);
+    return s;
+}
+
+/* The simulate CSV of one day: a header with `streamflow` and one data row with a finite value. */
+static bool check_one_day_csv(const char *path, const char *day) {
+    char *s = read_file_text(path);
+    if (!s) return false;
+    char *nl = strchr(s, '\n');
+    bool ok = nl && !strncmp(s, "date,", 5) && strstr(s, ",streamflow") && !strncmp(nl + 1, day, strlen(day));
+    if (ok) {
+        char *p = nl + 1 + strlen(day);
+        ok = *p == ',' && isfinite(strtod(p + 1, NULL));
+        ok = ok && strchr(nl + 1, '\n') && !strchr(nl + 1, '\n')[1];   /* exactly one data row */
+    }
+    free(s);
+    return ok;
+}
+
+/* ---- Report ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    double      value;
+    const char *unit;
+    char        note[128];    /* repetitions, spread, CPU share */
+    const char *baseline;     /* PyTorch (issue), printed */
+    double      base_lo, base_hi;   /* for the ratio; 0 = none */
+    bool        higher_better;
+} Row;
+
+static Row rows[32];
+static int nrows;
+
+static Row *add_row(const char *name, double value, const char *unit) {
+    Row *r = &rows[nrows++];
+    memset(r, 0, sizeof *r);
+    r->name = name;
+    r->value = value;
+    r->unit = unit;
+    return r;
+}
+
+static void note_timing(Row *r, const Timing *t) {
+    int n = snprintf(r->note, sizeof r->note, "%d reps, %.4g..%.4g s", t->reps, t->min, t->max);
+    if (t->cpu_share > 0)
+        n += snprintf(r->note + n, sizeof r->note - (size_t)n, ", cpu %.0f%%%s", 100 * t->cpu_share,
+                      t->cpu_share < CPU_SHARE_MIN ? " CONTENDED" : "");
+    if (t->faults > 0) snprintf(r->note + n, sizeof r->note - (size_t)n, ", %ld page faults", t->faults);
+}
+
+static void fmt_value(char *buf, size_t n, double v) {
+    if (fabs(v) >= 1e9 || (fabs(v) < 1e-3 && v != 0)) snprintf(buf, n, "%.4g", v);
+    else if (fabs(v) >= 1e4) snprintf(buf, n, "%.0f", v);
+    else snprintf(buf, n, "%.4g", v);
+}
+
+static void print_table(FILE *f) {
+    fprintf(f, "\n%-26s %14s %-14s %-24s %-15s %s\n", "benchmark", "value", "unit", "PyTorch (issue)", "dgc / PyTorch",
+            "spread");
+    for (int i = 0; i < 26 + 15 + 15 + 25 + 16 + 24; i++) fputc('-', f);
+    fputc('\n', f);
+    for (int i = 0; i < nrows; i++) {
+        const Row *r = &rows[i];
+        char v[32], ratio[48] = "";
+        fmt_value(v, sizeof v, r->value);
+        if (r->base_lo > 0) {
+            /* speed-up: throughput ratio, or time ratio inverted */
+            double a = r->higher_better ? r->value / r->base_hi : r->base_lo / r->value;
+            double b = r->higher_better ? r->value / r->base_lo : r->base_hi / r->value;
+            if (r->base_lo == r->base_hi) snprintf(ratio, sizeof ratio, "%.3gx", a);
+            else snprintf(ratio, sizeof ratio, "%.3g-%.3gx", a, b);
+        }
+        fprintf(f, "%-26s %14s %-14s %-24s %-15s %s\n", r->name, v, r->unit, r->baseline ? r->baseline : "-",
+                ratio[0] ? ratio : "-", r->note);
+    }
+    fprintf(f, "ratio: how many times faster dgc is (throughput / throughput, or seconds / seconds inverted)\n");
+}
+
+static int write_csv(const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    fprintf(f, "name,value,unit\n");
+    for (int i = 0; i < nrows; i++) fprintf(f, "%s,%.9g,%s\n", rows[i].name, rows[i].value, rows[i].unit);
+    return fclose(f) ? 1 : 0;
+}
+
+/* ---- main ------------------------------------------------------------------------------------------ */
+
+static void usage(void) {
+    fprintf(stderr,
+            "usage: bench_hbv [--out results.csv] [--work DIR] [--reps N] [--no-process]\n"
+            "  --out FILE     write name,value,unit rows (default build/bench/results.csv)\n"
+            "  --work DIR     scratch directory for the dgc runs (default: next to --out)\n"
+            "  --reps N       repetitions per timing after the warm-up (default: 5..21, ~1.5 s)\n"
+            "  --no-process   skip jit_first_step_s and aot_compile_s\n");
+    exit(2);
+}
+
+static void mkdirs(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+    mkdir(buf, 0755);
+}
+
+int main(int argc, char **argv) {
+    const char *out_path = DG_SOURCE_DIR "/build/bench/results.csv";
+    const char *work = NULL;
+    bool processes = true;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
+        else if (!strcmp(argv[i], "--work") && i + 1 < argc) work = argv[++i];
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) forced_reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-process")) processes = false;
+        else usage();
+    }
+    char out_dir[4096], work_dir[4096];
+    snprintf(out_dir, sizeof out_dir, "%s", out_path);
+    char *slash = strrchr(out_dir, '/');
+    if (slash) *slash = 0;
+    else strcpy(out_dir, ".");
+    mkdirs(out_dir);
+    snprintf(work_dir, sizeof work_dir, "%s", work ? work : out_dir);
+    if (!work) strncat(work_dir, "/work", sizeof work_dir - strlen(work_dir) - 1);
+    mkdirs(work_dir);
+
+    const char *model_path = DG_SOURCE_DIR "/stdlib/models/hbv.dg";
+    const char *forcing_path = DG_SHARED_DIR "/reference/forcing_01031500.csv";
+    time_t wall = time(NULL);
+    char date[64];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&wall));
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double load[3] = {0};
+    getloadavg(load, 3);
+    printf("dgc bench — %s, %ld online CPUs, load average %.2f %.2f %.2f\n", date, ncpu, load[0], load[1], load[2]);
+    printf("model %s; forcing %s\n", model_path, forcing_path);
+
+    Record rec = record_load(forcing_path);
+    Compiled cm;
+    compile_model(&cm, model_path);
+    const DgModel *m = cm.m;
+    printf("HBV: %d params, %d inputs, %d states, %d outputs; %d basins x %d components = %d cells; "
+           "record %d days\n",
+           m->nparams, m->ninputs, m->nstates, m->noutputs, NBASINS, NCOMP, NCELLS, rec.ndays);
+    printf("in-process JIT (eager, -O2): %.3f s (codegen %.3f, optimise %.3f, machine code %.3f)\n", cm.compile_s,
+           cm.times.codegen, cm.times.optimize, cm.times.machine_code);
+    fflush(stdout);
+
+    Problem prob;
+    problem_make(&prob, m, &rec);
+    const double cell_days = (double)NCELLS * T_MAIN;
+    Pool pool2, pool1;
+    pool_start(&pool2, 2);
+    pool_start(&pool1, 1);
+
+    /* ---- forward, f32, 2 threads */
+    Block *fb = blocks_make(&prob, DG_F32, 2, T_MAIN, false);
+    Timing tf = time_job(&pool2, JOB_FWD, fb);
+    validate_forward("hbv_fwd", fb, 2);
+    blocks_free(fb, 2);
+    Row *r = add_row("hbv_fwd_cds", cell_days / tf.median, "cell-days/s");
+    note_timing(r, &tf);
+    r->baseline = "2.9-5.1 M/s";
+    r->base_lo = 2.9e6, r->base_hi = 5.1e6, r->higher_better = true;
+    printf("hbv_fwd: %.4f s per run (median of %d)\n", tf.median, tf.reps);
+    fflush(stdout);
+
+    /* ---- forward + adjoint, f32, 2 threads and 1 thread */
+    Block *ab2 = blocks_make(&prob, DG_F32, 2, T_MAIN, true);
+    Timing ta2 = time_job(&pool2, JOB_FWDADJ, ab2);
+    double loss2 = validate_adjoint("hbv_fwdadj 2 threads", ab2, 2);
+    printf("hbv_fwdadj (2 threads): %.4f s per run (median of %d), loss %.6g\n", ta2.median, ta2.reps, loss2);
+    fflush(stdout);
+    Block *ab1 = blocks_make(&prob, DG_F32, 1, T_MAIN, true);
+    Timing ta1 = time_job(&pool1, JOB_FWDADJ, ab1);
+    double loss1 = validate_adjoint("hbv_fwdadj 1 thread", ab1, 1);
+    printf("hbv_fwdadj (1 thread):  %.4f s per run (median of %d), loss %.6g\n", ta1.median, ta1.reps, loss1);
+    double rel, cosine;
+    compare_grads(ab2, 2, ab1, 1, &rel, &cosine);
+    printf("check: 2 threads vs 1 thread: loss rel diff %.3g, d params max rel diff %.3g\n",
+           fabs(loss2 - loss1) / loss1, rel);
+    VALIDATE(rel <= 1e-6 && fabs(loss2 - loss1) <= 1e-6 * loss1, "the thread split changed the gradients (%g)", rel);
+    /* the f32 kernels against the f64 kernels (untimed, one thread) */
+    Block *a64 = blocks_make(&prob, DG_F64, 1, T_MAIN, true);
+    block_fwdadj(&a64[0]);
+    double loss64 = validate_adjoint("hbv_fwdadj f64", a64, 1);
+    compare_grads(ab1, 1, a64, 1, &rel, &cosine);
+    printf("check: f32 vs f64: loss %.7g vs %.7g (rel %.2g), d params cosine %.6f, max rel diff %.3g\n", loss1, loss64,
+           fabs(loss1 - loss64) / loss64, cosine, rel);
+    VALIDATE(fabs(loss1 - loss64) <= 1e-3 * loss64, "f32 loss %g vs f64 loss %g", loss1, loss64);
+    VALIDATE(cosine >= 0.99, "f32 gradients point elsewhere than f64 ones (cosine %g)", cosine);
+    blocks_free(a64, 1);
+    blocks_free(ab1, 1);
+    blocks_free(ab2, 2);
+    r = add_row("hbv_fwdadj_cds", cell_days / ta2.median, "cell-days/s");
+    note_timing(r, &ta2);
+    r->baseline = "128-174 k/s";
+    r->base_lo = 128e3, r->base_hi = 174e3, r->higher_better = true;
+    r = add_row("hbv_fwdadj_cds_1thread", cell_days / ta1.median, "cell-days/s");
+    note_timing(r, &ta1);
+    r->baseline = "128-174 k/s";
+    r->base_lo = 128e3, r->base_hi = 174e3, r->higher_better = true;
+    fflush(stdout);
+
+    /* ---- forward + adjoint against T, 2 threads */
+    static char sweep_names[NSWEEP][32];
+    double sweep_s[NSWEEP];
+    for (int i = 0; i < NSWEEP; i++) {
+        int T = T_SWEEP[i];
+        Block *b = blocks_make(&prob, DG_F32, 2, T, true);
+        Timing t = time_job(&pool2, JOB_FWDADJ, b);
+        char what[48];
+        snprintf(what, sizeof what, "hbv_fwdadj T=%d", T);
+        validate_adjoint(what, b, 2);
+        blocks_free(b, 2);
+        snprintf(sweep_names[i], sizeof sweep_names[i], "hbv_fwdadj_s_T%d", T);
+        r = add_row(sweep_names[i], t.median, "s");
+        note_timing(r, &t);
+        if (T == 183) r->baseline = "0.5 s", r->base_lo = r->base_hi = 0.5;
+        if (T == 1460) r->baseline = "23.6 s", r->base_lo = r->base_hi = 23.6;
+        sweep_s[i] = t.median;
+        printf("hbv_fwdadj T=%-5d %.4f s (median of %d), %.4g us per step\n", T, t.median, t.reps, 1e6 * t.median / T);
+        fflush(stdout);
+    }
+    /* linearity: seconds per day at the longest T against the shortest */
+    printf("check: seconds per day, T=%d vs T=%d: %.3g (1 = linear in T)\n", T_SWEEP[NSWEEP - 1], T_SWEEP[0],
+           (sweep_s[NSWEEP - 1] / T_SWEEP[NSWEEP - 1]) / (sweep_s[0] / T_SWEEP[0]));
+    pool_stop(&pool2);
+    pool_stop(&pool1);
+
+    add_row("hbv_tape_bytes", (double)T_MAIN * m->nstates * NCELLS * (double)sizeof(float), "bytes");
+
+    /* ---- whole dgc processes */
+    if (processes) {
+        char params[4200], csv[4200], log[4200], exe[4200], aot_csv[4200], log_o[4200], log_exe[4200];
+        snprintf(params, sizeof params, "%s/hbv_params.csv", work_dir);
+        snprintf(csv, sizeof csv, "%s/jit_one_day.csv", work_dir);
+        snprintf(aot_csv, sizeof aot_csv, "%s/aot_one_day.csv", work_dir);
+        snprintf(log, sizeof log, "%s/dgc_run.log", work_dir);
+        snprintf(log_o, sizeof log_o, "%s/dgc_o.log", work_dir);
+        snprintf(log_exe, sizeof log_exe, "%s/hbv_aot.log", work_dir);
+        snprintf(exe, sizeof exe, "%s/hbv_aot", work_dir);
+        FILE *f = fopen(params, "w");
+        if (!f) {
+            fprintf(stderr, "bench: cannot write %s\n", params);
+            return 1;
+        }
+        fprintf(f, "name,value\n");
+        for (int q = 0; q < m->nparams; q++)   /* the middle of every parameter's bounds */
+            fprintf(f, "%s,%.17g\n", m->params[q].name, 0.5 * (m->params[q].lo + m->params[q].hi));
+        fclose(f);
+        const char *day = "1980-10-01";
+        char *jit_argv[] = {DGC_EXE, "run", (char *)model_path, "simulate", "--data", DG_SHARED_DIR "/data/camels_us",
+                            "--basin", "01031500", "--period", "1980-10-01:1980-10-01", "--params", params, "--out",
+                            csv, NULL};
+        remove(csv);
+        Timing tj = time_process(jit_argv, log, 7);
+        VALIDATE(tj.median > 0 && check_one_day_csv(csv, day), "dgc run simulate: no valid one-day CSV in %s", csv);
+        r = add_row("jit_first_step_s", tj.median, "s");
+        note_timing(r, &tj);
+        printf("jit_first_step: %.4f s (median of %d)\n", tj.median, tj.reps);
+
+        char *aot_argv[] = {DGC_EXE, (char *)model_path, "-o", exe, NULL};
+        Timing tc = time_process(aot_argv, log_o, 5);
+        VALIDATE(tc.median > 0 && access(exe, X_OK) == 0, "dgc -o did not produce %s", exe);
+        r = add_row("aot_compile_s", tc.median, "s");
+        note_timing(r, &tc);
+        printf("aot_compile: %.4f s (median of %d)\n", tc.median, tc.reps);
+        /* the executable computes what the JIT computed */
+        char *exe_argv[] = {exe, "simulate", "--data", DG_SHARED_DIR "/data/camels_us", "--basin", "01031500",
+                            "--period", "1980-10-01:1980-10-01", "--params", params, "--out", aot_csv, NULL};
+        bool same = run_process(exe_argv, log_exe) >= 0;
+        char *a = same ? read_file_text(aot_csv) : NULL, *j = read_file_text(csv);
+        same = a && j && !strcmp(a, j);
+        VALIDATE(same, "the AOT executable and dgc run disagree on the one-day run (%s vs %s)", aot_csv, csv);
+        free(a);
+        free(j);
+    }
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    add_row("peak_rss_bytes", (double)ru.ru_maxrss * 1024.0, "bytes");
+
+    getloadavg(load, 3);
+    printf("load average at the end: %.2f %.2f %.2f (timings are noisy when it exceeds the %ld CPUs)\n", load[0],
+           load[1], load[2], ncpu);
+    print_table(stdout);
+    if (contended)
+        printf("WARNING: %d timing(s) got less than %.0f%% of their threads' CPU time (cpu column): other processes "
+               "were running; rerun on a quiet machine\n", contended, 100 * CPU_SHARE_MIN);
+    jit_dispose(cm.jit);
+    program_free(&cm.prog);
+    if (failures) {
+        fprintf(stderr, "bench: %d validation failure(s); %s not written\n", failures, out_path);
+        return 1;
+    }
+    if (write_csv(out_path)) return 1;
+    printf("wrote %s\n", out_path);
+    return 0;
+}
