@@ -2,6 +2,7 @@
  * (format in checkpoint.h). Serialisation goes through a growable byte
  * buffer with explicit little-endian writers, so files move between machines. */
 #include "checkpoint.h"
+#include "csv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -293,13 +294,10 @@ int dgrt_checkpoint_read(DgCheckpoint *ck, const char *path, DgrtErr *err) {
     memset(ck, 0, sizeof *ck);
     ck->best_metric = NAN;
     ck->best_epoch = -1;
-    FILE *f = fopenCheck(path, "rb", err);
-    if (!f) return err->code;
-    size_t cap = 1 << 16, len = 0, got;
-    uint8_t *data = mallocCheck(cap);
-    while ((got = fread(data + len, 1, cap - len, f)) > 0)
-        if ((len += got) == cap) data = reallocCheck(data, cap *= 2);
-    fclose(f);
+    char *text;
+    size_t len;
+    if (dgrt_read_file(path, &text, &len, err)) return err->code;
+    uint8_t *data = (uint8_t *)text;
     const char *hint = "the file is damaged; use an older checkpoint or train again";
     int rc = 0;
     if (len < 24 || memcmp(data, DGRT_CKPT_MAGIC, 8) != 0) {

@@ -128,7 +128,7 @@ static int split_line(char *line, char delim, Fields *fs) {
 
 // ---- Reading a table ----------------------------------------------------------------
 
-static int read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
+int dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
     FILE *f = fopenCheck(path, "rb", err);
     if (!f) return err->code;
     size_t cap = 1 << 16, n = 0;
@@ -169,7 +169,7 @@ int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr
     if (!opt) opt = &def;
     memset(csv, 0, sizeof *csv);
     size_t len = 0;
-    if (read_file(path, &csv->text, &len, err)) return err->code;
+    if (dgrt_read_file(path, &csv->text, &len, err)) return err->code;
     csv->path = mallocCheck(strlen(path) + 1);
     strcpy(csv->path, path);
     if (opt->npre > 0) {

@@ -37,6 +37,10 @@ typedef struct {
 int  dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr *err);
 void dgrt_csv_free(DgCsv *csv);
 
+/* A whole file as a NUL-terminated string (*len bytes before the NUL; the
+ * text may contain other NULs). 0, or DGRT_EXIT_DATA with err filled. */
+int  dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err);
+
 /* Column index by exact name, or -1. */
 int  dgrt_csv_find(const DgCsv *csv, const char *name);
 /* Column index, or -1 with "no column 'X' (the header has: ...)". */

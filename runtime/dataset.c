@@ -95,14 +95,9 @@ int dgrt_basins_parse(const char *spec, char ***ids, int *n, DgrtErr *err) {
     *ids = NULL;
     *n = 0;
     if (is_file(spec)) {
-        FILE *f = fopenCheck(spec, "r", err);
-        if (!f) return err->code;
-        size_t cap = 4096, len = 0, got;
-        char *text = mallocCheck(cap);
-        while ((got = fread(text + len, 1, cap - len - 1, f)) > 0)
-            if ((len += got) + 1 == cap) text = reallocCheck(text, cap *= 2);
-        text[len] = 0;
-        fclose(f);
+        char *text;
+        size_t len;
+        if (dgrt_read_file(spec, &text, &len, err)) return err->code;
         int rc = split_ids(text, spec, ids, n, err);
         free(text);
         return rc;

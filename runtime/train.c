@@ -294,14 +294,9 @@ int dgrt_train_config_text(DgTrainConfig *c, const char *text, const char *sourc
 }
 
 int dgrt_train_config_file(DgTrainConfig *c, const char *path, DgrtErr *err) {
-    FILE *f = fopenCheck(path, "r", err);
-    if (!f) return err->code;
-    size_t cap = 4096, len = 0, got;
-    char *text = mallocCheck(cap);
-    while ((got = fread(text + len, 1, cap - len - 1, f)) > 0)
-        if ((len += got) + 1 == cap) text = reallocCheck(text, cap *= 2);
-    text[len] = 0;
-    fclose(f);
+    char *text;
+    size_t len;
+    if (dgrt_read_file(path, &text, &len, err)) return err->code;
     int rc = dgrt_train_config_text(c, text, path, err);
     free(text);
     return rc;
