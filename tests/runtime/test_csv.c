@@ -7,20 +7,7 @@
 #include <string.h>
 #include "check.h"
 #include "csv.h"
-
-static char path_buf[1024];
-
-static const char *write_file(const char *name, const char *text) {
-    snprintf(path_buf, sizeof path_buf, "%s/%s", DG_RT_TMP_DIR, name);
-    FILE *f = fopen(path_buf, "wb");
-    if (!f) {
-        perror(path_buf);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
-    return path_buf;
-}
+#include "rt_files.h"
 
 /* Read `text` as CSV and expect the error "<path>:<rest>" (and the hint if given). */
 static void expect_read_error(const char *name, const char *text, const DgCsvOptions *opt, const char *rest,

@@ -11,22 +11,9 @@
 #include <unistd.h>
 #include "check.h"
 #include "dgrt_internal.h"
+#include "rt_files.h"
 
 #define CAMELS DG_SHARED_DIR "/data/camels_us"
-
-static char path_buf[1024];
-
-static const char *write_file(const char *name, const char *text) {
-    snprintf(path_buf, sizeof path_buf, "%s/%s", DG_RT_TMP_DIR, name);
-    FILE *f = fopen(path_buf, "w");
-    if (!f) {
-        perror(path_buf);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
-    return path_buf;
-}
 
 static const DgNameInfo toy_inputs[2] = {{"P", "mm/d"}, {"PET", "mm/d"}};
 

@@ -7,22 +7,9 @@
 #include <string.h>
 #include "check.h"
 #include "dgrt_internal.h"
+#include "rt_files.h"
 
 extern const DgModel dg_model;   /* tests/runtime/toy_model.c: k, f, scale, route_a (basin-level) */
-
-static char path_buf[1024];
-
-static const char *write_file(const char *name, const char *text) {
-    snprintf(path_buf, sizeof path_buf, "%s/%s", DG_RT_TMP_DIR, name);
-    FILE *f = fopen(path_buf, "w");
-    if (!f) {
-        perror(path_buf);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
-    return path_buf;
-}
 
 /* Load `text` for 2 components; expect code and "<path><rest>" (or no error when rest is NULL). */
 static void expect_params(const DgModel *m, const char *name, const char *text, int code, const char *rest,
