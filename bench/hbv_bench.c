@@ -9,7 +9,13 @@
  *   hbv_tape_bytes           nsteps * nstates * ncells * 4 at T = 730
  *   jit_first_step_s         `dgc run hbv.dg simulate` of one day, whole process
  *   aot_compile_s            `dgc hbv.dg -o EXE`, whole process
- *   peak_rss_bytes           getrusage ru_maxrss of this process at the end
+ *   peak_rss_bytes           getrusage ru_maxrss of this process before the δHBV part
+ *   dhbv_iter_s, dhbv_iter_lstm_s, dhbv_iter_physics_s
+ *                            one δHBV training iteration (examples/dhbv/dhbv.dg,
+ *                            dgrt_train_step of runtime/train.c, B = 100, 365 + 365
+ *                            days, 2 threads) and its network / physics parts
+ *   dhbv_sgemm_gflops        cblas_sgemm alone on the LSTM's gemm calls of one iteration
+ *   dhbv_net_gflops          network GFLOP per iteration / dhbv_iter_lstm_s
  *
  * Every timing is the median of several repetitions after warm-up runs.
  * Results are validated after the timed runs (finite outputs and states, a
@@ -39,9 +45,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cblas.h>
+
 #include "codegen.h"
 #include "frontend.h"
 #include "ir.h"
+#include "train.h"
 
 #ifndef DG_SOURCE_DIR
 #error "DG_SOURCE_DIR (the source tree) must be defined by the build"
@@ -767,15 +776,139 @@ static int write_csv(const char *path) {
     return fclose(f) ? 1 : 0;
 }
 
+
+/* ---- δHBV training iterations (examples/dhbv/dhbv.dg) through the trainer ------------------------ */
+
+enum { DHBV_B = 100, DHBV_WARMUP = 365, DHBV_RHO = 365, DHBV_H = 256, DHBV_WARM_ITERS = 2, DHBV_ITERS = 5 };
+
+typedef struct {
+    Timing all, net, phys, other;
+    double loss_first, loss_last, gflop_lstm, gflop_net;
+    double sgemm_s, sgemm_gflops;   /* the LSTM's gemm calls alone, same shapes and order */
+    int H, C, P;
+} DhbvResult;
+
+/* Seconds of the gemm calls of one LSTM forward + backward (lstm_impl.inc,
+ * 1 layer): the input projection, T-1 recurrence gemms, T-1 dh gemms, dW_ih,
+ * dW_hh and dx, in that order, on the same shapes (values random). Median of
+ * `reps` after one warm-up; *flop = their floating-point operations. */
+static double time_lstm_gemms(int T, int B, int C, int H, int reps, double *flop) {
+    const int G = 4 * H;
+    size_t TB = (size_t)T * B;
+    float *x = xcalloc(TB * C, sizeof(float)), *gates = xcalloc(TB * G, sizeof(float));
+    float *h = xcalloc(TB * H, sizeof(float)), *w_ih = xcalloc((size_t)G * C, sizeof(float));
+    float *w_hh = xcalloc((size_t)G * H, sizeof(float)), *dw_ih = xcalloc((size_t)G * C, sizeof(float));
+    float *dw_hh = xcalloc((size_t)G * H, sizeof(float)), *dx = xcalloc(TB * C, sizeof(float));
+    float *dh_next = xcalloc((size_t)B * H, sizeof(float));
+    rng_state = 5;
+    for (size_t i = 0; i < TB * C; i++) x[i] = (float)(urand() - 0.5);
+    for (size_t i = 0; i < TB * G; i++) gates[i] = (float)(urand() - 0.5) * 1e-3f;
+    for (size_t i = 0; i < TB * H; i++) h[i] = (float)(urand() - 0.5);
+    for (size_t i = 0; i < (size_t)G * C; i++) w_ih[i] = (float)(urand() - 0.5) * 0.06f;
+    for (size_t i = 0; i < (size_t)G * H; i++) w_hh[i] = (float)(urand() - 0.5) * 0.06f;
+    *flop = 2.0 * B * G * (double)H * (T - 1) * 3 + 2.0 * (double)TB * G * C * 3;
+    double t[32];
+    if (reps > 31) reps = 31;
+    for (int r = 0; r <= reps; r++) {
+        double t0 = now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)TB, G, C, 1, x, C, w_ih, C, 0, gates, G);
+        for (int s = 1; s < T; s++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1, h + (size_t)(s - 1) * B * H, H, w_hh,
+                        H, 1, gates + (size_t)s * B * G, G);
+        for (int s = T - 1; s > 0; s--)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, G, 1, gates + (size_t)s * B * G, G, w_hh,
+                        H, 0, dh_next, H);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, C, (int)TB, 1, gates, G, x, C, 1, dw_ih, C);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, (int)(TB - B), 1, gates + (size_t)B * G, G, h,
+                    H, 1, dw_hh, H);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)TB, C, G, 1, gates, G, w_ih, C, 0, dx, C);
+        if (r > 0) t[r - 1] = now() - t0;
+    }
+    float *bufs[] = {x, gates, h, w_ih, w_hh, dw_ih, dw_hh, dx, dh_next};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
+    return summarize(t, reps).median;
+}
+
+/* One δHBV training iteration = dgrt_train_step (the loop body of `MODEL
+ * train`: batch, network forward, physics forward with tape, loss, physics
+ * adjoint, network backward, clip + Adadelta), B = 100 windows of basin
+ * 01031500, 2 threads; the trainer's own timers split it. */
+static void bench_dhbv(DhbvResult *res) {
+    memset(res, 0, sizeof *res);
+    Compiled dc;
+    compile_model(&dc, DG_SOURCE_DIR "/examples/dhbv/dhbv.dg");
+    DgTrainConfig cfg;
+    dgrt_train_config_defaults(&cfg);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "data = %s\nbasins = 01031500\ntrain = 1980-10-01:1995-09-30\nepochs = 1\niters_per_epoch = %d\n"
+             "batch = %d\nrho = %d\nwarmup = %d\nseed = 111111\nthreads = 2\n",
+             DG_SHARED_DIR "/data/camels_us", DHBV_WARM_ITERS + DHBV_ITERS, DHBV_B, DHBV_RHO, DHBV_WARMUP);
+    DgrtErr err;
+    memset(&err, 0, sizeof err);
+    DgTrainer tr;
+    if (dgrt_train_config_text(&cfg, text, "bench", &err) || dgrt_trainer_init(&tr, dc.m, &cfg, stderr, &err)) {
+        dgrt_err_print(&err, stderr);
+        exit(1);
+    }
+    VALIDATE(tr.net.kind == DG_LEARN_LSTM && tr.net.H == DHBV_H && tr.B == DHBV_B && tr.T == DHBV_WARMUP + DHBV_RHO,
+             "dhbv: not an LSTM with H = %d on %d windows of %d days", DHBV_H, DHBV_B, DHBV_WARMUP + DHBV_RHO);
+    res->H = tr.net.H, res->C = tr.net.C, res->P = tr.net.P;
+    float lr = (float)dgrt_lr_at(&tr.sched, 0);
+    double ta[DHBV_ITERS], tn[DHBV_ITERS], tp[DHBV_ITERS], to[DHBV_ITERS], cpu[DHBV_ITERS];
+    for (int i = 0; i < DHBV_WARM_ITERS + DHBV_ITERS; i++) {
+        double n0 = tr.t_net, p0 = tr.t_phys, o0 = tr.t_other;
+        struct rusage ru0, ru1;
+        getrusage(RUSAGE_SELF, &ru0);
+        double t0 = now(), gnorm;
+        double loss = dgrt_train_step(&tr, lr, &gnorm);
+        double w = now() - t0;
+        getrusage(RUSAGE_SELF, &ru1);
+        VALIDATE(isfinite(loss) && loss > 0 && isfinite(gnorm) && gnorm > 0,
+                 "dhbv iteration %d: loss %g, gradient norm %g", i + 1, loss, gnorm);
+        if (i == 0) res->loss_first = loss;
+        res->loss_last = loss;
+        printf("dhbv iteration %d%s: %.3f s = network %.3f + physics %.3f + batching %.4f; loss %.6f, grad norm "
+               "%.3g\n",
+               i + 1, i < DHBV_WARM_ITERS ? " (warm-up)" : "", w, tr.t_net - n0, tr.t_phys - p0, tr.t_other - o0,
+               loss, gnorm);
+        fflush(stdout);
+        if (i < DHBV_WARM_ITERS) continue;
+        int k = i - DHBV_WARM_ITERS;
+        ta[k] = w, tn[k] = tr.t_net - n0, tp[k] = tr.t_phys - p0, to[k] = tr.t_other - o0;
+        cpu[k] = (tv_seconds(ru1.ru_utime) + tv_seconds(ru1.ru_stime) - tv_seconds(ru0.ru_utime) -
+                  tv_seconds(ru0.ru_stime)) / (2 * w);
+    }
+    res->all = summarize(ta, DHBV_ITERS);
+    res->net = summarize(tn, DHBV_ITERS);
+    res->phys = summarize(tp, DHBV_ITERS);
+    res->other = summarize(to, DHBV_ITERS);
+    res->all.cpu_share = summarize(cpu, DHBV_ITERS).median;
+    if (res->all.cpu_share < CPU_SHARE_MIN) contended++;
+    int T = tr.T, B = tr.B, H = tr.net.H, C = tr.net.C, P = tr.net.P;
+    double TB = (double)T * B;
+    /* LSTM: 3 gemm-equivalents of the recurrence (h W_hh^T, dh, dW_hh) and of the input projection (x W_ih^T,
+     * dW_ih, dx); the input layer (C -> H: forward + dW) and the head (H -> P, forward + backward) */
+    res->gflop_lstm = 1e-9 * (2.0 * B * 4 * H * (double)H * (T - 1) * 3 + 2.0 * TB * 4 * H * H * 3);
+    res->gflop_net = res->gflop_lstm + 1e-9 * (2.0 * TB * C * H * 2 + 2.0 * TB * H * P * 3);
+    dgrt_trainer_free(&tr);
+    jit_dispose(dc.jit);
+    program_free(&dc.prog);
+    double flop;
+    res->sgemm_s = time_lstm_gemms(T, B, H, H, 3, &flop);
+    res->sgemm_gflops = 1e-9 * flop / res->sgemm_s;
+}
+
 /* ---- main ------------------------------------------------------------------------------------------ */
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: bench_hbv [--out results.csv] [--work DIR] [--reps N] [--no-process]\n"
+            "usage: bench_hbv [--out results.csv] [--work DIR] [--reps N] [--no-process] [--no-dhbv]\n"
             "  --out FILE     write name,value,unit rows (default build/bench/results.csv)\n"
             "  --work DIR     scratch directory for the dgc runs (default: next to --out)\n"
             "  --reps N       repetitions per timing after the warm-up (default: 5..21, ~1.5 s)\n"
-            "  --no-process   skip jit_first_step_s and aot_compile_s\n");
+            "  --no-process   skip jit_first_step_s and aot_compile_s\n"
+            "  --no-dhbv      skip the δHBV training iterations (dhbv_iter_*, ~60 s)\n");
     exit(2);
 }
 
@@ -794,12 +927,13 @@ static void mkdirs(const char *path) {
 int main(int argc, char **argv) {
     const char *out_path = DG_SOURCE_DIR "/build/bench/results.csv";
     const char *work = NULL;
-    bool processes = true;
+    bool processes = true, dhbv = true;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
         else if (!strcmp(argv[i], "--work") && i + 1 < argc) work = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) forced_reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-process")) processes = false;
+        else if (!strcmp(argv[i], "--no-dhbv")) dhbv = false;
         else usage();
     }
     char out_dir[4096], work_dir[4096];
@@ -965,9 +1099,35 @@ int main(int argc, char **argv) {
         free(j);
     }
 
+    /* before the δHBV trainer, whose network activations alone take ~1.2 GB */
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     add_row("peak_rss_bytes", (double)ru.ru_maxrss * 1024.0, "bytes");
+
+    if (dhbv) {
+        DhbvResult d;
+        bench_dhbv(&d);
+        printf("dhbv: LSTM %d -> %d, head -> %d; %.1f GFLOP per iteration in the LSTM gemms, %.1f in the whole "
+               "network\n", d.C, d.H, d.P, d.gflop_lstm, d.gflop_net);
+        printf("dhbv: median iteration %.3f s = network %.3f s + physics %.3f s + batching %.4f s; network at "
+               "%.1f GFLOP/s\n", d.all.median, d.net.median, d.phys.median, d.other.median,
+               d.gflop_net / d.net.median);
+        printf("sgemm alone, the LSTM's gemm calls of one iteration (same shapes, 2 threads): %.3f s, %.1f GFLOP/s\n",
+               d.sgemm_s, d.sgemm_gflops);
+        printf("check: dhbv loss %.6f at iteration 1, %.6f at iteration %d\n", d.loss_first, d.loss_last,
+               DHBV_WARM_ITERS + DHBV_ITERS);
+        r = add_row("dhbv_iter_s", d.all.median, "s");
+        note_timing(r, &d.all);
+        r->baseline = "14.8 s", r->base_lo = r->base_hi = 14.8;
+        r = add_row("dhbv_iter_lstm_s", d.net.median, "s");
+        note_timing(r, &d.net);
+        r = add_row("dhbv_iter_physics_s", d.phys.median, "s");
+        note_timing(r, &d.phys);
+        r = add_row("dhbv_sgemm_gflops", d.sgemm_gflops, "GFLOP/s");
+        snprintf(r->note, sizeof r->note, "LSTM gemm calls alone: %.3f s", d.sgemm_s);
+        r = add_row("dhbv_net_gflops", d.gflop_net / d.net.median, "GFLOP/s");
+        snprintf(r->note, sizeof r->note, "%.0f GFLOP / dhbv_iter_lstm_s", d.gflop_net);
+    }
 
     getloadavg(load, 3);
     printf("load average at the end: %.2f %.2f %.2f (timings are noisy when it exceeds the %ld CPUs)\n", load[0],
