@@ -108,6 +108,29 @@ int dgrt_basins_parse(const char *spec, char ***ids, int *n, DgrtErr *err) {
     return split_ids(spec, "basins", ids, n, err);
 }
 
+int dgrt_basins_resolve(char *spec, size_t cap, DgrtErr *err) {
+    if (!spec[0] || !is_file(spec)) return 0;
+    char **ids;
+    int n;
+    if (dgrt_basins_parse(spec, &ids, &n, err)) return err->code;
+    char *joined = mallocCheck(cap);
+    size_t len = 0;
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        size_t need = strlen(ids[i]) + (i ? 1 : 0);
+        if (len + need + 1 > cap)
+            rc = dgrt_fail(err, DGRT_EXIT_USAGE, "train on fewer basins per run",
+                           "%s: %d basins are more than a run's configuration can record (%zu characters)", spec, n,
+                           cap - 1);
+        else len += (size_t)snprintf(joined + len, cap - len, "%s%s", i ? "," : "", ids[i]);
+    }
+    if (!rc) memcpy(spec, joined, len + 1);
+    for (int i = 0; i < n; i++) free(ids[i]);
+    free(ids);
+    free(joined);
+    return rc;
+}
+
 // ---- Loading ----------------------------------------------------------------------------------
 
 int dgrt_input_is_precip(const char *name) {

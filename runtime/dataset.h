@@ -67,6 +67,10 @@ typedef struct {
  * (blank lines and # comments skipped). Ids of digits shorter than 8 get
  * their leading zeros back. *ids is one allocation (free with free()). */
 int dgrt_basins_parse(const char *spec, char ***ids, int *n, DgrtErr *err);
+/* When spec names a file, replace it (in place, buffer of cap bytes) by the
+ * ids it lists, "a,b,c": a run then records which basin is which, in order,
+ * whatever later happens to the file. */
+int dgrt_basins_resolve(char *spec, size_t cap, DgrtErr *err);
 
 /* Load every basin of `ids` from the CAMELS-US directory `dir`: forcing of
  * the model inputs (with the --map renames), observations, benchmark and the

@@ -1765,6 +1765,7 @@ int dgrt_cmd_train(const DgModel *m, int argc, char **argv, FILE *out, FILE *err
     // where is the checkpoint, and do we resume? (the file and the flags decide)
     dgrt_train_config_defaults(&probe);
     if (apply_args(&probe, argc, argv, 1, &err)) goto usage;
+    if (dgrt_basins_resolve(probe.basins, sizeof probe.basins, &err)) goto data;
     dgrt_train_config_defaults(&c);
     if (probe.resume && access(probe.checkpoint, F_OK) == 0) {
         // resume: the checkpoint's settings, then the file and flags over them, which must agree on the shape
@@ -1779,6 +1780,10 @@ int dgrt_cmd_train(const DgModel *m, int argc, char **argv, FILE *out, FILE *err
         if (rc) goto data;
         c = ckc;
         if (apply_args(&c, argc, argv, 1, &err)) goto usage;
+        /* compare basin lists by their ids, not by the name of a file that may have changed */
+        if (dgrt_basins_resolve(ckc.basins, sizeof ckc.basins, &err) ||
+            dgrt_basins_resolve(c.basins, sizeof c.basins, &err))
+            goto data;
         if (check_resume_config(&ckc, &c, probe.checkpoint, &err)) goto usage;
     } else {
         c = probe;
