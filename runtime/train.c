@@ -887,7 +887,7 @@ void dgrt_phys_backward(DgPhys *p, const DgParamMap *pm, const float *raw, float
         pr.dparams = p->dbparams;
         m->prologue_rev[DG_F32](&pr);
     }
-    // run over the rho steps: dout -> dparams (static), ddyn (dynamic); d initial states dropped
+    // run over the rho steps: dout -> dparams (static), ddyn (dynamic), dstates = d(states at the window start)
     DgRun rr = r;
     rr.nsteps = R;
     rr.dyn_params = p->dyn ? p->dyn + W * np * nc : NULL;
@@ -898,6 +898,14 @@ void dgrt_phys_backward(DgPhys *p, const DgParamMap *pm, const float *raw, float
     rr.ddyn_params = p->ddyn;
     rr.dstates = p->dstates;
     m->run_rev[DG_F32](&rr);
+    // without a warm-up the window starts from init(params): the initial states' gradient
+    // counts too (with a warm-up, states are spun up without gradient, as δHBV)
+    if (W == 0) {
+        DgRun iv = r;
+        iv.dstates = p->dstates;
+        iv.dparams = p->dparams;
+        m->init_rev[DG_F32](&iv);
+    }
     // d theta -> d raw: theta = lo + sigmoid(raw) (hi - lo), dtheta/draw = (hi - lo) s (1 - s)
     for (int i = 0; i < m->nparams; i++) {
         if (pm->first[i] < 0) continue;
