@@ -151,6 +151,16 @@ int dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
     return 0;
 }
 
+int dgrt_commit_file(FILE *f, int failed, const char *tmp, const char *path, DgrtErr *err) {
+    int bad = failed || ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'", path);
+    }
+    return 0;
+}
+
 void dgrt_csv_free(DgCsv *csv) {
     free(csv->path);
     free(csv->text);

@@ -8,6 +8,7 @@
 #define DGRT_CSV_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "check.h"
 
 typedef struct {
@@ -40,6 +41,11 @@ void dgrt_csv_free(DgCsv *csv);
 /* A whole file as a NUL-terminated string (*len bytes before the NUL; the
  * text may contain other NULs). 0, or DGRT_EXIT_DATA with err filled. */
 int  dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err);
+
+/* Finishes a file written as `tmp` next to `path`: closes it and renames it
+ * over `path`, so readers never see half a file. `failed` reports an earlier
+ * write error. 0, or DGRT_EXIT_DATA with err filled (the temporary removed). */
+int  dgrt_commit_file(FILE *f, int failed, const char *tmp, const char *path, DgrtErr *err);
 
 /* Column index by exact name, or -1. */
 int  dgrt_csv_find(const DgCsv *csv, const char *name);

@@ -193,13 +193,7 @@ static int write_params(const DgModel *m, const DgDataset *d, const int *idx, in
                 fprintf(f, ",%.9g", theta[((int64_t)b * m->nparams + i) * ncomp + k]);
             fputc('\n', f);
         }
-    int bad = ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'",
-                         path);
-    }
+    return dgrt_commit_file(f, 0, tmp, path, err);
     return 0;
 }
 
@@ -244,13 +238,7 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
             for (int i = 0; i < no; i++) fprintf(f, ",%.9g", all[(t * no + i) * n + b]);
             fputc('\n', f);
         }
-        int bad = ferror(f) != 0;
-        bad |= fclose(f) != 0;
-        if (bad || rename(tmp, path) != 0) {
-            remove(tmp);
-            rc = dgrt_fail(&err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'",
-                           path);
-        }
+        rc = dgrt_commit_file(f, 0, tmp, path, &err);
     }
     if (!rc) rc = write_params(m, &d, idx, n, r.ncomp, theta, o.out, &err);
     if (!rc) {
@@ -400,13 +388,7 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
         csv_metrics(f, &med);
         if (o.benchmark) csv_metrics(f, &medb);
         fputc('\n', f);
-        int bad = ferror(f) != 0;
-        bad |= fclose(f) != 0;
-        if (bad || rename(tmp, o.out) != 0) {
-            remove(tmp);
-            rc = dgrt_fail(&err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'",
-                           o.out);
-        }
+        rc = dgrt_commit_file(f, 0, tmp, o.out, &err);
     }
 done:
     if (rc) dgrt_err_print(&err, errf);

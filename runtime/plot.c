@@ -127,12 +127,6 @@ int dgrt_plot_hydrograph(const char *path, const char *title, int32_t day0, int6
         fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text>\n", lx + 44, yy, items[i].name);
     }
     fputs("</svg>\n", f);
-    int bad = ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'",
-                         path);
-    }
+    return dgrt_commit_file(f, 0, tmp, path, err);
     return 0;
 }

@@ -328,12 +328,7 @@ int dgrt_cmd_simulate(const DgModel *m, const DgOptions *o, FILE *out, FILE *err
             free(tmp);
             goto done;
         }
-        int bad = write_csv(&s, &f, o, fo);
-        bad |= fclose(fo) != 0;
-        if (bad || rename(tmp, o->out_path) != 0) {
-            remove(tmp);
-            rc = dgrt_fail(&err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'", o->out_path);
-        }
+        rc = dgrt_commit_file(fo, write_csv(&s, &f, o, fo), tmp, o->out_path, &err);
         free(tmp);
     } else if (write_csv(&s, &f, o, out)) {
         rc = dgrt_fail(&err, DGRT_EXIT_DATA, NULL, "cannot write the output");
