@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "kernel_inputs.h"
 #include "codegen.h"
 #include "frontend.h"
 
@@ -30,22 +31,7 @@ enum { NBASINS = 20, NSTEPS = 200 };   /* hbv: 20 cells, dhbv: 320 (vector loops
 static const double TOL64 = 1e-12, TOL32 = 1e-4;
 static bool verbose;
 
-static uint64_t rng_state;
-static double urand(void) {   /* splitmix64 -> [0, 1) */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
-/* values representable in float, so f32 and f64 kernels see the same inputs */
-static double fl(double x) { return (double)(float)x; }
 
-static double *dalloc(size_t n) {
-    double *p = calloc(n ? n : 1, sizeof(double));
-    if (!p) abort();
-    return p;
-}
 
 /* |got - want| <= tol * max(|want|, floor), floor = 1 (f32) or 1e-6 (f64)
  * times the largest |want| of the series; reports the worst case. */
@@ -79,19 +65,6 @@ static void compare(const char *model, const char *what, const double *got, cons
     } else if (verbose) {
         printf("  ok %-22s n=%-7zu identical=%-7zu max rel diff %.3g\n", what, n, identical, worst);
     }
-}
-
-static double forcing_value(const char *name, int t) {
-    double u = urand();
-    if (name[0] == 'T') return fl(6 + 12 * sin(2 * M_PI * t / 40.0) + 4 * (u - 0.5));   /* temperature */
-    if (!strcmp(name, "P") || !strncmp(name, "prcp", 4)) return fl(u < 0.45 ? 0 : 25 * u * u);   /* rain */
-    return fl(0.3 + 3 * u);                                                               /* PET and others */
-}
-
-static double param_value(const IrParam *p) {
-    if (p->has_bounds) return fl(p->lo + (0.05 + 0.9 * urand()) * (p->hi - p->lo));
-    if (p->has_value) return fl(p->value);
-    return 0.5;
 }
 
 typedef struct {
