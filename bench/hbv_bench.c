@@ -14,7 +14,7 @@
  *                            one δHBV training iteration (examples/dhbv/dhbv.dg,
  *                            dgrt_train_step of runtime/train.c, B = 100, 365 + 365
  *                            days, 2 threads) and its network / physics parts
- *   dhbv_sgemm_gflops        cblas_sgemm alone on the LSTM's gemm calls of one iteration
+ *   dhbv_sgemm_gflops        cblas_sgemm alone on the LSTM's gemm calls of one iteration, split as the layer splits them
  *   dhbv_net_gflops          network GFLOP per iteration / dhbv_iter_lstm_s
  *
  * Every timing is the median of several repetitions after warm-up runs.
@@ -50,6 +50,7 @@
 #include "codegen.h"
 #include "frontend.h"
 #include "ir.h"
+#include "pool.h"
 #include "train.h"
 
 #ifndef DG_SOURCE_DIR
@@ -788,10 +789,34 @@ typedef struct {
     int H, C, P;
 } DhbvResult;
 
+/* The per-step gemms of one thread's batch rows (lstm_impl.inc splits the
+ * recurrence by rows of the batch). */
+typedef struct {
+    int T, B, H;
+    float *h, *gates, *w_hh, *dh_next;
+} StepGemms;
+
+static void step_gemms_rows(void *ctx, int w, int n) {
+    const StepGemms *j = ctx;
+    const int B = j->B, H = j->H, G = 4 * H;
+    size_t b0, b1;
+    dgrt_pool_part((size_t)B, 1, w, n, &b0, &b1);
+    int nb = (int)(b1 - b0);
+    if (nb == 0) return;
+    for (int s = 1; s < j->T; s++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, G, H, 1, j->h + ((size_t)(s - 1) * B + b0) * H, H,
+                    j->w_hh, H, 1, j->gates + ((size_t)s * B + b0) * G, G);
+    for (int s = j->T - 1; s > 0; s--)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, H, G, 1, j->gates + ((size_t)s * B + b0) * G, G,
+                    j->w_hh, H, 0, j->dh_next + b0 * H, H);
+}
+
 /* Seconds of the gemm calls of one LSTM forward + backward (lstm_impl.inc,
- * 1 layer): the input projection, T-1 recurrence gemms, T-1 dh gemms, dW_ih,
- * dW_hh and dx, in that order, on the same shapes (values random). Median of
- * `reps` after one warm-up; *flop = their floating-point operations. */
+ * 1 layer), split over the threads as the layer splits them (the trainer
+ * has set dgrt_nn_set_threads): the input projection, the T-1 recurrence
+ * and T-1 dh gemms of each thread's rows, dW_ih, dW_hh and dx, on the same
+ * shapes (values random). Median of `reps` after one warm-up; *flop = their
+ * floating-point operations. */
 static double time_lstm_gemms(int T, int B, int C, int H, int reps, double *flop) {
     const int G = 4 * H;
     size_t TB = (size_t)T * B;
@@ -807,21 +832,16 @@ static double time_lstm_gemms(int T, int B, int C, int H, int reps, double *flop
     for (size_t i = 0; i < (size_t)G * C; i++) w_ih[i] = (float)(urand() - 0.5) * 0.06f;
     for (size_t i = 0; i < (size_t)G * H; i++) w_hh[i] = (float)(urand() - 0.5) * 0.06f;
     *flop = 2.0 * B * G * (double)H * (T - 1) * 3 + 2.0 * (double)TB * G * C * 3;
+    StepGemms steps = {.T = T, .B = B, .H = H, .h = h, .gates = gates, .w_hh = w_hh, .dh_next = dh_next};
     double t[32];
     if (reps > 31) reps = 31;
     for (int r = 0; r <= reps; r++) {
         double t0 = now();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)TB, G, C, 1, x, C, w_ih, C, 0, gates, G);
-        for (int s = 1; s < T; s++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G, H, 1, h + (size_t)(s - 1) * B * H, H, w_hh,
-                        H, 1, gates + (size_t)s * B * G, G);
-        for (int s = T - 1; s > 0; s--)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, G, 1, gates + (size_t)s * B * G, G, w_hh,
-                        H, 0, dh_next, H);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, C, (int)TB, 1, gates, G, x, C, 1, dw_ih, C);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, H, (int)(TB - B), 1, gates + (size_t)B * G, G, h,
-                    H, 1, dw_hh, H);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)TB, C, G, 1, gates, G, w_ih, C, 0, dx, C);
+        dgrt_pgemm_f32(0, 1, (int)TB, G, C, 1, x, C, w_ih, C, 0, gates, G);
+        dgrt_pool_run(step_gemms_rows, &steps);
+        dgrt_pgemm_f32(1, 0, G, C, (int)TB, 1, gates, G, x, C, 1, dw_ih, C);
+        dgrt_pgemm_f32(1, 0, G, H, (int)(TB - B), 1, gates + (size_t)B * G, G, h, H, 1, dw_hh, H);
+        dgrt_pgemm_f32(0, 0, (int)TB, C, G, 1, gates, G, w_ih, C, 0, dx, C);
         if (r > 0) t[r - 1] = now() - t0;
     }
     float *bufs[] = {x, gates, h, w_ih, w_hh, dw_ih, dw_hh, dx, dh_next};
@@ -1112,7 +1132,7 @@ int main(int argc, char **argv) {
         printf("dhbv: median iteration %.3f s = network %.3f s + physics %.3f s + batching %.4f s; network at "
                "%.1f GFLOP/s\n", d.all.median, d.net.median, d.phys.median, d.other.median,
                d.gflop_net / d.net.median);
-        printf("sgemm alone, the LSTM's gemm calls of one iteration (same shapes, 2 threads): %.3f s, %.1f GFLOP/s\n",
+        printf("sgemm alone, the LSTM's gemm calls of one iteration (same shapes and split, 2 threads): %.3f s, %.1f GFLOP/s\n",
                d.sgemm_s, d.sgemm_gflops);
         printf("check: dhbv loss %.6f at iteration 1, %.6f at iteration %d\n", d.loss_first, d.loss_last,
                DHBV_WARM_ITERS + DHBV_ITERS);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
     const char *checkpoint, *data, *basins, *out, *plot, *forcing_csv, *attributes_csv;
@@ -47,7 +48,6 @@ static const struct {
 };
 enum { NEVAL_OPTIONS = sizeof eval_options / sizeof eval_options[0] };
 
-extern void openblas_set_num_threads(int n) __attribute__((weak));
 
 static int parse_eval_args(EvalOptions *o, int argc, char **argv, int cmd, DgrtErr *err) {
     memset(o, 0, sizeof *o);
@@ -149,7 +149,8 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
                              o->checkpoint);
     }
     int threads = o->threads > 0 ? o->threads : (int)c->threads;
-    if (openblas_set_num_threads && threads > 0) openblas_set_num_threads(threads);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    dgrt_nn_set_threads(threads > 0 ? threads : (ncpu > 0 ? (int)ncpu : 1));
     if (dgrt_config_load_data(d, m, c, o->period.start - (int32_t)o->warmup, o->period.end, err))
         return err->code;
     if (dgrt_restore_rows(r, d, err)) return err->code;

@@ -8,6 +8,7 @@
  * one gemm each. Sizes here; the code in lstm_impl.inc, compiled for f32
  * (cblas_sgemm) and f64 (cblas_dgemm). */
 #include "nn.h"
+#include "pool.h"
 
 #include <assert.h>
 #include <cblas.h>

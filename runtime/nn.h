@@ -90,6 +90,23 @@ typedef enum {
     DG_INIT_KAIMING, /* He (gain sqrt 2): W ~ U(-a, a), a = sqrt(6 / fan_in); b = 0 */
 } DgInit;
 
+// ---- Threads and gemm (nn_ops.c) ---------------------------------------------------------------
+
+/* The layers split their gemms, the LSTM recurrence (by batch rows) and
+ * long elementwise loops over the threads of pool.h, and call the BLAS
+ * single-threaded inside each part. dgrt_nn_set_threads(n) sets the pool to
+ * n threads and the BLAS to 1 (returns the threads started). Without it the
+ * pool has 1 thread and the BLAS keeps its own threading. Masks do not
+ * depend on the split; sums may round differently with another n. */
+int dgrt_nn_set_threads(int n);
+
+/* C (M, N) = alpha op(A) op(B) + beta C, row-major (op = transpose when
+ * trans_*), as one BLAS call per thread: the larger of M and N is split */
+void dgrt_pgemm_f32(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+                    const float *B, int ldb, float beta, float *C, int ldc);
+void dgrt_pgemm_f64(int trans_a, int trans_b, int M, int N, int K, double alpha, const double *A, int lda,
+                    const double *B, int ldb, double beta, double *C, int ldc);
+
 // ---- Elementwise ops (nn_ops.c) ---------------------------------------------------------------
 
 /* Inverted dropout: mask[i] = 0 with probability p, else 1/(1-p);
@@ -98,6 +115,11 @@ void dgrt_dropout_forward_f32(float *out, float *mask, const float *inp, size_t 
                               uint64_t stream);
 void dgrt_dropout_forward_f64(double *out, double *mask, const double *inp, size_t n, float p, uint64_t seed,
                               uint64_t stream);
+/* elements first .. first+n-1 of that mask (and out): any part on its own */
+void dgrt_dropout_forward_at_f32(float *out, float *mask, const float *inp, size_t n, float p, uint64_t seed,
+                                 uint64_t stream, size_t first);
+void dgrt_dropout_forward_at_f64(double *out, double *mask, const double *inp, size_t n, float p,
+                                 uint64_t seed, uint64_t stream, size_t first);
 /* a = f(z) elementwise (a may be z) */
 void dgrt_act_forward_f32(float *a, const float *z, size_t n, DgAct act);
 void dgrt_act_forward_f64(double *a, const double *z, size_t n, DgAct act);

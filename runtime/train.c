@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 /* OpenBLAS's thread count, when the BLAS linked is OpenBLAS (weak: absent elsewhere). */
-extern void openblas_set_num_threads(int n) __attribute__((weak));
 
 static double now_s(void) {
     struct timespec ts;
@@ -1179,8 +1178,8 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     tr->nthreads = (int)(cfg->threads > 0 ? cfg->threads : (ncpu > 0 ? ncpu : 1));
     if (tr->nthreads > tr->nshards) tr->nthreads = tr->nshards;
-    if (openblas_set_num_threads)
-        openblas_set_num_threads((int)(cfg->threads > 0 ? cfg->threads : (ncpu > 0 ? ncpu : 1)));
+    // the network layers' own threads (nn.h): BLAS calls single-threaded inside them
+    dgrt_nn_set_threads((int)(cfg->threads > 0 ? cfg->threads : (ncpu > 0 ? ncpu : 1)));
     // optimiser, schedule, loss
     DgOptimKind ok;
     dgrt_optim_parse(cfg->optimizer, &ok);

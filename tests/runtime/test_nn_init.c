@@ -91,6 +91,23 @@ static void test_distributions(void) {
     CHECK(memcmp(mask, mask2, n * sizeof(float)) != 0);
     dgrt_dropout_forward_f32(out, mask2, in, n, 0.3f, 78, 1); /* another seed (iteration) */
     CHECK(memcmp(mask, mask2, n * sizeof(float)) != 0);
+    /* no visible dependence: both dropped at rate p^2 for neighbours, and across seeds */
+    size_t both_next = 0, both_seeds = 0;
+    for (size_t i = 0; i + 1 < n; i++) both_next += mask[i] == 0 && mask[i + 1] == 0;
+    for (size_t i = 0; i < n; i++) both_seeds += mask[i] == 0 && mask2[i] == 0;
+    double p2 = 0.3 * 0.3, sd = sqrt(p2 * (1 - p2) / n);
+    printf("  dropout both dropped   neighbours %.4f, seeds 77/78 %.4f (p^2 = %.2f)\n",
+           (double)both_next / n, (double)both_seeds / n, p2);
+    CHECK(fabs((double)both_next / n - p2) < 5 * sd && fabs((double)both_seeds / n - p2) < 5 * sd);
+    /* counter-based: the mask made in parts, or over 3 threads, is the mask made at once */
+    size_t k = n / 3 + 5;
+    dgrt_dropout_forward_at_f32(out, mask2, in, k, 0.3f, 77, 1, 0);
+    dgrt_dropout_forward_at_f32(out + k, mask2 + k, in + k, n - k, 0.3f, 77, 1, k);
+    CHECK(!memcmp(mask, mask2, n * sizeof(float)));
+    dgrt_nn_set_threads(3);
+    dgrt_dropout_forward_f32(out, mask2, in, n, 0.3f, 77, 1);
+    dgrt_nn_set_threads(1);
+    CHECK(!memcmp(mask, mask2, n * sizeof(float)));
     free(x), free(in), free(out), free(mask), free(mask2);
 }
 

@@ -6,6 +6,9 @@
  *   - gradients accumulate (+=): two backward passes give twice the gradient
  *   - f32 vs f64 forward and backward agreement, dropout masks identical
  *   - determinism: same seed -> same bits; another seed -> other masks
+ *   - threads (dgrt_nn_set_threads): the recurrence split by batch rows and the
+ *     gemms split over 3 threads give the 1-thread masks bit for bit and the
+ *     same outputs and gradients (f64, to rounding); gradcheck on 3 threads
  * `rt_test_nn_lstm --bench [T B C H]` times forward + backward in f32 against plain sgemm
  * (a measurement, not a test; OPENBLAS_NUM_THREADS=1 for a single core). */
 #include <cblas.h>
@@ -217,6 +220,38 @@ static void test_determinism(void) {
     free(par[0]), free(par[1]);
 }
 
+// ---- Threads -----------------------------------------------------------------------------------
+
+/* sizes where every gemm is large enough to be split (pgemm splits above 2^20 flops) and
+ * B = 13 does not divide evenly over 3 threads */
+static void test_threads(void) {
+    DgLstm cfg = {.C = 64, .H = 32, .L = 2, .dropout = 0.3f};
+    int T = 20, B = 13;
+    Case one, three;
+    dgrt_nn_set_threads(1);
+    case_init(&one, cfg, T, B, 1, 5);
+    case_backward(&one);
+    CHECK(dgrt_nn_set_threads(3) == 3);
+    case_init(&three, cfg, T, B, 1, 5);
+    case_backward(&three);
+    printf("threads: 1 vs 3 (L=%d T=%d B=%d C=%d H=%d)\n", cfg.L, T, B, cfg.C, cfg.H);
+    for (int l = 0; l < cfg.L; l++)
+        CHECK(!memcmp(one.a.mask[l], three.a.mask[l], one.nout * sizeof(double)));
+    double eo = 0, eg = 0, ei = 0, so = 0, sg = 0, si = 0;
+    for (size_t i = 0; i < one.nout; i++)
+        eo = fmax(eo, fabs(one.a.out[i] - three.a.out[i])), so = fmax(so, fabs(one.a.out[i]));
+    for (size_t i = 0; i < one.np; i++)
+        eg = fmax(eg, fabs(one.grads_mem[i] - three.grads_mem[i])), sg = fmax(sg, fabs(one.grads_mem[i]));
+    for (size_t i = 0; i < one.nin; i++)
+        ei = fmax(ei, fabs(one.dinp[i] - three.dinp[i])), si = fmax(si, fabs(one.dinp[i]));
+    printf("  max |difference| / max |value|: out %.2e, grads %.2e, dinp %.2e\n", eo / so, eg / sg, ei / si);
+    CHECK(so > 0 && sg > 0 && si > 0);
+    CHECK(eo <= 1e-13 * so && eg <= 1e-12 * sg && ei <= 1e-12 * si);
+    case_free(&one), case_free(&three);
+    gradcheck("gradcheck on 3 threads", (DgLstm){.C = 4, .H = 6, .L = 2, .dropout = 0.3f}, 5, 7, 1);
+    dgrt_nn_set_threads(1);
+}
+
 // ---- Benchmark (--bench) ----------------------------------------------------------------------
 
 static int bench(int T, int B, int C, int H) {
@@ -306,5 +341,6 @@ int main(int argc, char **argv) {
     test_f32_vs_f64(0);
     test_f32_vs_f64(1);
     test_determinism();
+    test_threads();
     return check_report("test_nn_lstm");
 }
