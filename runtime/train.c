@@ -544,6 +544,7 @@ void dgrt_net_alloc_grads(DgNet *n) {
 }
 
 void dgrt_net_free(DgNet *n) {
+    free(n->step_out);
     free(n->params);
     free(n->grads);
     memset(n, 0, sizeof *n);
@@ -561,6 +562,11 @@ void dgrt_net_acts_alloc(DgNetActs *a, const DgNet *n, int T, int B, int grads) 
         a->in_post = a->in_pre + TB * H;
         dgrt_lstm_point_acts_f32(&a->la, &n->lstm, T, B, a->in_post + TB * H);
         a->raw = a->in_post + TB * H + nl;
+        size_t nh = dgrt_net_head_scratch(n, T, B, grads);
+        if (nh) { /* a restricted head leaves entries unread: NaN, so that a wrong read is loud */
+            for (size_t i = 0; i < TB * n->P; i++) a->raw[i] = NAN;
+            a->head_scratch = mallocCheck(sizeof(float) * nh);
+        }
         if (grads) {
             size_t ng = dgrt_lstm_num_grad_acts(&n->lstm, T, B);
             a->gmemory = mallocCheck(sizeof(float) * (2 * TB * H + ng));
@@ -583,6 +589,7 @@ void dgrt_net_acts_alloc(DgNetActs *a, const DgNet *n, int T, int B, int grads) 
 }
 
 void dgrt_net_acts_free(DgNetActs *a) {
+    free(a->head_scratch);
     free(a->memory);
     free(a->gmemory);
     memset(a, 0, sizeof *a);
@@ -596,8 +603,8 @@ void dgrt_net_forward(const DgNet *n, DgNetActs *a, const float *x, int T, int B
         dgrt_act_forward_f32(a->in_post, a->in_pre, TB * n->H, DG_ACT_RELU);
         // LSTM over the T steps: la.out (T, B, H), dropout on its output in training
         dgrt_lstm_forward_f32(&a->la, &n->lp, &n->lstm, a->in_post, T, B, train, seed);
-        // head: raw (T*B, P) = out (T*B, H) · W_head^T + b_head
-        dgrt_matmul_forward_f32(a->raw, a->la.out, n->head_w, n->head_b, (int)TB, n->H, n->P);
+        // head: raw (T*B, P) = out (T*B, H) · W_head^T + b_head, where it is read
+        dgrt_net_head_forward(n, a, T, B);
     } else if (n->kind == DG_LEARN_MLP) {
         dgrt_mlp_forward_f32(&a->ma, &n->mp, &n->mlp, x, (int)TB, train, seed);
     } else if (n->kind == DGRT_NET_TABLE) {
@@ -613,8 +620,7 @@ void dgrt_net_backward(DgNet *n, DgNetActs *a, const float *x, const float *draw
     if (n->kind == DG_LEARN_LSTM) {
         // head: rows before row0 have no gradient (warm-up steps of static-only models)
         memset(a->dlstm, 0, sizeof(float) * TB * H);
-        dgrt_matmul_backward_f32(a->dlstm + row0 * H, n->dhead_w, n->dhead_b, draw + row0 * n->P,
-                                 a->la.out + row0 * H, n->head_w, (int)(TB - row0), n->H, n->P);
+        dgrt_net_head_backward(n, a, draw, T, B, row0);
         // LSTM: dlstm -> d weights, din = d in_post
         memset(a->din, 0, sizeof(float) * TB * H);
         dgrt_lstm_backward_f32(&n->dlp, a->din, &a->lg, a->dlstm, &a->la, &n->lp, &n->lstm, a->in_post, T, B);
@@ -1153,6 +1159,7 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     // network, its activations for one batch, the physics shards
     if (dgrt_net_is_table(m, &tr->pm)) dgrt_net_build_table(&tr->net, m, &tr->pm, d->nbasins);
     else dgrt_net_build(&tr->net, m, tr->pm.nout, cfg->seed);
+    dgrt_net_set_step_outputs(&tr->net, m, &tr->pm);
     dgrt_net_alloc_grads(&tr->net);
     tr->Tr = time_invariant(&tr->net, m) ? 1 : tr->T;
     dgrt_net_acts_alloc(&tr->acts, &tr->net, tr->Tr, tr->B, 1);
@@ -1678,6 +1685,7 @@ int dgrt_restore(DgRestored *r, const DgModel *m, const char *path, DgrtErr *err
         dgrt_net_build_table(&r->net, m, &r->pm, nrows);
     } else {
         dgrt_net_build(&r->net, m, r->pm.nout, r->cfg.seed);
+        dgrt_net_set_step_outputs(&r->net, m, &r->pm);
     }
     if (r->ck.nweights != r->net.num_params || r->ck.norm.nf != m->learn.nforcings ||
         r->ck.norm.na != m->learn.nattributes) {

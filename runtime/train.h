@@ -112,6 +112,7 @@ typedef struct {
     float *din_w, *din_b, *dhead_w, *dhead_b; /* ... and into grads */
     DgLstmParamsF32 lp, dlp;
     DgMlpParamsF32 mp, dmp;
+    int *step_out, nstep_out; /* LSTM: the outputs read at every step (net_head.c); NULL = all */
 } DgNet;
 
 /* Activations of one (T, B). */
@@ -125,6 +126,7 @@ typedef struct {
     DgLstmGradActsF32 lg;
     DgMlpGradActsF32 mg;
     float *dlstm, *din; /* (T, B, H) */
+    float *head_scratch; /* net_head.c: the head restricted to the outputs that are read */
 } DgNetActs;
 
 void dgrt_net_build(DgNet *n, const DgModel *m, int P, uint64_t seed);
@@ -136,6 +138,15 @@ void dgrt_net_alloc_grads(DgNet *n);
 void dgrt_net_free(DgNet *n);
 void dgrt_net_acts_alloc(DgNetActs *a, const DgNet *n, int T, int B, int grads);
 void dgrt_net_acts_free(DgNetActs *a);
+/* The outputs the physics reads at every step (dynamic parameters); the
+ * others it reads at the last step only. From then on the LSTM head
+ * computes only those (net_head.c). Before dgrt_net_acts_alloc. */
+void dgrt_net_set_step_outputs(DgNet *n, const DgModel *m, const DgParamMap *pm);
+size_t dgrt_net_head_scratch(const DgNet *n, int T, int B, int grads);
+/* raw (T, B, P) from la.out; entries not read stay NaN */
+void dgrt_net_head_forward(const DgNet *n, DgNetActs *a, int T, int B);
+/* d head weights += ..., dlstm (zeroed by the caller) += ...; draw rows before row0 are zero */
+void dgrt_net_head_backward(DgNet *n, DgNetActs *a, const float *draw, int T, int B, size_t row0);
 /* x (T, B, C) -> a->raw (T, B, P); train: dropout with masks from `seed` */
 void dgrt_net_forward(const DgNet *n, DgNetActs *a, const float *x, int T, int B, int train, uint64_t seed);
 /* draw (T, B, P), zero outside rows [row0, T*B) -> n->grads += */
