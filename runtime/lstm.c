@@ -8,6 +8,7 @@
  * one gemm each. Sizes here; the code in lstm_impl.inc, compiled for f32
  * (cblas_sgemm) and f64 (cblas_dgemm). */
 #include "nn.h"
+#include "gemm_packed.h"
 #include "pool.h"
 
 #include <assert.h>
@@ -40,8 +41,8 @@ size_t dgrt_lstm_num_params(const DgLstm *cfg) {
     return n;
 }
 
-/* per layer, grep ORDER LstmActs: gates, c, tanh_c, h, mask, hd (the last two only with dropout) */
-#define ACT_TENSORS 6
+/* per layer, grep ORDER LstmActs: gates, c, tanh_c, h, mask, hd (these two only with dropout), wpack */
+#define ACT_TENSORS 7
 static int act_sizes(size_t *sizes, const DgLstm *cfg, int T, int B) {
     assert(cfg->L >= 1 && cfg->L <= DGRT_LSTM_MAX_LAYERS && T >= 1 && B >= 1);
     size_t TBH = (size_t)T * B * cfg->H;
@@ -50,6 +51,7 @@ static int act_sizes(size_t *sizes, const DgLstm *cfg, int T, int B) {
         s[0] = 4 * TBH;
         s[1] = s[2] = s[3] = TBH;
         s[4] = s[5] = cfg->dropout > 0 ? TBH : 0;
+        s[6] = dgrt_pack_size(cfg->H, 4 * cfg->H);
     }
     return ACT_TENSORS * cfg->L;
 }
@@ -61,10 +63,10 @@ size_t dgrt_lstm_num_acts(const DgLstm *cfg, int T, int B) {
     return n;
 }
 
-/* dgates (T, B, 4H), dh (T, B, H), dh_next and dc_next (B, H): one layer's worth */
+/* dgates (T, B, 4H), dh (T, B, H), dh_next and dc_next (B, H), wpack: one layer's worth */
 size_t dgrt_lstm_num_grad_acts(const DgLstm *cfg, int T, int B) {
     size_t TB = (size_t)T * B, H = (size_t)cfg->H;
-    return TB * 4 * H + TB * H + 2 * (size_t)B * H;
+    return TB * 4 * H + TB * H + 2 * (size_t)B * H + dgrt_pack_size(4 * cfg->H, cfg->H);
 }
 
 // ---- Gate nonlinearity ---------------------------------------------------------------------

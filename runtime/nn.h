@@ -199,12 +199,14 @@ typedef struct {
     float *h[DGRT_LSTM_MAX_LAYERS];       // (T, B, H)  hidden state h_t
     float *mask[DGRT_LSTM_MAX_LAYERS];    // (T, B, H)  dropout mask on h (NULL when cfg.dropout = 0)
     float *hd[DGRT_LSTM_MAX_LAYERS];      // (T, B, H)  h ⊙ mask: input of layer l+1 (= h when dropout = 0)
+    float *wpack[DGRT_LSTM_MAX_LAYERS];   // W_hh^T packed for the step gemms (gemm_packed.h; f32)
     float *out;                           // (T, B, H)  = hd[L-1], the output
 } DgLstmActsF32;
 typedef struct {
     int T, B, dropped;
     double *gates[DGRT_LSTM_MAX_LAYERS], *c[DGRT_LSTM_MAX_LAYERS], *tanh_c[DGRT_LSTM_MAX_LAYERS];
     double *h[DGRT_LSTM_MAX_LAYERS], *mask[DGRT_LSTM_MAX_LAYERS], *hd[DGRT_LSTM_MAX_LAYERS];
+    double *wpack[DGRT_LSTM_MAX_LAYERS]; /* unused: the f64 layers call dgemm */
     double *out;
 } DgLstmActsF64;
 
@@ -215,10 +217,11 @@ typedef struct {
     float *dh;       // (T, B, H)  gradient of the layer's output h (from above)
     float *dh_next;  // (B, H)     gradient of h_{t-1} through the recurrence
     float *dc_next;  // (B, H)     gradient of c_{t-1}
+    float *wpack;    // W_hh packed for the step gemms (gemm_packed.h; f32)
 } DgLstmGradActsF32;
 typedef struct {
     int T, B;
-    double *dgates, *dh, *dh_next, *dc_next;
+    double *dgates, *dh, *dh_next, *dc_next, *wpack;
 } DgLstmGradActsF64;
 
 /* sizes[4 L] in ORDER LstmParams; returns the number of tensors (4 L) */
