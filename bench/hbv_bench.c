@@ -50,6 +50,7 @@
 #include "codegen.h"
 #include "frontend.h"
 #include "ir.h"
+#include "gemm_packed.h"
 #include "pool.h"
 #include "train.h"
 
@@ -790,10 +791,10 @@ typedef struct {
 } DhbvResult;
 
 /* The per-step gemms of one thread's batch rows (lstm_impl.inc splits the
- * recurrence by rows of the batch). */
+ * recurrence by rows of the batch), on W_hh packed once as the layer does. */
 typedef struct {
     int T, B, H;
-    float *h, *gates, *w_hh, *dh_next;
+    float *h, *gates, *dh_next, *wpack_t, *wpack; /* W_hh^T and W_hh packed (gemm_packed.h) */
 } StepGemms;
 
 static void step_gemms_rows(void *ctx, int w, int n) {
@@ -804,11 +805,10 @@ static void step_gemms_rows(void *ctx, int w, int n) {
     int nb = (int)(b1 - b0);
     if (nb == 0) return;
     for (int s = 1; s < j->T; s++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, G, H, 1, j->h + ((size_t)(s - 1) * B + b0) * H, H,
-                    j->w_hh, H, 1, j->gates + ((size_t)s * B + b0) * G, G);
+        dgrt_gemm_packed_f32(j->gates + ((size_t)s * B + b0) * G, G, 1, j->h + ((size_t)(s - 1) * B + b0) * H, H,
+                             j->wpack_t, nb, H, G);
     for (int s = j->T - 1; s > 0; s--)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, H, G, 1, j->gates + ((size_t)s * B + b0) * G, G,
-                    j->w_hh, H, 0, j->dh_next + b0 * H, H);
+        dgrt_gemm_packed_f32(j->dh_next + b0 * H, H, 0, j->gates + ((size_t)s * B + b0) * G, G, j->wpack, nb, G, H);
 }
 
 /* Seconds of the gemm calls of one LSTM forward + backward (lstm_impl.inc,
@@ -832,19 +832,23 @@ static double time_lstm_gemms(int T, int B, int C, int H, int reps, double *flop
     for (size_t i = 0; i < (size_t)G * C; i++) w_ih[i] = (float)(urand() - 0.5) * 0.06f;
     for (size_t i = 0; i < (size_t)G * H; i++) w_hh[i] = (float)(urand() - 0.5) * 0.06f;
     *flop = 2.0 * B * G * (double)H * (T - 1) * 3 + 2.0 * (double)TB * G * C * 3;
-    StepGemms steps = {.T = T, .B = B, .H = H, .h = h, .gates = gates, .w_hh = w_hh, .dh_next = dh_next};
+    float *wpack_t = xcalloc(dgrt_pack_size(H, G), sizeof(float)), *wpack = xcalloc(dgrt_pack_size(G, H), sizeof(float));
+    StepGemms steps = {.T = T, .B = B, .H = H, .h = h, .gates = gates, .dh_next = dh_next, .wpack_t = wpack_t,
+                       .wpack = wpack};
     double t[32];
     if (reps > 31) reps = 31;
     for (int r = 0; r <= reps; r++) {
         double t0 = now();
         dgrt_pgemm_f32(0, 1, (int)TB, G, C, 1, x, C, w_ih, C, 0, gates, G);
+        dgrt_pack_b(wpack_t, w_hh, H, 1, H, G);
+        dgrt_pack_b(wpack, w_hh, H, 0, G, H);
         dgrt_pool_run(step_gemms_rows, &steps);
         dgrt_pgemm_f32(1, 0, G, C, (int)TB, 1, gates, G, x, C, 1, dw_ih, C);
         dgrt_pgemm_f32(1, 0, G, H, (int)(TB - B), 1, gates + (size_t)B * G, G, h, H, 1, dw_hh, H);
         dgrt_pgemm_f32(0, 0, (int)TB, C, G, 1, gates, G, w_ih, C, 0, dx, C);
         if (r > 0) t[r - 1] = now() - t0;
     }
-    float *bufs[] = {x, gates, h, w_ih, w_hh, dw_ih, dw_hh, dx, dh_next};
+    float *bufs[] = {x, gates, h, w_ih, w_hh, dw_ih, dw_hh, dx, dh_next, wpack_t, wpack};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     return summarize(t, reps).median;
 }
@@ -910,7 +914,11 @@ static void bench_dhbv(DhbvResult *res) {
     /* LSTM: 3 gemm-equivalents of the recurrence (h W_hh^T, dh, dW_hh) and of the input projection (x W_ih^T,
      * dW_ih, dx); the input layer (C -> H: forward + dW) and the head (H -> P, forward + backward) */
     res->gflop_lstm = 1e-9 * (2.0 * B * 4 * H * (double)H * (T - 1) * 3 + 2.0 * TB * 4 * H * H * 3);
-    res->gflop_net = res->gflop_lstm + 1e-9 * (2.0 * TB * C * H * 2 + 2.0 * TB * H * P * 3);
+    /* the head as net_head.c computes it: the step outputs (dynamic parameters) at every step, forward, and
+     * after the warm-up, backward (dW and dx); every output at the last step */
+    double Pd = tr.net.step_out ? tr.net.nstep_out : P, rows_bwd = TB - (double)B * DHBV_WARMUP;
+    double head = 2.0 * H * ((TB - B) * Pd + B * P) + 2.0 * 2.0 * H * ((rows_bwd - B) * Pd + B * P);
+    res->gflop_net = res->gflop_lstm + 1e-9 * (2.0 * TB * C * H * 2 + head);
     dgrt_trainer_free(&tr);
     jit_dispose(dc.jit);
     program_free(&dc.prog);
