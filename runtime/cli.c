@@ -114,7 +114,7 @@ static void usage(const char *prog, FILE *f) {
             "                            basin (sigmoid-scaled into the bounds, starting at the defaults)\n"
             "  --map NAME=VARIABLE       forcing map, as for simulate; repeatable\n"
             "  --valid-every N (1)       --patience N (0 = no early stopping; on median validation NSE)\n"
-            "  --seed N (111111)         --threads N (0 = every core; OpenBLAS and physics)\n"
+            "  --seed N (111111)         --threads N (0 = every core; network and physics)\n"
             "  --checkpoint FILE         written atomically every epoch (default checkpoint.bin); the best\n"
             "                            validation NSE also to FILE with .best before the extension\n"
             "  --resume                  continue from --checkpoint exactly where it stopped\n"

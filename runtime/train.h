@@ -45,7 +45,7 @@ typedef struct {
     double clip;                   /* max gradient norm, 0 = none */
     int64_t valid_every, patience; /* epochs between validations; 0 = no early stopping */
     uint64_t seed;
-    int64_t threads;       /* OpenBLAS and physics threads, 0 = every core */
+    int64_t threads;       /* network (pool.h) and physics threads, 0 = every core */
     char checkpoint[1024]; /* file written every epoch */
     int resume;            /* continue from `checkpoint` */
     int64_t log_every;     /* non-TTY progress line every N iterations, 0 = per epoch only */
