@@ -222,6 +222,17 @@ static void base_config(DgTrainConfig *c) {
 /* Without warm-up the trainer's gradient is the whole derivative of the loss,
  * through the initial states too (with warm-up, δHBV's recipe detaches the
  * states at the window start: finite differences would see more). */
+/* One batch forward and backward: returns the loss; *grads = a copy of the gradient (caller frees) */
+static double loss_and_grads(DgTrainer *tr, float **grads) {
+    dgrt_trainer_next_batch(tr);
+    double loss = dgrt_trainer_forward(tr);
+    dgrt_trainer_zero_grad(tr);
+    dgrt_trainer_backward(tr);
+    *grads = malloc(sizeof(float) * tr->net.num_params);
+    memcpy(*grads, tr->net.grads, sizeof(float) * tr->net.num_params);
+    return loss;
+}
+
 static void gradcheck_model(const DgModel *m, const char *name) {
     DgTrainConfig c;
     base_config(&c);
@@ -234,13 +245,8 @@ static void gradcheck_model(const DgModel *m, const char *name) {
         CHECK(0);
         return;
     }
-    dgrt_trainer_next_batch(&tr);
-    double L0 = dgrt_trainer_forward(&tr);
-    dgrt_trainer_zero_grad(&tr);
-    dgrt_trainer_backward(&tr);
-    size_t n = tr.net.num_params;
-    float *g = malloc(sizeof(float) * n);
-    memcpy(g, tr.net.grads, sizeof(float) * n);
+    float *g;
+    double L0 = loss_and_grads(&tr, &g);
     /* the 12 weights with the largest gradients (LSTM: after the input layer, whose
      * ReLU kinks make finite differences unreliable), and the in-equation weights */
     size_t pick[16], first = tr.net.kind == DG_LEARN_LSTM ? (size_t)tr.net.H * (tr.net.C + 1) : 0;
@@ -296,14 +302,9 @@ static void test_head_restricted(const DgModel *m, int warmup) {
         return;
     }
     CHECK(tr.net.step_out && tr.net.nstep_out > 0 && tr.net.nstep_out < tr.net.P);
-    dgrt_trainer_next_batch(&tr);
-    double L_restricted = dgrt_trainer_forward(&tr);
-    dgrt_trainer_zero_grad(&tr);
-    dgrt_trainer_backward(&tr);
-    size_t n = tr.net.num_params;
-    float *g = malloc(sizeof(float) * n);
-    memcpy(g, tr.net.grads, sizeof(float) * n);
-    size_t nan_raw = 0, TBP = (size_t)tr.Tr * tr.B * tr.net.P;
+    float *g;
+    double L_restricted = loss_and_grads(&tr, &g);
+    size_t n = tr.net.num_params, nan_raw = 0, TBP = (size_t)tr.Tr * tr.B * tr.net.P;
     for (size_t i = 0; i < TBP; i++) nan_raw += isnan(tr.acts.raw[i]);
 
     free(tr.net.step_out);
