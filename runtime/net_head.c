@@ -43,7 +43,7 @@ void dgrt_net_head_forward(const DgNet *n, DgNetActs *a, int T, int B) {
     const int H = n->H, P = n->P;
     const size_t TB = (size_t)T * B, last = TB - (size_t)B;
     const float *out = a->la.out;
-    if (!restricted(n, T)) {
+    if (!restricted(n, T) || !a->head_scratch) {   /* no scratch: the acts predate the step outputs */
         // raw (T*B, P) = out (T*B, H) · W_head^T + b_head
         dgrt_matmul_forward_f32(a->raw, out, n->head_w, n->head_b, (int)TB, H, P);
         return;
@@ -68,7 +68,7 @@ void dgrt_net_head_backward(DgNet *n, DgNetActs *a, const float *draw, int T, in
     const int H = n->H, P = n->P;
     const size_t TB = (size_t)T * B, last = TB - (size_t)B;
     const float *out = a->la.out;
-    if (!restricted(n, T) || row0 >= last) {
+    if (!restricted(n, T) || !a->head_scratch || row0 >= last) {
         // rows before row0 have no gradient (warm-up steps); dlstm (T*B, H) was zeroed
         dgrt_matmul_backward_f32(a->dlstm + row0 * H, n->dhead_w, n->dhead_b, draw + row0 * P, out + row0 * H,
                                  n->head_w, (int)(TB - row0), H, P);
