@@ -6,6 +6,7 @@
  * 1 failure, 2 usage (the usage text follows the error on stderr), 3 data or I/O. */
 #include "dgrt_cli.h"
 #include "dgrt_internal.h"
+#include "fpenv.h"
 #include "train.h"
 
 #include <errno.h>
@@ -283,6 +284,7 @@ int dgrt_main_io(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf)
             usage(prog, out);
             return DGRT_EXIT_OK;
         }
+    dgrt_fpenv_init();   /* FTZ|DAZ unless DGC_DENORMALS=keep: subnormal gradients are slow on Intel (fpenv.h) */
     if (m->abi_version != DG_ABI_VERSION) {
         dgrt_fail(&err, DGRT_EXIT_FAIL, "recompile the model with the dgc of this runtime",
                   "model '%s' was compiled for ABI version %u; this runtime has version %u", m->name ? m->name : "?",

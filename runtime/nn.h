@@ -96,12 +96,17 @@ typedef enum {
  * long elementwise loops over the threads of pool.h, and call the BLAS
  * single-threaded inside each part. dgrt_nn_set_threads(n) sets the pool to
  * n threads and the BLAS to 1 (returns the threads started). Without it the
- * pool has 1 thread and the BLAS keeps its own threading. Masks do not
- * depend on the split; sums may round differently with another n. */
+ * pool has 1 thread and the BLAS keeps its own threading. Results do not
+ * depend on n: masks are counter-based, every split is fixed by the shape
+ * (the parts, not the threads, decide each BLAS call), and each sum runs in
+ * one fixed order. (With AVX2; on other CPUs the LSTM's per-step product
+ * falls back to the BLAS on each thread's rows, which may round with n.) */
 int dgrt_nn_set_threads(int n);
 
 /* C (M, N) = alpha op(A) op(B) + beta C, row-major (op = transpose when
- * trans_*), as one BLAS call per thread: the larger of M and N is split */
+ * trans_*), in 8 parts of fixed shape spread over the threads: the larger of
+ * M and N is split, or for a weight gradient (trans_a, K >= M N) the sum
+ * over K, whose partial products are then added in part order */
 void dgrt_pgemm_f32(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                     const float *B, int ldb, float beta, float *C, int ldc);
 void dgrt_pgemm_f64(int trans_a, int trans_b, int M, int N, int K, double alpha, const double *A, int lda,

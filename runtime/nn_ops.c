@@ -3,11 +3,13 @@
  * DgAct, and uniform fills for initialisation. Written once in
  * nn_ops_impl.inc, compiled here for f32 and f64. */
 #include "nn.h"
+#include "check.h"
 #include "pool.h"
 
 #include <assert.h>
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* elementwise loops shorter than this stay on the calling thread */

@@ -3,6 +3,7 @@
  * worker, runs part 0 itself, and waits until the count of finished workers
  * reaches the team size. */
 #include "pool.h"
+#include "fpenv.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ static void *pool_worker(void *arg) {
         void *ctx = pool_ctx;
         int n = pool_size;
         pthread_mutex_unlock(&pool_lock);
+        dgrt_fpenv_thread();   /* the caller's FTZ/DAZ choice, also when it changed since the start */
         fn(ctx, w, n);
         pthread_mutex_lock(&pool_lock);
         if (++pool_finished == n - 1) pthread_cond_signal(&pool_done);

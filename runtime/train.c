@@ -20,6 +20,7 @@
  *   d raw -> network backward -> clip -> optimiser step. */
 #include "train.h"
 #include "camels.h"
+#include "fpenv.h"
 #include "metrics.h"
 
 #include <errno.h>
@@ -1244,6 +1245,7 @@ static void shard_run(DgTrainer *tr, int s, int op) {
 
 static void *shard_worker(void *arg) {
     ShardJob *j = arg;
+    dgrt_fpenv_thread();   /* subnormals flushed as on the main thread (fpenv.h) */
     for (int s = j->tid; s < j->tr->nshards; s += j->tr->nthreads) shard_run(j->tr, s, j->op);
     return NULL;
 }
@@ -1651,7 +1653,10 @@ int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf) 
                 all > 0 ? tr.B / all : 0.0);
     }
     if (!rc) {
-        fprintf(out, "checkpoint: %s", cfg->checkpoint);
+        /* the digest lets a user (and test) see that two runs, e.g. on different thread counts, agree bit for bit */
+        fprintf(out, "checkpoint: %s (weights crc32 %08x, optimiser %08x)", cfg->checkpoint,
+                dgrt_crc32(tr.net.params, tr.net.num_params * sizeof(float)),
+                dgrt_crc32(tr.opt.memory, tr.opt.nbuf * tr.opt.n * sizeof(float)));
         if (tr.best_epoch >= 0)
             fprintf(out, "; best validation NSE %.4f after epoch %lld: %s", tr.best_metric,
                     (long long)tr.best_epoch, bpath);
