@@ -5,11 +5,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include "csv.h"
 #include "dgrt_internal.h"
 
 static const char *const attribute_files[] = {"clim", "geol", "hydro", "name", "soil", "topo", "vege"};
 enum { NFILES = sizeof attribute_files / sizeof attribute_files[0] };
+
+static int is_regular(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void dgrt_camels_table_path(char *out, size_t size, const char *dir, const char *table) {
+    snprintf(out, size, "%s/camels_%s.txt", dir, table);
+    if (!is_regular(out)) snprintf(out, size, "%s/camels_attributes_v2.0/camels_%s.txt", dir, table);
+}
+
+/* base/name, or base/SUB/name for the first subfolder (a HUC) that has it; 0 when neither exists */
+static int find_in_huc(char *out, size_t size, const char *base, const char *name) {
+    snprintf(out, size, "%s/%s", base, name);
+    if (is_regular(out)) return 1;
+    DIR *d = opendir(base);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(out, size, "%s/%s/%s", base, e->d_name, name);
+        found = is_regular(out);
+    }
+    closedir(d);
+    if (!found) snprintf(out, size, "%s/%s", base, name);
+    return found;
+}
 
 int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *const *basins, int nbasins,
                          const char *const *names, int nnames, DgrtErr *err) {
@@ -20,7 +50,7 @@ int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *co
     int rc = 0;
     for (int f = 0; f < NFILES && !rc; f++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/camels_attributes_v2.0/camels_%s.txt", camels_dir, attribute_files[f]);
+        dgrt_camels_table_path(path, sizeof path, camels_dir, attribute_files[f]);
         rc = dgrt_csv_read(&tables[f], path, &opt, err);
     }
     if (rc) goto done;
@@ -44,7 +74,7 @@ int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *co
             const char *best = dgrt_closest(names[k], cands, ncands);
             char hint[256];
             if (best) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
-            else snprintf(hint, sizeof hint, "attributes are the column names of %s/camels_attributes_v2.0/camels_*.txt", camels_dir);
+            else snprintf(hint, sizeof hint, "attributes are the column names of the CAMELS tables camels_*.txt in %s", camels_dir);
             free(cands);
             rc = dgrt_fail(err, DGRT_EXIT_DATA, hint, "unknown CAMELS attribute '%s'", names[k]);
             break;
@@ -128,7 +158,7 @@ static int load_model_output(DgObs *o, const char *path, DgrtErr *err) {
 
 static int area_km2(const char *camels_dir, const char *basin, double *area, DgrtErr *err) {
     char path[1024];
-    snprintf(path, sizeof path, "%s/camels_attributes_v2.0/camels_topo.txt", camels_dir);
+    dgrt_camels_table_path(path, sizeof path, camels_dir, "topo");
     DgCsv t;
     DgCsvOptions opt = {.delim = ';', .npre = 0};
     int rc = dgrt_csv_read(&t, path, &opt, err);
@@ -190,17 +220,21 @@ static int load_usgs(DgObs *o, const char *path, double area, DgrtErr *err) {
 int dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *err) {
     memset(o, 0, sizeof *o);
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s_05_model_output.txt", camels_dir, basin);
-    FILE *probe = fopen(path, "r");
+    char name[128], base[1100];
+    snprintf(name, sizeof name, "%s_05_model_output.txt", basin);
+    snprintf(base, sizeof base, "%s/model_output/flow_timeseries/daymet", camels_dir);
     int rc;
-    if (probe) {
-        fclose(probe);
+    /* the model output (OBS_RUN, MOD_RUN): beside the data, or in the archive's HUC folders */
+    snprintf(path, sizeof path, "%s/%s", camels_dir, name);
+    if (is_regular(path) || find_in_huc(path, sizeof path, base, name)) {
         rc = load_model_output(o, path, err);
     } else {
         double area;
         rc = area_km2(camels_dir, basin, &area, err);
         if (!rc) {
-            snprintf(path, sizeof path, "%s/usgs_streamflow/%s_streamflow_qc.txt", camels_dir, basin);
+            snprintf(name, sizeof name, "%s_streamflow_qc.txt", basin);
+            snprintf(base, sizeof base, "%s/usgs_streamflow", camels_dir);
+            find_in_huc(path, sizeof path, base, name);
             rc = load_usgs(o, path, area, err);
         }
     }

@@ -7,6 +7,7 @@
 #ifndef DGRT_CAMELS_H
 #define DGRT_CAMELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "check.h"
 
@@ -21,6 +22,9 @@ typedef struct {
 int  dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *const *basins, int nbasins,
                           const char *const *names, int nnames, DgrtErr *err);
 void dgrt_attributes_free(DgAttributes *a);
+/* DIR/camels_TABLE.txt when DIR holds the tables themselves, else
+ * DIR/camels_attributes_v2.0/camels_TABLE.txt (the archive's layout). */
+void dgrt_camels_table_path(char *out, size_t size, const char *dir, const char *table);
 
 typedef struct {
     int64_t  n;           /* days */

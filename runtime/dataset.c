@@ -177,8 +177,9 @@ static void keep_forcing(DgBasin *b, const DgModel *m, const DgForcing *f, int32
 
 static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char *id, const DgMap *maps,
                       int nmaps, int32_t first, int32_t last, DgrtErr *err) {
-    snprintf(b->id, sizeof b->id, "%s", id);
     DgForcingSpec spec = {0};
+    spec.latitude = b->lat;
+    spec.has_latitude = isfinite(b->lat);
     spec.data_dir = dir;
     spec.basin = id;
     spec.maps = maps;
@@ -227,24 +228,27 @@ static int missing_cell(const char *s) {
     return !s[0] || !strcasecmp(s, "NA") || !strcasecmp(s, "NaN") || !strcasecmp(s, "null");
 }
 
-/* A basin from its own CSV: the forcing through forcing.c's CSV reader (date
- * column, inputs by name or map), then the observation column of the same file. */
-static int load_basin_csv(DgBasin *b, const DgModel *m, const DgDataSource *src, const char *id,
-                          int32_t first, int32_t last, DgrtErr *err) {
-    snprintf(b->id, sizeof b->id, "%s", id);
-    char path[1024];
-    dgrt_basin_csv_path(path, sizeof path, src->forcing_csv, id);
+/* A basin from its own CSV (or Caravan's): the forcing through forcing.c's
+ * CSV reader (date column, inputs by name, map or the source's defaults),
+ * then the observation column of the same file. */
+static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const DgDataSource *src,
+                          const DgMap *defaults, int ndefaults, const char *obs_column, int32_t first, int32_t last,
+                          DgrtErr *err) {
     DgForcingSpec spec = {0};
     spec.csv_path = path;
     spec.maps = src->maps;
     spec.nmaps = src->nmaps;
+    spec.defaults = defaults;
+    spec.ndefaults = ndefaults;
+    spec.latitude = b->lat;
+    spec.has_latitude = isfinite(b->lat);
     DgForcing f;
     if (dgrt_forcing_load(&f, m->inputs, m->ninputs, &spec, err)) return err->code;
     keep_forcing(b, m, &f, first, last);
     int32_t fday0 = f.dates[0];
     dgrt_forcing_free(&f);
     /* observations: the same rows (the forcing reader checked the dates are consecutive) */
-    const char *oc = src->obs_column && src->obs_column[0] ? src->obs_column : DGRT_DEFAULT_OBS_COLUMN;
+    const char *oc = obs_column;
     DgCsv csv;
     if (dgrt_csv_read(&csv, path, NULL, err)) return err->code;
     int rc = 0, col = dgrt_csv_column(&csv, oc, err);
@@ -380,6 +384,62 @@ done:
     return rc;
 }
 
+const DgMap dgrt_caravan_defaults[] = {
+    {"P", "total_precipitation_sum"},
+    {"T", "temperature_2m_mean"},
+    {"PET", "potential_evaporation_sum"},
+    {"E", "potential_evaporation_sum"},
+};
+const int dgrt_caravan_ndefaults = sizeof dgrt_caravan_defaults / sizeof dgrt_caravan_defaults[0];
+
+/* Gauge latitude and longitude of every basin, where the attributes give
+ * them (CAMELS camels_topo.txt gauge_lat, gauge_lon; an attribute table's
+ * gauge_lat|lat|latitude, gauge_lon|lon|longitude). Missing ones stay NaN: only
+ * an input that needs the latitude makes that an error (forcing.c), and maps
+ * skip basins without coordinates. */
+static void load_coordinates(DgDataset *d, const char *attributes_csv, const char *camels_tables, char *const *ids,
+                             int n) {
+    DgrtErr quiet = {0};
+    if (attributes_csv) {
+        DgCsv t;
+        if (dgrt_csv_read(&t, attributes_csv, NULL, &quiet)) return;
+        if (t.ncols == 1 && strchr(t.names[0], ';')) {
+            dgrt_csv_free(&t);
+            DgCsvOptions opt = {.delim = ';', .npre = 0};
+            if (dgrt_csv_read(&t, attributes_csv, &opt, &quiet)) return;
+        }
+        int idc = dgrt_csv_find(&t, "basin");
+        if (idc < 0) idc = dgrt_csv_find(&t, "gauge_id");
+        int cl[2] = {-1, -1};
+        const char *names[2][3] = {{"gauge_lat", "lat", "latitude"}, {"gauge_lon", "lon", "longitude"}};
+        for (int k = 0; k < 2; k++)
+            for (int j = 0; j < 3 && cl[k] < 0; j++) cl[k] = dgrt_csv_find(&t, names[k][j]);
+        for (int64_t r = 0; idc >= 0 && r < t.nrows; r++) {
+            char a[32];
+            cell_id(a, sizeof a, dgrt_csv_cell(&t, r, idc));
+            for (int i = 0; i < n; i++)
+                if (!strcmp(a, ids[i]))
+                    for (int k = 0; k < 2; k++) {
+                        double v = NAN;
+                        if (cl[k] >= 0 && dgrt_csv_number(&t, r, cl[k], &v, &quiet)) v = NAN;
+                        if (k == 0) d->basins[i].lat = v;
+                        else d->basins[i].lon = v;
+                    }
+        }
+        dgrt_csv_free(&t);
+        return;
+    }
+    if (!camels_tables) return;
+    DgAttributes a;
+    const char *const names[2] = {"gauge_lat", "gauge_lon"};
+    if (dgrt_attributes_load(&a, camels_tables, (const char *const *)ids, n, names, 2, &quiet)) return;
+    for (int i = 0; i < n; i++) {
+        d->basins[i].lat = a.values[2 * i];
+        d->basins[i].lon = a.values[2 * i + 1];
+    }
+    dgrt_attributes_free(&a);
+}
+
 int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource *src, char *const *ids, int n,
                              int32_t first, int32_t last, DgrtErr *err) {
     memset(d, 0, sizeof *d);
@@ -404,16 +464,51 @@ int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource 
             "no data directory");
         goto fail;
     }
-    if (!dir && d->na > 0 && !acsv) {
-        dgrt_fail(
-            err, DGRT_EXIT_USAGE,
-            "give attributes_csv = FILE (a 'basin' column and one column per attribute) or data = CAMELS-DIR",
-            "model '%s' reads %d attributes, but there is no attribute table", m->name, d->na);
+    DgLayout layout = dir && !csv ? dgrt_data_layout(dir) : DG_LAYOUT_UNKNOWN;
+    if (dir && !csv && layout == DG_LAYOUT_UNKNOWN) {
+        dgrt_fail(err, DGRT_EXIT_DATA,
+                  "data = DIR is a CAMELS-US directory (basin_mean_forcing/, usgs_streamflow/) or a Caravan one "
+                  "(timeseries/csv/SOURCE/SOURCE_ID.csv)",
+                  "'%s' holds neither basin_mean_forcing/ nor timeseries/csv/", dir);
+        goto fail;
+    }
+    /* the CAMELS attribute tables: attributes = DIR, else the CAMELS-US data directory */
+    const char *adir = src->attributes_dir && src->attributes_dir[0] ? src->attributes_dir
+                       : layout == DG_LAYOUT_CAMELS                  ? dir
+                                                                     : NULL;
+    if (d->na > 0 && !acsv && !adir) {
+        dgrt_fail(err, DGRT_EXIT_USAGE,
+                  layout == DG_LAYOUT_CARAVAN
+                      ? "give attributes = DIR (the CAMELS attribute tables camels_*.txt) or attributes_csv = FILE"
+                      : "give attributes_csv = FILE (a 'basin' column and one column per attribute) or data = "
+                        "CAMELS-DIR",
+                  "model '%s' reads %d attributes, but there is no attribute table", m->name, d->na);
         goto fail;
     }
     for (int i = 0; i < n; i++) {
-        int rc = csv ? load_basin_csv(&d->basins[i], m, src, ids[i], first, last, err)
-                     : load_basin(&d->basins[i], m, dir, ids[i], src->maps, src->nmaps, first, last, err);
+        snprintf(d->basins[i].id, sizeof d->basins[i].id, "%s", ids[i]);
+        d->basins[i].lat = d->basins[i].lon = NAN;
+    }
+    load_coordinates(d, acsv ? src->attributes_csv : NULL, adir, ids, n);
+    for (int i = 0; i < n; i++) {
+        DgBasin *b = &d->basins[i];
+        int rc;
+        if (csv || layout == DG_LAYOUT_CARAVAN) {
+            char path[1024];
+            if (csv) {
+                dgrt_basin_csv_path(path, sizeof path, src->forcing_csv, ids[i]);
+            } else if (!dgrt_caravan_path(path, sizeof path, dir, ids[i])) {
+                dgrt_fail(err, DGRT_EXIT_DATA, "check the basin list and data = DIR (a Caravan folder)",
+                          "no Caravan time series for basin '%s': '%s' does not exist", ids[i], path);
+                goto fail;
+            }
+            const char *oc = csv ? (src->obs_column && src->obs_column[0] ? src->obs_column : DGRT_DEFAULT_OBS_COLUMN)
+                                 : (src->obs_column && src->obs_column[0] ? src->obs_column : DGRT_CARAVAN_OBS_COLUMN);
+            rc = load_basin_csv(b, m, path, src, csv ? NULL : dgrt_caravan_defaults, csv ? 0 : dgrt_caravan_ndefaults,
+                                oc, first, last, err);
+        } else {
+            rc = load_basin(b, m, dir, ids[i], src->maps, src->nmaps, first, last, err);
+        }
         if (rc) goto fail;
     }
     if (d->na > 0) {
@@ -422,7 +517,7 @@ int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource 
                 goto fail;
         } else {
             DgAttributes a;
-            if (dgrt_attributes_load(&a, dir, (const char *const *)ids, n, m->learn.attributes, d->na, err))
+            if (dgrt_attributes_load(&a, adir, (const char *const *)ids, n, m->learn.attributes, d->na, err))
                 goto fail;
             for (int i = 0; i < n; i++) {
                 d->basins[i].attr = mallocCheck(sizeof(double) * (size_t)d->na);

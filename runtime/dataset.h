@@ -37,6 +37,7 @@ typedef struct {
     float *xf;       /* [ndays][nf] normalised network forcings (dgrt_dataset_normalise) */
     float *xa;       /* [na] normalised attributes, NaN -> 0 */
     int32_t obs_start, obs_end; /* the days the observation file covers */
+    double lat, lon;            /* gauge latitude, longitude (degrees) from the attributes; NaN = unknown */
     char forcing_path[1024];
     char obs_path[1024];
 } DgBasin;
@@ -99,9 +100,22 @@ typedef struct {
     const char *attributes_csv; /* NULL or "" = CAMELS attributes */
     const DgMap *maps;          /* input NAME=COLUMN (CSV) or NAME=VARIABLE (CAMELS) */
     int nmaps;
+    const char *attributes_dir; /* CAMELS attribute tables (camels_*.txt, or a folder holding
+                                   camels_attributes_v2.0/) for Caravan data; NULL or "" = data */
 } DgDataSource;
 
 #define DGRT_DEFAULT_OBS_COLUMN "q_obs"
+
+/* The layouts `data = DIR` may hold (layout.c). */
+typedef enum { DG_LAYOUT_UNKNOWN, DG_LAYOUT_CAMELS, DG_LAYOUT_CARAVAN } DgLayout;
+DgLayout dgrt_data_layout(const char *dir);
+const char *dgrt_layout_name(DgLayout l);
+/* The Caravan CSV of basin `id` in out; 0 when there is none (out then shows the expected place). */
+int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id);
+/* Caravan's column names: the defaults of the model inputs P, T, PET, E and the observations. */
+extern const DgMap dgrt_caravan_defaults[];
+extern const int dgrt_caravan_ndefaults;
+#define DGRT_CARAVAN_OBS_COLUMN "streamflow"
 
 int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource *src, char *const *ids, int n,
                              int32_t first, int32_t last, DgrtErr *err);

@@ -33,6 +33,8 @@ static inline double dgrt_rng_uniform(DgRng *r) { return (double)(dgrt_rng_u64(r
 double dgrt_ra_fao56(int doy, double lat_deg);                                  /* MJ m-2 d-1 */
 double dgrt_pet_hargreaves(double tmin, double tmax, double lat_deg, int doy);  /* mm/d */
 double dgrt_pet_hamon(double tmean, double lday);                                /* mm/d, lday in days */
+double dgrt_daylength(int doy, double lat_deg);                                  /* days */
+double dgrt_pet_oudin(double tmean, double lat_deg, int doy);                    /* mm/d */
 
 // ---- params.c: parameter values, initial-state overrides, network weights -------------------
 

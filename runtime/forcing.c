@@ -25,7 +25,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-const char *const dgrt_camels_variables = "prcp, tmax, tmin, tmean, srad, vp, swe, dayl, lday, pet_hargreaves, pet_hamon";
+const char *const dgrt_camels_variables =
+    "prcp, tmax, tmin, tmean, srad, vp, swe, dayl, lday, pet_hargreaves, pet_hamon, pet_oudin, daylength, doy, lat";
+const char *const dgrt_derived_variables = "doy, lat, daylength, pet_oudin, pet_hamon";
 
 /* How one model input is computed from a table row. */
 typedef enum {
@@ -34,6 +36,11 @@ typedef enum {
     SRC_LDAY,     /* dayl / 86400 */
     SRC_HARG,     /* Hargreaves PET */
     SRC_HAMON,    /* Hamon PET */
+    SRC_DOY,      /* day of year of the row's date */
+    SRC_LAT,      /* the basin's latitude, degrees */
+    SRC_DAYLEN,   /* astronomical day length, days */
+    SRC_OUDIN,    /* Oudin PET from the temperature (column col, or tmean for CAMELS) */
+    SRC_HAMON_T,  /* Hamon PET from the temperature and the astronomical day length */
 } SourceKind;
 
 typedef struct {
@@ -102,6 +109,14 @@ static const char *mapped(const DgForcingSpec *spec, const char *name) {
     for (int k = 0; k < spec->nmaps; k++)
         if (!strcmp(spec->maps[k].name, name)) return spec->maps[k].column;
     return NULL;
+}
+
+/* The CSV column of an input: its --map, else the source's default, else NULL (the input's name). */
+static const char *csv_column_of(const DgForcingSpec *spec, const char *name) {
+    const char *m = mapped(spec, name);
+    for (int k = 0; !m && k < spec->ndefaults; k++)
+        if (!strcmp(spec->defaults[k].name, name)) m = spec->defaults[k].column;
+    return m;
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -174,9 +189,65 @@ static int fill(DgForcing *f, const DgCsv *csv, const int32_t *days, int date_co
             case SRC_LDAY: v = raw[2] / 86400.0; break;
             case SRC_HARG: v = dgrt_pet_hargreaves(raw[0], raw[1], f->latitude, dgrt_day_of_year(days[r])); break;
             case SRC_HAMON: v = dgrt_pet_hamon((raw[1] + raw[0]) / 2.0, raw[2] / 86400.0); break;
+            case SRC_DOY: v = dgrt_day_of_year(days[r]); break;
+            case SRC_LAT: v = f->latitude; break;
+            case SRC_DAYLEN: v = dgrt_daylength(dgrt_day_of_year(days[r]), f->latitude); break;
+            case SRC_OUDIN:
+            case SRC_HAMON_T: {
+                double tm = (raw[1] + raw[0]) / 2.0;
+                if (src[i].col >= 0) {
+                    if (dgrt_csv_number(csv, r, src[i].col, &tm, err)) return err->code;
+                    if (!isfinite(tm))
+                        return dgrt_fail(err, DGRT_EXIT_DATA, "forcing values must be finite numbers",
+                                         "%s: column '%s': value '%s' is not finite",
+                                         dgrt_csv_where(csv, r, src[i].col, where, sizeof where),
+                                         csv->names[src[i].col], dgrt_csv_cell(csv, r, src[i].col));
+                }
+                int doy = dgrt_day_of_year(days[r]);
+                v = src[i].kind == SRC_OUDIN ? dgrt_pet_oudin(tm, f->latitude, doy)
+                                             : dgrt_pet_hamon(tm, dgrt_daylength(doy, f->latitude));
+                break;
+            }
             }
             f->values[t * f->ninputs + i] = v;
         }
+    }
+    return 0;
+}
+
+// ---- Derived variables (every source) -----------------------------------------------------
+
+/* The variable a derived name stands for, or -1: doy, lat, daylength, pet_oudin, pet_hamon_lat. */
+static int derived_kind(const char *var) {
+    if (!strcasecmp(var, "doy")) return SRC_DOY;
+    if (!strcasecmp(var, "lat") || !strcasecmp(var, "latitude")) return SRC_LAT;
+    if (!strcasecmp(var, "daylength")) return SRC_DAYLEN;
+    if (!strcasecmp(var, "pet_oudin")) return SRC_OUDIN;
+    return -1;
+}
+
+/* Input i from a derived variable: checks that the latitude is known when the
+ * variable needs it; temp_col is the temperature column (-1: CAMELS tmean). */
+static int use_derived(DgForcing *f, Source *src, int i, int kind, int temp_col, const char *temp_name,
+                       const DgNameInfo *inputs, DgrtErr *err) {
+    if (kind != SRC_DOY && !isfinite(f->latitude))
+        return dgrt_fail(err, DGRT_EXIT_DATA,
+                         "the latitude comes from the attributes (gauge_lat of camels_topo.txt, or a gauge_lat, lat "
+                         "or latitude column of attributes_csv)",
+                         "model input '%s' needs the basin's latitude, which '%s' does not give", inputs[i].name,
+                         f->path);
+    if ((kind == SRC_OUDIN || kind == SRC_HAMON_T) && temp_col < -1)
+        return dgrt_fail(err, DGRT_EXIT_DATA, "give the temperature as the model input T (or --map T=COLUMN)",
+                         "model input '%s' is a PET from temperature, but no column gives the temperature",
+                         inputs[i].name);
+    src[i].kind = (SourceKind)kind;
+    src[i].col = temp_col;
+    switch (kind) {
+    case SRC_DOY: f->source[i] = str_printf("day of year"); break;
+    case SRC_LAT: f->source[i] = str_printf("latitude %.4f", f->latitude); break;
+    case SRC_DAYLEN: f->source[i] = str_printf("day length (latitude %.4f)", f->latitude); break;
+    case SRC_OUDIN: f->source[i] = str_printf("Oudin(%s, latitude %.4f)", temp_name, f->latitude); break;
+    default: f->source[i] = str_printf("Hamon(%s, day length, latitude %.4f)", temp_name, f->latitude); break;
     }
     return 0;
 }
@@ -195,9 +266,25 @@ static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec 
         rc = err->code;
         goto done;
     }
+    /* the temperature of derived PET: the column input T reads */
+    int temp_col = -2;
+    const char *temp_name = "T";
+    for (int i = 0; i < f->ninputs; i++)
+        if (!strcmp(inputs[i].name, "T")) {
+            const char *tc = csv_column_of(spec, "T");
+            temp_col = dgrt_csv_find(&csv, tc);
+            temp_name = tc;
+            if (temp_col < 0) temp_col = -2;
+        }
     for (int i = 0; i < f->ninputs; i++) {
-        const char *m = mapped(spec, inputs[i].name);
+        const char *m = csv_column_of(spec, inputs[i].name);
         const char *col = m ? m : inputs[i].name;
+        int kind = dgrt_csv_find(&csv, col) < 0 ? derived_kind(col) : -1;
+        if (kind < 0 && !strcasecmp(col, "pet_hamon") && dgrt_csv_find(&csv, col) < 0) kind = SRC_HAMON_T;
+        if (kind >= 0) {
+            if ((rc = use_derived(f, src, i, kind, temp_col, temp_name, inputs, err))) goto done;
+            continue;
+        }
         src[i].kind = SRC_COLUMN;
         src[i].col = dgrt_csv_column(&csv, col, err);
         if (src[i].col < 0) {
@@ -306,6 +393,11 @@ static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSp
         for (size_t k = 0; !var && k < sizeof camels_defaults / sizeof camels_defaults[0]; k++)
             if (!strcmp(camels_defaults[k].input, inputs[i].name)) var = camels_defaults[k].var;
         if (!var) var = inputs[i].name;
+        int kind = camels_column(&csv, var) < 0 ? derived_kind(var) : -1;
+        if (kind >= 0) {
+            if ((rc = use_derived(f, src, i, kind, -1, "tmean", inputs, err))) goto done;
+            continue;
+        }
         if (!strcasecmp(var, "tmean")) {
             src[i].kind = SRC_TMEAN;
             f->source[i] = str_printf("(tmax + tmin) / 2");
@@ -360,7 +452,7 @@ done:
 int dgrt_forcing_load(DgForcing *f, const DgNameInfo *inputs, int ninputs, const DgForcingSpec *spec, DgrtErr *err) {
     memset(f, 0, sizeof *f);
     f->ninputs = ninputs;
-    f->latitude = NAN;
+    f->latitude = spec->has_latitude ? spec->latitude : NAN;
     if (check_maps(inputs, ninputs, spec, err)) return err->code;
     f->source = callocCheck((size_t)ninputs + 1, sizeof(char *));
     int rc;

@@ -22,6 +22,11 @@ typedef struct {
     int          nmaps;
     int          has_period;
     int32_t      start, end;   /* inclusive day numbers (csv.h) */
+    const DgMap *defaults;     /* CSV: input -> column used when no --map names the input (Caravan's names) */
+    int          ndefaults;
+    double       latitude;     /* degrees, for lat, doy-based PET in CSV sources; NaN or unset (0 with
+                                  has_latitude 0) = unknown */
+    int          has_latitude;
 } DgForcingSpec;
 
 typedef struct {
@@ -45,5 +50,10 @@ int  dgrt_parse_period(const char *s, int32_t *start, int32_t *end, DgrtErr *err
 
 /* The CAMELS variables an input may be mapped to, for messages and `info`. */
 extern const char *const dgrt_camels_variables;
+/* Variables every source derives from the date, the basin's latitude and a
+ * temperature: doy (day of year 1..366), lat (degrees), daylength (days),
+ * pet_oudin, pet_hamon (mm/d). An input named DOY, doy, LAT, lat or
+ * latitude takes the variable of that name unless the file has the column. */
+extern const char *const dgrt_derived_variables;
 
 #endif

@@ -42,3 +42,22 @@ double dgrt_pet_hargreaves(double tmin, double tmax, double lat_deg, int doy) {
 double dgrt_pet_hamon(double tmean, double lday) {
     return 29.8 * lday * 24.0 * 0.611 * exp(17.3 * tmean / (tmean + 237.3)) / (tmean + 273.2);
 }
+
+/* Day length [days] at latitude lat [deg] on day J: the sunset hour angle of
+ * FAO-56 eq. 25 as a fraction of the day, N = 24 ws / pi hours (eq. 34). */
+double dgrt_daylength(int doy, double lat_deg) {
+    double phi = lat_deg * M_PI / 180.0;
+    double delta = 0.409 * sin(2.0 * M_PI * doy / 365.0 - 1.39);
+    double c = -tan(phi) * tan(delta);
+    if (c < -1.0) c = -1.0;
+    if (c > 1.0) c = 1.0;
+    return acos(c) / M_PI;
+}
+
+/* Oudin PET [mm/d] (Oudin et al. 2005, J. Hydrol. 303, eq. 3 with K1 = 100,
+ * K2 = 5): PE = Ra / (lambda rho) (T + 5) / 100 when T + 5 > 0, else 0;
+ * Ra / (lambda rho) = 0.408 Ra in mm/d (lambda = 2.45 MJ/kg, rho = 1000 kg/m3). */
+double dgrt_pet_oudin(double tmean, double lat_deg, int doy) {
+    double pe = 0.408 * dgrt_ra_fao56(doy, lat_deg) * (tmean + 5.0) / 100.0;
+    return tmean + 5.0 > 0 && pe > 0 ? pe : 0;
+}

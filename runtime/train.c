@@ -61,6 +61,7 @@ static const struct {
     {"forcing_csv", K_STR, F(forcing_csv), 0, 0, NULL},
     {"obs_column", K_STR, F(obs_column), 0, 1, NULL},
     {"attributes_csv", K_STR, F(attributes_csv), 0, 0, NULL},
+    {"attributes", K_STR, F(attributes), 0, 0, NULL},
     {"basins", K_STR, F(basins), 0, 1, NULL},
     {"map", K_MAP, F(maps), 0, 1, NULL},
     {"train", K_PERIOD, F(train), 0, 1, NULL},
@@ -1073,7 +1074,7 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
         maps[i].name = names[i];
         maps[i].column = e + 1;
     }
-    DgDataSource src = {c->data, c->forcing_csv, c->obs_column, c->attributes_csv, maps, c->nmaps};
+    DgDataSource src = {c->data, c->forcing_csv, c->obs_column, c->attributes_csv, maps, c->nmaps, c->attributes};
     int rc = dgrt_dataset_load_source(d, m, &src, ids, n, first, last, err);
     for (int i = 0; i < n; i++) free(ids[i]);
     free(ids);
@@ -1211,14 +1212,16 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     else dgrt_loss_parse(cfg->loss, &lossk);
     tr->loss = dgrt_loss_defaults(lossk);
     tr->loss.obs_std = tr->bstd;
-    // batches: RNG from the seed; iterations per epoch: windows enough to cover the training data once
+    // batches: RNG from the seed; iterations per epoch: MHPI's rule (hydroDL), enough random windows
+    // that a given training day is drawn with probability 0.99: n = ceil(ln 0.01 / ln(1 - B rho / days))
     tr->rng.s = mix64(cfg->seed ^ 0xD6C0FFEEULL);
     if (cfg->iters_per_epoch > 0) {
         tr->iters_per_epoch = cfg->iters_per_epoch;
     } else {
         int64_t days = 0;
         for (int i = 0; i < tr->ntrain; i++) days += dgrt_period_days(cfg->train);
-        tr->iters_per_epoch = (days + (int64_t)tr->B * R - 1) / ((int64_t)tr->B * R);
+        double share = (double)tr->B * R / (double)(days > 0 ? days : 1);
+        tr->iters_per_epoch = share >= 1 ? 1 : (int64_t)ceil(log(0.01) / log1p(-share));
         if (tr->iters_per_epoch < 1) tr->iters_per_epoch = 1;
     }
     return 0;

@@ -28,7 +28,8 @@ typedef struct {
     char forcing_csv[1024];        /* per-basin CSV instead of CAMELS ("{basin}" = the id; dataset.h) */
     char obs_column[128];          /* its observation column ("" = q_obs) */
     char attributes_csv[1024];     /* attribute table instead of CAMELS's ("basin" column) */
-    char basins[16384];            /* ids "a,b,c" or a file of ids */
+    char attributes[1024];         /* folder of CAMELS attribute tables (camels_*.txt), e.g. for Caravan data */
+    char basins[65536];            /* ids "a,b,c" or a file of ids */
     char maps[DGRT_MAX_MAPS][128]; /* NAME=VARIABLE */
     int nmaps;
     DgPeriod train, valid, test;

@@ -195,14 +195,14 @@ static void test_camels(void) {
     spec = camels_spec(CAMELS, "01022500");
     CHECK(dgrt_forcing_load(&f, q, 1, &spec, &err) == 3);
     CHECK_STR(err.msg, "model input 'Q' has no CAMELS variable of that name (variables: prcp, tmax, tmin, tmean, srad, "
-                       "vp, swe, dayl, lday, pet_hargreaves, pet_hamon)");
+                       "vp, swe, dayl, lday, pet_hargreaves, pet_hamon, pet_oudin, daylength, doy, lat)");
     CHECK_STR(err.hint, "take it from a variable with --map Q=VARIABLE");
     DgMap rain[1] = {{"P", "rain"}};
     spec.maps = rain;
     spec.nmaps = 1;
     CHECK(dgrt_forcing_load(&f, in, 1, &spec, &err) == 2);
     CHECK_STR(err.msg, "--map P=rain: 'rain' is not a CAMELS variable (variables: prcp, tmax, tmin, tmean, srad, vp, "
-                       "swe, dayl, lday, pet_hargreaves, pet_hamon)");
+                       "swe, dayl, lday, pet_hargreaves, pet_hamon, pet_oudin, daylength, doy, lat)");
 
     /* the official archive's HUC subfolders, and a damaged header */
     char dir[1100], sub[1200], link[1300];

@@ -1,0 +1,63 @@
+/* layout.c — which data layout a `--data DIR` holds, and where a basin's
+ * files are in it (dataset.h):
+ *   CAMELS-US   DIR/basin_mean_forcing/daymet[/HUC]/ID_lump_cida_forcing_leap.txt,
+ *               DIR/usgs_streamflow[/HUC]/ID_streamflow_qc.txt (flat or, as the
+ *               official archive, in 2-digit HUC subfolders; forcing.c, camels.c)
+ *   Caravan     DIR/timeseries/csv/SOURCE/SOURCE_ID.csv (Kratzert et al. 2023):
+ *               a basin id is either the bare gauge id (01031500, looked up in
+ *               every SOURCE folder) or Caravan's own (camels_01031500). */
+#include "dataset.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_regular(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+DgLayout dgrt_data_layout(const char *dir) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/timeseries/csv", dir);
+    if (is_dir(p)) return DG_LAYOUT_CARAVAN;
+    snprintf(p, sizeof p, "%s/basin_mean_forcing", dir);
+    if (is_dir(p)) return DG_LAYOUT_CAMELS;
+    return DG_LAYOUT_UNKNOWN;
+}
+
+const char *dgrt_layout_name(DgLayout l) {
+    switch (l) {
+    case DG_LAYOUT_CAMELS: return "CAMELS-US";
+    case DG_LAYOUT_CARAVAN: return "Caravan";
+    default: return "unknown";
+    }
+}
+
+int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id) {
+    char base[1100];
+    snprintf(base, sizeof base, "%s/timeseries/csv", dir);
+    const char *us = strchr(id, '_');
+    if (us) {   /* camels_01031500: folder camels */
+        snprintf(out, size, "%s/%.*s/%s.csv", base, (int)(us - id), id, id);
+        if (is_regular(out)) return 1;
+    }
+    DIR *d = opendir(base);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(out, size, "%s/%s/%s_%s.csv", base, e->d_name, e->d_name, id);
+        found = is_regular(out);
+    }
+    closedir(d);
+    if (!found) snprintf(out, size, "%s/SOURCE/SOURCE_%s.csv", base, id);
+    return found;
+}
