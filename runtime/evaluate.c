@@ -23,6 +23,8 @@
 
 typedef struct {
     const char *checkpoint, *data, *basins, *out, *plot, *forcing_csv, *attributes_csv;
+    const char *attributes, *cdf, *map;
+    int folds, fold; /* eval --folds K: checkpoints 1..K, each on its held-out basins; fold: the one now */
     DgPeriod period;
     int64_t warmup; /* -1 = the checkpoint's */
     int benchmark;
@@ -45,6 +47,10 @@ static const struct {
     {"--plot", 1, OPT_EVAL},
     {"--forcing-csv", 1, OPT_SIM | OPT_EVAL},
     {"--attributes-csv", 1, OPT_SIM | OPT_EVAL},
+    {"--attributes", 1, OPT_SIM | OPT_EVAL},
+    {"--cdf", 1, OPT_EVAL},
+    {"--map", 1, OPT_EVAL},
+    {"--folds", 1, OPT_EVAL},
 };
 enum { NEVAL_OPTIONS = sizeof eval_options / sizeof eval_options[0] };
 
@@ -107,6 +113,18 @@ static int parse_eval_args(EvalOptions *o, int argc, char **argv, int cmd, DgrtE
         case 8: o->plot = val; break;
         case 9: o->forcing_csv = val; break;
         case 10: o->attributes_csv = val; break;
+        case 11: o->attributes = val; break;
+        case 12: o->cdf = val; break;
+        case 13: o->map = val; break;
+        case 14: {
+            char *end;
+            long k = strtol(val, &end, 10);
+            if (!val[0] || *end || k < 1 || k > 1000)
+                return dgrt_fail(err, DGRT_EXIT_USAGE, "the number of folds the checkpoints were trained with",
+                                 "--folds '%s' is not an integer in [1, 1000]", val);
+            o->folds = (int)k;
+            break;
+        }
         }
     }
     if (!o->checkpoint)
@@ -139,6 +157,14 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
     if (o->basins) snprintf(c->basins, sizeof c->basins, "%s", o->basins);
     if (o->forcing_csv) snprintf(c->forcing_csv, sizeof c->forcing_csv, "%s", o->forcing_csv);
     if (o->attributes_csv) snprintf(c->attributes_csv, sizeof c->attributes_csv, "%s", o->attributes_csv);
+    if (o->attributes) snprintf(c->attributes, sizeof c->attributes, "%s", o->attributes);
+    if (o->folds > 0 && c->folds != o->folds)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "give --folds as the runs were trained (train --folds K --fold k)",
+                         "checkpoint '%s' was trained %s, not as fold %d of %d", o->checkpoint,
+                         c->folds > 0 ? "with another number of folds" : "without folds", o->fold, o->folds);
+    if (o->folds > 0 && c->fold != o->fold)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "number the checkpoints by their fold",
+                         "checkpoint '%s' holds fold %lld, not fold %d", o->checkpoint, (long long)c->fold, o->fold);
     if (o->warmup < 0) o->warmup = c->warmup;
     if (!dgrt_period_set(o->period)) {
         if (dgrt_period_set(c->test)) o->period = c->test;
@@ -151,7 +177,9 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
     int threads = o->threads > 0 ? o->threads : (int)c->threads;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     dgrt_nn_set_threads(threads > 0 ? threads : (ncpu > 0 ? (int)ncpu : 1));
-    if (dgrt_config_load_data(d, m, c, o->period.start - (int32_t)o->warmup, o->period.end, err))
+    /* a run trained on folds predicts its held-out basins unless --basins names others */
+    DgBasinSet set = o->basins || c->folds == 0 ? DG_BASINS_ALL : DG_BASINS_HELD_OUT;
+    if (dgrt_config_load_data(d, m, c, set, o->period.start - (int32_t)o->warmup, o->period.end, err))
         return err->code;
     if (dgrt_restore_rows(r, d, err)) return err->code;
     /* the statistics of the training run */
@@ -273,36 +301,71 @@ static void csv_metrics(FILE *f, const DgMetrics *mt) {
             mt->r, mt->alpha, mt->beta, mt->bias_pct, mt->rmse, mt->fhv, mt->flv);
 }
 
-int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf) {
-    DgrtErr err = {0};
-    EvalOptions o;
-    if (parse_eval_args(&o, argc, argv, OPT_EVAL, &err)) {
-        dgrt_err_print(&err, errf);
-        return DGRT_EXIT_USAGE;
+/* The scores of every evaluated basin, over one or more checkpoints (folds). */
+typedef struct {
+    int n, cap, nbench;
+    char (*id)[32];
+    DgMetrics *mt, *mb;
+    double *lon, *lat;
+} EvalRows;
+
+static void rows_add(EvalRows *rw, const DgBasin *b, const DgMetrics *mt, const DgMetrics *mb) {
+    if (rw->n == rw->cap) {
+        rw->cap = rw->cap ? 2 * rw->cap : 64;
+        rw->id = reallocCheck(rw->id, sizeof *rw->id * (size_t)rw->cap);
+        rw->mt = reallocCheck(rw->mt, sizeof *rw->mt * (size_t)rw->cap);
+        rw->mb = reallocCheck(rw->mb, sizeof *rw->mb * (size_t)rw->cap);
+        rw->lon = reallocCheck(rw->lon, sizeof *rw->lon * (size_t)rw->cap);
+        rw->lat = reallocCheck(rw->lat, sizeof *rw->lat * (size_t)rw->cap);
     }
+    snprintf(rw->id[rw->n], sizeof rw->id[0], "%s", b->id);
+    rw->mt[rw->n] = *mt;
+    rw->mb[rw->n] = *mb;
+    rw->lon[rw->n] = b->lon;
+    rw->lat[rw->n] = b->lat;
+    rw->n++;
+}
+
+static void rows_free(EvalRows *rw) {
+    free(rw->id);
+    free(rw->mt);
+    free(rw->mb);
+    free(rw->lon);
+    free(rw->lat);
+    memset(rw, 0, sizeof *rw);
+}
+
+/* Evaluate one checkpoint over its basins (its held-out fold by default):
+ * metrics appended to rw, hydrographs into --plot. *heading gets the line
+ * that names the run (first checkpoint only). */
+static int eval_checkpoint(EvalOptions *o, const DgModel *m, EvalRows *rw, char *heading, size_t hsize,
+                           const char **unit, FILE *errf, DgrtErr *err) {
     DgRestored r;
     DgDataset d;
     memset(&r, 0, sizeof r);
     memset(&d, 0, sizeof d);
     int *idx = NULL, n = 0, rc;
     double *sim = NULL, *obs = NULL, *bench = NULL, *ms = NULL, *mo = NULL;
-    DgMetrics *mt = NULL, *mb = NULL;
-    if ((rc = setup(&r, &d, &o, m, &idx, &n, 1, errf, &err))) goto done;
-    if (o.plot && (rc = make_dir(o.plot, &err))) goto done;
-    int64_t nd = dgrt_period_days(o.period);
+    if ((rc = setup(&r, &d, o, m, &idx, &n, 1, errf, err))) goto done;
+    int64_t nd = dgrt_period_days(o->period);
     sim = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     obs = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     bench = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     ms = mallocCheck(sizeof(double) * (size_t)(nd + 1));
     mo = mallocCheck(sizeof(double) * (size_t)(nd + 1));
-    mt = callocCheck((size_t)n, sizeof(DgMetrics));
-    mb = callocCheck((size_t)n, sizeof(DgMetrics));
-    dgrt_predict(&r.pred, &d, idx, n, o.period, o.warmup, sim, NULL);
-    int nbench = 0;
+    dgrt_predict(&r.pred, &d, idx, n, o->period, o->warmup, sim, NULL);
+    *unit = m->outputs[r.target].unit;
+    if (!heading[0]) {
+        char ps[32];
+        snprintf(heading, hsize, "%s over %s (%lld warm-up days at most)", m->outputs[r.target].name,
+                 dgrt_period_format(o->period, ps), (long long)o->warmup);
+    }
     for (int b = 0; b < n; b++) {
         const DgBasin *bs = &d.basins[idx[b]];
-        int64_t t0 = dgrt_basin_index(bs, o.period.start);
+        int64_t t0 = dgrt_basin_index(bs, o->period.start);
         int has_bench = 0;
+        DgMetrics mt, mb;
+        memset(&mb, 0, sizeof mb);
         for (int64_t t = 0; t < nd; t++) {
             obs[t * n + b] = bs->obs[t0 + t];
             bench[t * n + b] = bs->bench ? bs->bench[t0 + t] : NAN;
@@ -311,58 +374,115 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
         /* with --benchmark, both on the days the benchmark covers (same days, fair comparison) */
         for (int64_t t = 0; t < nd; t++) {
             ms[t] = sim[t * n + b];
-            mo[t] = o.benchmark && has_bench && isnan(bench[t * n + b]) ? NAN : obs[t * n + b];
+            mo[t] = o->benchmark && has_bench && isnan(bench[t * n + b]) ? NAN : obs[t * n + b];
         }
-        dgrt_metrics_series(&mt[b], ms, mo, nd);
-        if (o.benchmark) {
+        dgrt_metrics_series(&mt, ms, mo, nd);
+        if (o->benchmark) {
             for (int64_t t = 0; t < nd; t++) ms[t] = bench[t * n + b];
-            dgrt_metrics_series(&mb[b], ms, mo, nd);
-            nbench += has_bench;
+            dgrt_metrics_series(&mb, ms, mo, nd);
+            rw->nbench += has_bench;
         }
-        if (o.plot) {
+        rows_add(rw, bs, &mt, &mb);
+        if (o->plot) {
             char path[2048], title[256], ps[32];
-            snprintf(path, sizeof path, "%s/%s.svg", o.plot, bs->id);
+            snprintf(path, sizeof path, "%s/%s.svg", o->plot, bs->id);
             snprintf(title, sizeof title, "%s, basin %s, %s: NSE %.3f, KGE %.3f", m->name, bs->id,
-                     dgrt_period_format(o.period, ps), mt[b].nse, mt[b].kge);
+                     dgrt_period_format(o->period, ps), mt.nse, mt.kge);
             for (int64_t t = 0; t < nd; t++) {
                 ms[t] = sim[t * n + b];
                 mo[t] = obs[t * n + b];
             }
             double *bb = NULL;
-            if (o.benchmark && has_bench) {
+            if (o->benchmark && has_bench) {
                 bb = mallocCheck(sizeof(double) * (size_t)nd);
                 for (int64_t t = 0; t < nd; t++) bb[t] = bench[t * n + b];
             }
-            rc = dgrt_plot_hydrograph(path, title, o.period.start, nd, mo, ms, bb, m->outputs[r.target].unit,
-                                      &err);
+            rc = dgrt_plot_hydrograph(path, title, o->period.start, nd, mo, ms, bb, *unit, err);
             free(bb);
             if (rc) goto done;
         }
     }
+done:
+    free(sim);
+    free(obs);
+    free(bench);
+    free(ms);
+    free(mo);
+    free(idx);
+    dgrt_dataset_free(&d);
+    dgrt_restore_free(&r);
+    return rc;
+}
+
+/* pattern with every "{fold}" replaced by k */
+static void fold_path(char *out, size_t size, const char *pattern, int k) {
+    char num[16];
+    snprintf(num, sizeof num, "%d", k);
+    size_t j = 0;
+    for (const char *p = pattern; *p && j + 1 < size;) {
+        if (!strncmp(p, "{fold}", 6)) {
+            for (const char *q = num; *q && j + 1 < size;) out[j++] = *q++;
+            p += 6;
+        } else {
+            out[j++] = *p++;
+        }
+    }
+    out[j] = 0;
+}
+
+int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf) {
+    DgrtErr err = {0};
+    EvalOptions o;
+    if (parse_eval_args(&o, argc, argv, OPT_EVAL, &err)) {
+        dgrt_err_print(&err, errf);
+        return DGRT_EXIT_USAGE;
+    }
+    if (o.folds > 0 && !strstr(o.checkpoint, "{fold}")) {
+        dgrt_fail(&err, DGRT_EXIT_USAGE, "write the checkpoint path with {fold} where the fold number goes, e.g. "
+                                         "--checkpoint 'ck_fold{fold}.bin'",
+                  "eval --folds %d needs one checkpoint per fold", o.folds);
+        dgrt_err_print(&err, errf);
+        return DGRT_EXIT_USAGE;
+    }
+    EvalRows rw;
+    memset(&rw, 0, sizeof rw);
+    char heading[256] = "", ckpath[2048];
+    const char *unit = "mm/d", *pattern = o.checkpoint;
+    int rc = 0;
+    if (o.plot && (rc = make_dir(o.plot, &err))) goto done;
+    for (int k = o.folds > 0 ? 1 : 0; k <= o.folds && !rc; k++) {
+        if (o.folds > 0) {
+            fold_path(ckpath, sizeof ckpath, pattern, k);
+            o.checkpoint = ckpath;
+            o.fold = k;
+        }
+        rc = eval_checkpoint(&o, m, &rw, heading, sizeof heading, &unit, errf, &err);
+    }
+    o.checkpoint = pattern;
+    if (rc) goto done;
     // table on stdout
-    char ps[32];
-    fprintf(out, "%s: checkpoint '%s', %s over %s (%lld warm-up days at most), %d basin%s\n", m->name,
-            o.checkpoint, m->outputs[r.target].name, dgrt_period_format(o.period, ps), (long long)o.warmup, n,
-            n == 1 ? "" : "s");
+    fprintf(out, "%s: %s '%s', %s, %d basin%s\n", m->name, o.folds > 0 ? "held-out basins of checkpoints" : "checkpoint",
+            pattern, heading, rw.n, rw.n == 1 ? "" : "s");
     const char *hdr =
         "basin           n      NSE      KGE       r   alpha    beta    bias%     RMSE     FHV%     FLV%";
     fprintf(out, "%s%s\n", hdr, o.benchmark ? "   | benchmark NSE      KGE    bias%" : "");
     DgMetrics med, medb;
-    dgrt_metrics_median(&med, mt, n);
-    dgrt_metrics_median(&medb, mb, n);
-    for (int b = 0; b < n && n <= 200; b++) {
-        print_metrics_row(out, d.basins[idx[b]].id, &mt[b]);
-        if (o.benchmark) fprintf(out, "   |      %8.4f %8.4f %8.2f", mb[b].nse, mb[b].kge, mb[b].bias_pct);
+    dgrt_metrics_median(&med, rw.mt, rw.n);
+    dgrt_metrics_median(&medb, rw.mb, rw.n);
+    for (int b = 0; b < rw.n && rw.n <= 200; b++) {
+        print_metrics_row(out, rw.id[b], &rw.mt[b]);
+        if (o.benchmark) fprintf(out, "   |      %8.4f %8.4f %8.2f", rw.mb[b].nse, rw.mb[b].kge, rw.mb[b].bias_pct);
         fputc('\n', out);
     }
     print_metrics_row(out, "median", &med);
     if (o.benchmark) fprintf(out, "   |      %8.4f %8.4f %8.2f", medb.nse, medb.kge, medb.bias_pct);
     fputc('\n', out);
+    if (rw.n > 200) fprintf(out, "(%d basins: the table lists only the median; every basin is in --out)\n", rw.n);
     if (o.benchmark)
         fprintf(out,
                 "benchmark: CAMELS SAC-SMA (MOD_RUN) for %d of %d basins; metrics of both over the days it "
                 "covers\n",
-                nbench, n);
+                rw.nbench, rw.n);
     // CSV
     if (o.out) {
         char tmp[2100];
@@ -379,29 +499,33 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
                   "bench_fhv,bench_flv",
                   f);
         fputc('\n', f);
-        for (int b = 0; b < n; b++) {
-            fputs(d.basins[idx[b]].id, f);
-            csv_metrics(f, &mt[b]);
-            if (o.benchmark) csv_metrics(f, &mb[b]);
+        for (int b = 0; b < rw.n; b++) {
+            fputs(rw.id[b], f);
+            csv_metrics(f, &rw.mt[b]);
+            if (o.benchmark) csv_metrics(f, &rw.mb[b]);
             fputc('\n', f);
         }
         fputs("median", f);
         csv_metrics(f, &med);
         if (o.benchmark) csv_metrics(f, &medb);
         fputc('\n', f);
-        rc = dgrt_commit_file(f, 0, tmp, o.out, &err);
+        if ((rc = dgrt_commit_file(f, 0, tmp, o.out, &err))) goto done;
     }
+    // the skill over all basins: CDF and map of NSE
+    if (o.cdf || o.map) {
+        double *nse = mallocCheck(sizeof(double) * (size_t)(rw.n + 1));
+        for (int b = 0; b < rw.n; b++) nse[b] = rw.mt[b].nse;
+        char title[512];
+        snprintf(title, sizeof title, "%s: NSE per basin, %s (median %.3f)", m->name, heading, med.nse);
+        if (o.cdf) rc = dgrt_plot_cdf(o.cdf, title, "NSE", nse, rw.n, &err);
+        if (!rc && o.map) rc = dgrt_plot_map(o.map, title, "NSE", rw.lon, rw.lat, nse, rw.n, &err);
+        free(nse);
+        if (!rc) fprintf(out, "NSE plots:%s%s%s%s\n", o.cdf ? " CDF " : "", o.cdf ? o.cdf : "", o.map ? " map " : "",
+                         o.map ? o.map : "");
+    }
+    (void)unit;
 done:
     if (rc) dgrt_err_print(&err, errf);
-    free(sim);
-    free(obs);
-    free(bench);
-    free(ms);
-    free(mo);
-    free(mt);
-    free(mb);
-    free(idx);
-    dgrt_dataset_free(&d);
-    dgrt_restore_free(&r);
+    rows_free(&rw);
     return rc;
 }

@@ -63,6 +63,8 @@ static const struct {
     {"attributes_csv", K_STR, F(attributes_csv), 0, 0, NULL},
     {"attributes", K_STR, F(attributes), 0, 0, NULL},
     {"basins", K_STR, F(basins), 0, 1, NULL},
+    {"folds", K_INT, F(folds), 0, 1, NULL},
+    {"fold", K_INT, F(fold), 0, 1, NULL},
     {"map", K_MAP, F(maps), 0, 1, NULL},
     {"train", K_PERIOD, F(train), 0, 1, NULL},
     {"valid", K_PERIOD, F(valid), 0, 0, NULL},
@@ -1058,14 +1060,29 @@ static void data_range(const DgTrainConfig *c, int32_t *first, int32_t *last) {
     }
 }
 
-int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, int32_t first, int32_t last,
-                          DgrtErr *err) {
+int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
+                          int32_t last, DgrtErr *err) {
     if (!c->basins[0])
         return dgrt_fail(err, DGRT_EXIT_USAGE,
                          "give --basins 01031500,01022500 or --basins FILE (one id per line)", "no basins");
     char **ids;
     int n;
     if (dgrt_basins_parse(c->basins, &ids, &n, err)) return err->code;
+    if (c->folds > 0 && set != DG_BASINS_ALL) {
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            int held_out = i % c->folds + 1 == c->fold;
+            if (held_out == (set == DG_BASINS_HELD_OUT)) ids[kept++] = ids[i];
+            else free(ids[i]);
+        }
+        n = kept;
+        if (n == 0) {
+            free(ids);
+            return dgrt_fail(err, DGRT_EXIT_USAGE, "use fewer folds than basins",
+                             "fold %lld of %lld holds no basin (the list has fewer basins than folds)",
+                             (long long)c->fold, (long long)c->folds);
+        }
+    }
     DgMap maps[DGRT_MAX_MAPS];
     char names[DGRT_MAX_MAPS][128];
     for (int i = 0; i < c->nmaps; i++) {
@@ -1130,7 +1147,7 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     // data: every basin over the days of the three periods
     int32_t first, last;
     data_range(cfg, &first, &last);
-    if (dgrt_config_load_data(&tr->data, m, cfg, first, last, err)) return err->code;
+    if (dgrt_config_load_data(&tr->data, m, cfg, DG_BASINS_TRAINING, first, last, err)) return err->code;
     DgDataset *d = &tr->data;
     tr->train_idx = NEW(int, d->nbasins);
     tr->valid_idx = NEW(int, d->nbasins);

@@ -29,6 +29,7 @@ typedef struct {
     char obs_column[128];          /* its observation column ("" = q_obs) */
     char attributes_csv[1024];     /* attribute table instead of CAMELS's ("basin" column) */
     char attributes[1024];         /* folder of CAMELS attribute tables (camels_*.txt), e.g. for Caravan data */
+    int64_t folds, fold;           /* k-fold by basin: train on every fold of the list but `fold` (0 = all basins) */
     char basins[65536];            /* ids "a,b,c" or a file of ids */
     char maps[DGRT_MAX_MAPS][128]; /* NAME=VARIABLE */
     int nmaps;
@@ -289,13 +290,23 @@ void dgrt_restore_free(DgRestored *r);
 
 /* The run's basins (cfg basins, data, forcing_csv, obs_column, attributes_csv,
  * maps) over the days [first, last]. */
-int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, int32_t first, int32_t last,
+/* Which basins of the run's list: all, or with folds = K (k-fold by basin:
+ * basin i of the list, from 0, is in fold i mod K + 1) those the run trains
+ * on (every fold but `fold`) or the held-out fold. */
+typedef enum { DG_BASINS_ALL, DG_BASINS_TRAINING, DG_BASINS_HELD_OUT } DgBasinSet;
+int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
+                          int32_t last,
                           DgrtErr *err);
 
 // ---- plot.c ------------------------------------------------------------------------------------
 
 /* One SVG hydrograph: observed, simulated and (when bench != NULL) the
  * benchmark over days day0 .. day0 + n - 1 (NaN = gap). */
+/* plot_skill.c: the empirical CDF of a per-basin score (e.g. NSE) and a map of
+ * the gauges coloured by it, as SVG files written atomically. */
+int dgrt_plot_cdf(const char *path, const char *title, const char *score, const double *v, int n, DgrtErr *err);
+int dgrt_plot_map(const char *path, const char *title, const char *score, const double *lon, const double *lat,
+                  const double *v, int n, DgrtErr *err);
 int dgrt_plot_hydrograph(const char *path, const char *title, int32_t day0, int64_t n, const double *obs,
                          const double *sim, const double *bench, const char *unit, DgrtErr *err);
 
