@@ -112,6 +112,8 @@ static void usage(const char *prog, FILE *f) {
             "  --rho N (365)             days of a window that count; --warmup N (365) days before them\n"
             "  --optimizer adadelta|adam|adamw|sgd (adadelta)   --lr X (optimiser default: adadelta 1)\n"
             "  --loss rmse_comb|mse|rmse|nse|kge (rmse_comb)    --clip X (1; 0 = none)\n"
+            "  --bptt window|full (window)  the LSTM's gradient stops at the warm-up (window) or runs back\n"
+            "                            through it to the first day (full, as hydrodl2; ~1e-4 of the gradient)\n"
             "  --lr-schedule constant|step|cosine   --lr-step N  --lr-gamma X  --lr-warmup N  --lr-min X\n"
             "  --weight-decay X  --momentum X        --components N (the model's)  --target OUTPUT\n"
             "                            a model without `learn params` calibrates its trained parameters per\n"

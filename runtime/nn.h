@@ -260,6 +260,15 @@ void dgrt_lstm_backward_f32(DgLstmParamsF32 *grads, float *dinp, DgLstmGradActsF
 void dgrt_lstm_backward_f64(DgLstmParamsF64 *grads, double *dinp, DgLstmGradActsF64 *gacts,
                             const double *dout, const DgLstmActsF64 *acts, const DgLstmParamsF64 *params,
                             const DgLstm *cfg, const double *inp, int T, int B);
+/* The same, back through steps t0 .. T-1 only (truncated backpropagation
+ * through time): no gradient flows into step t0 - 1 or before, and the
+ * weights collect it from those steps alone; dout before t0 is not read. */
+void dgrt_lstm_backward_from_f32(DgLstmParamsF32 *grads, float *dinp, DgLstmGradActsF32 *gacts, const float *dout,
+                                 const DgLstmActsF32 *acts, const DgLstmParamsF32 *params, const DgLstm *cfg,
+                                 const float *inp, int T, int B, int t0);
+void dgrt_lstm_backward_from_f64(DgLstmParamsF64 *grads, double *dinp, DgLstmGradActsF64 *gacts,
+                                 const double *dout, const DgLstmActsF64 *acts, const DgLstmParamsF64 *params,
+                                 const DgLstm *cfg, const double *inp, int T, int B, int t0);
 
 // ---- MLP (mlp.c) ------------------------------------------------------------------------------
 

@@ -87,6 +87,7 @@ static const struct {
     {"lr_min", K_FLOAT, F(lr_min), 0, 1, NULL},
     {"loss", K_CHOICE, F(loss), 0, 1, "rmse_comb|mse|rmse|nse|kge"},
     {"clip", K_FLOAT, F(clip), 0, 1, NULL},
+    {"bptt", K_CHOICE, F(bptt), 0, 1, "window|full"},
     {"valid_every", K_INT, F(valid_every), 1, 0, NULL},
     {"patience", K_INT, F(patience), 0, 0, NULL},
     {"seed", K_SEED, F(seed), 0, 1, NULL},
@@ -111,6 +112,7 @@ void dgrt_train_config_defaults(DgTrainConfig *c) {
     c->lr_step = 10;
     c->lr_gamma = 0.5;
     strcpy(c->loss, "rmse_comb");
+    strcpy(c->bptt, "window");
     c->clip = 1.0; /* dMG trainer: clip_grad_norm_(max_norm=1.0) */
     c->valid_every = 1;
     c->seed = 111111; /* δHBV's random_seed */
@@ -619,18 +621,24 @@ void dgrt_net_forward(const DgNet *n, DgNetActs *a, const float *x, int T, int B
 }
 
 /* In the exact reverse order of dgrt_net_forward. */
-void dgrt_net_backward(DgNet *n, DgNetActs *a, const float *x, const float *draw, int T, int B, size_t row0) {
+void dgrt_net_backward(DgNet *n, DgNetActs *a, const float *x, const float *draw, int T, int B, size_t row0,
+                       int bptt_from) {
     size_t TB = (size_t)T * B, H = (size_t)n->H;
     if (n->kind == DG_LEARN_LSTM) {
         // head: rows before row0 have no gradient (warm-up steps of static-only models)
         memset(a->dlstm, 0, sizeof(float) * TB * H);
         dgrt_net_head_backward(n, a, draw, T, B, row0);
-        // LSTM: dlstm -> d weights, din = d in_post
-        memset(a->din, 0, sizeof(float) * TB * H);
-        dgrt_lstm_backward_f32(&n->dlp, a->din, &a->lg, a->dlstm, &a->la, &n->lp, &n->lstm, a->in_post, T, B);
-        // relu, then the input layer (no gradient for the inputs)
-        dgrt_act_backward_f32(a->din, a->din, a->in_pre, a->in_post, TB * H, DG_ACT_RELU);
-        dgrt_matmul_backward_f32(NULL, n->din_w, n->din_b, a->din, x, n->in_w, (int)TB, n->C, n->H);
+        // LSTM: dlstm -> d weights, din = d in_post, back to step bptt_from (truncated) or to the first
+        int t0 = bptt_from > 0 && bptt_from < T ? bptt_from : 0;
+        size_t r0 = (size_t)t0 * B;
+        memset(a->din + r0 * H, 0, sizeof(float) * (TB - r0) * H);
+        dgrt_lstm_backward_from_f32(&n->dlp, a->din, &a->lg, a->dlstm, &a->la, &n->lp, &n->lstm, a->in_post, T, B,
+                                    t0);
+        // relu, then the input layer (no gradient for the inputs), over the same steps
+        dgrt_act_backward_f32(a->din + r0 * H, a->din + r0 * H, a->in_pre + r0 * H, a->in_post + r0 * H,
+                              (TB - r0) * H, DG_ACT_RELU);
+        dgrt_matmul_backward_f32(NULL, n->din_w, n->din_b, a->din + r0 * H, x + r0 * n->C, n->in_w, (int)(TB - r0),
+                                 n->C, n->H);
     } else if (n->kind == DG_LEARN_MLP) {
         dgrt_mlp_backward_f32(&n->dmp, NULL, &a->mg, draw, &a->ma, &n->mp, &n->mlp, x, (int)TB);
     } else if (n->kind == DGRT_NET_TABLE) {
@@ -1356,7 +1364,10 @@ void dgrt_trainer_backward(DgTrainer *tr) {
     double t1 = now_s();
     // network: draw -> grads, from the first row that has a gradient (static only: the last step)
     size_t row0 = tr->Tr == 1 ? 0 : (size_t)(tr->pm.any_dynamic ? W : T - 1) * B;
-    dgrt_net_backward(&tr->net, &tr->acts, tr->x, tr->draw, tr->Tr, B, row0);
+    // truncated at the warm-up (bptt = window): the gradient into the warm-up steps of the network is
+    // ~1e-4 of the whole and costs half of the LSTM's backward pass (examples/regional/README.md)
+    int bptt_from = strcmp(tr->cfg.bptt, "full") && tr->Tr > 1 ? W : 0;
+    dgrt_net_backward(&tr->net, &tr->acts, tr->x, tr->draw, tr->Tr, B, row0, bptt_from);
     // in-equation network weights: the shards' gradients, summed in shard order
     for (int s = 0; s < tr->nshards; s++)
         for (int i = 0; i < tr->net.nnetw; i++) tr->net.dnetw[i] += tr->shards[s].dnetw[i];

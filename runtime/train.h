@@ -44,6 +44,7 @@ typedef struct {
     int64_t lr_step, lr_warmup; /* step: epochs per decay; cosine: warm-up epochs */
     double lr_gamma, lr_min;
     char loss[16];                 /* mse | rmse | rmse_comb | nse | kge */
+    char bptt[16];                 /* window: the network's gradient stops at the warm-up; full: runs back to day 1 */
     double clip;                   /* max gradient norm, 0 = none */
     int64_t valid_every, patience; /* epochs between validations; 0 = no early stopping */
     uint64_t seed;
@@ -151,8 +152,10 @@ void dgrt_net_head_forward(const DgNet *n, DgNetActs *a, int T, int B);
 void dgrt_net_head_backward(DgNet *n, DgNetActs *a, const float *draw, int T, int B, size_t row0);
 /* x (T, B, C) -> a->raw (T, B, P); train: dropout with masks from `seed` */
 void dgrt_net_forward(const DgNet *n, DgNetActs *a, const float *x, int T, int B, int train, uint64_t seed);
-/* draw (T, B, P), zero outside rows [row0, T*B) -> n->grads += */
-void dgrt_net_backward(DgNet *n, DgNetActs *a, const float *x, const float *draw, int T, int B, size_t row0);
+/* draw (T, B, P), zero outside rows [row0, T*B) -> n->grads +=; with bptt_from > 0 the
+ * LSTM's gradient stops at that step (truncated backpropagation through time) */
+void dgrt_net_backward(DgNet *n, DgNetActs *a, const float *x, const float *draw, int T, int B, size_t row0,
+                       int bptt_from);
 
 // ---- Physics of a batch (f32 kernels) --------------------------------------------------------
 

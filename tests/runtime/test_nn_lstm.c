@@ -189,6 +189,47 @@ static void test_f32_vs_f64(int train) {
     case_free(&k);
 }
 
+/* Truncated backpropagation (dgrt_lstm_backward_from): from step 0 it is the
+ * full pass bit for bit; from t0 > 0, with a loss of the steps from t0 on (as
+ * after a warm-up), nothing reaches the inputs before t0, and at a plain initialisation (forget gates ~0.5) the gradient into the
+ * steps before t0 has decayed, so the weights' gradients differ from the
+ * full ones by a little, but not by nothing. */
+static void test_truncated(void) {
+    DgLstm cfg = {.C = 5, .H = 12, .L = 2, .dropout = 0.2f};
+    int T = 60, B = 4, t0 = 30;
+    Case k;
+    case_init(&k, cfg, T, B, 1, 11);
+    for (size_t i = 0; i < k.np; i++) k.params_mem[i] /= 3;
+    for (size_t i = 0; i < (size_t)t0 * B * cfg.H; i++) k.r[i] = 0;   /* the loss reads steps t0.. only */
+    case_backward(&k);   /* the full pass: k.grads_mem, k.dinp */
+    double *gm = calloc(k.np, sizeof(double)), *dinp = calloc(k.nin, sizeof(double));
+    double *gam = malloc(dgrt_lstm_num_grad_acts(&cfg, T, B) * sizeof(double));
+    DgLstmParamsF64 g;
+    DgLstmGradActsF64 ga;
+    dgrt_lstm_point_params_f64(&g, &cfg, gm);
+    dgrt_lstm_point_grad_acts_f64(&ga, &cfg, T, B, gam);
+    dgrt_lstm_backward_from_f64(&g, dinp, &ga, k.r, &k.a, &k.p, &cfg, k.inp, T, B, 0);
+    int same = 1;
+    for (size_t i = 0; i < k.np; i++) same &= gm[i] == k.grads_mem[i];
+    for (size_t i = 0; i < k.nin; i++) same &= dinp[i] == k.dinp[i];
+    CHECK(same);
+    memset(gm, 0, k.np * sizeof(double));
+    memset(dinp, 0, k.nin * sizeof(double));
+    dgrt_lstm_backward_from_f64(&g, dinp, &ga, k.r, &k.a, &k.p, &cfg, k.inp, T, B, t0);
+    double before = 0, diff = 0, norm = 0;
+    for (size_t i = 0; i < (size_t)t0 * B * cfg.C; i++) before = fmax(before, fabs(dinp[i]));
+    for (size_t i = 0; i < k.np; i++) {
+        diff += (gm[i] - k.grads_mem[i]) * (gm[i] - k.grads_mem[i]);
+        norm += k.grads_mem[i] * k.grads_mem[i];
+    }
+    printf("truncated at step %d of %d: |g - g_full| / |g_full| = %.2e, dinp before t0 max %.1e\n", t0, T,
+           sqrt(diff / norm), before);
+    CHECK(before == 0);
+    CHECK(sqrt(diff / norm) > 0 && sqrt(diff / norm) < 0.5);
+    free(gm), free(dinp), free(gam);
+    case_free(&k);
+}
+
 static void test_determinism(void) {
     DgLstm cfg = {.C = 4, .H = 8, .L = 2, .dropout = 0.4f};
     int T = 6, B = 3;
@@ -341,6 +382,7 @@ int main(int argc, char **argv) {
     test_f32_vs_f64(0);
     test_f32_vs_f64(1);
     test_determinism();
+    test_truncated();
     test_threads();
     return check_report("test_nn_lstm");
 }
