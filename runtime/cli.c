@@ -29,7 +29,7 @@ static const struct {
 /* Options: name, takes a value, may repeat, the commands it applies to. */
 typedef enum {
     OPT_PARAMS, OPT_INIT, OPT_NETW, OPT_FORCING_CSV, OPT_DATA, OPT_BASIN, OPT_MAP, OPT_PERIOD, OPT_OUT, OPT_STATES,
-    OPT_PRECISION, OPT_COMPONENTS, OPT_SEED, OPT_TOL, OPT_STEPS, OPT_CELLS, OPT_COUNT
+    OPT_PRECISION, OPT_COMPONENTS, OPT_SEED, OPT_TOL, OPT_STEPS, OPT_CELLS, OPT_LAT, OPT_COUNT
 } OptId;   /* grep ORDER OptId: the table below */
 
 static const struct {
@@ -52,6 +52,7 @@ static const struct {
     {"--tol", 1, 0, CMD_GRADCHECK},
     {"--steps", 1, 0, CMD_GRADCHECK},
     {"--cells", 1, 0, CMD_GRADCHECK},
+    {"--lat", 1, 0, CMD_SIMULATE | CMD_GRADCHECK},
 };
 
 static void usage(const char *prog, FILE *f) {
@@ -75,6 +76,9 @@ static void usage(const char *prog, FILE *f) {
             "                            (variables: %s)\n"
             "  --map NAME=COLUMN         model input NAME from COLUMN (or CAMELS variable); repeatable\n"
             "  --period START:END        days to use, both included, e.g. 1980-10-01:1990-09-30\n"
+            "  --data DIR --basin ID     also a Caravan folder (timeseries/csv/SOURCE/SOURCE_ID.csv)\n"
+            "  --lat DEG                 the basin's latitude, for derived inputs of CSV and Caravan forcing:\n"
+            "                            %s (an input named DOY or LAT takes them)\n"
             "\n"
             "parameters and states (simulate, gradcheck):\n"
             "  --params FILE             CSV name,value[,component]; other parameters take the model's defaults\n"
@@ -136,7 +140,7 @@ static void usage(const char *prog, FILE *f) {
             "  --plot DIR                eval: one SVG hydrograph per basin\n"
             "\n"
             "exit status: 0 ok, 1 failure (gradcheck NOT OK), 2 usage, 3 data or I/O error\n",
-            prog, dgrt_camels_variables, DGRT_NETW_SEED);
+            prog, dgrt_camels_variables, dgrt_derived_variables, DGRT_NETW_SEED);
 }
 
 static int usage_error(const DgrtErr *err, const char *prog, FILE *errf) {
@@ -259,6 +263,16 @@ static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd
         case OPT_CELLS:
             if (parse_int(name, val, 1, &o->cells, err)) return err->code;
             break;
+        case OPT_LAT: {
+            char *end;
+            double lat = strtod(val, &end);
+            if (!val[0] || *end || !(lat >= -90 && lat <= 90))
+                return dgrt_fail(err, DGRT_EXIT_USAGE, "the basin's latitude in degrees, north positive",
+                                 "--lat '%s' is not a number in [-90, 90]", val);
+            o->forcing.latitude = lat;
+            o->forcing.has_latitude = 1;
+            break;
+        }
         case OPT_COUNT: break;
         }
     }

@@ -15,6 +15,7 @@
  * P <- prcp, T <- tmean, PET and E <- pet_hargreaves, Lday <- lday, any input
  * named like a variable <- that variable; `--map NAME=VARIABLE` overrides. */
 #include "dgrt_internal.h"
+#include "dataset.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -459,6 +460,18 @@ int dgrt_forcing_load(DgForcing *f, const DgNameInfo *inputs, int ninputs, const
     if (spec->csv_path) {
         snprintf(f->path, sizeof f->path, "%s", spec->csv_path);
         rc = load_csv(f, inputs, spec, err);
+    } else if (spec->data_dir && dgrt_data_layout(spec->data_dir) == DG_LAYOUT_CARAVAN) {
+        /* a Caravan folder: the basin's CSV with Caravan's column names as defaults */
+        if (!dgrt_caravan_path(f->path, sizeof f->path, spec->data_dir, spec->basin)) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "check --basin and --data (a Caravan folder)",
+                           "no Caravan time series for basin '%s': '%s' does not exist", spec->basin, f->path);
+        } else {
+            DgForcingSpec cs = *spec;
+            cs.csv_path = f->path;
+            cs.defaults = dgrt_caravan_defaults;
+            cs.ndefaults = dgrt_caravan_ndefaults;
+            rc = load_csv(f, inputs, &cs, err);
+        }
     } else {
         rc = load_camels(f, inputs, spec, err);
     }

@@ -239,8 +239,49 @@ static void test_camels(void) {
     CHECK_STR(err.msg, want);
 }
 
+/* Derived inputs from the date, the latitude and the temperature column T reads (every source):
+ * DOY and LAT by name, PET from pet_oudin / pet_hamon by --map; without a latitude, an error. */
+static void test_derived(void) {
+    const DgNameInfo in[5] = {{"P", "mm/d"}, {"T", "degC"}, {"PET", "mm/d"}, {"DOY", "-"}, {"LAT", "-"}};
+    const char *p = write_file("d.csv", "date,prcp,tmean\n2001-12-31,1,-10\n2002-01-01,0,20\n2002-01-02,3,20\n");
+    DgForcingSpec spec = csv_spec(p);
+    DgMap maps[3] = {{"P", "prcp"}, {"T", "tmean"}, {"PET", "pet_oudin"}};
+    spec.maps = maps;
+    spec.nmaps = 3;
+    spec.latitude = 45.0;
+    spec.has_latitude = 1;
+    DgForcing f;
+    DgrtErr err = {0};
+    CHECK(dgrt_forcing_load(&f, in, 5, &spec, &err) == 0);
+    CHECK(f.values[3] == 365 && f.values[5 + 3] == 1 && f.values[10 + 3] == 2);   /* DOY */
+    CHECK(f.values[4] == 45 && f.values[14] == 45);                               /* LAT */
+    CHECK(f.values[2] == 0);   /* T + 5 <= 0: no Oudin PET */
+    double winter = f.values[7];
+    CHECK_STR(f.source[2], "Oudin(tmean, latitude 45.0000)");
+    dgrt_forcing_free(&f);
+    /* Oudin: 0.408 Ra (T + 5) / 100 with FAO-56 Ra; 1 July at 45 N: Ra ~ 41.7 MJ/m2/d -> ~4.25 mm/d */
+    spec.csv_path = write_file("s.csv", "date,prcp,tmean\n2002-06-30,1,20\n2002-07-01,0,20\n2002-07-02,3,20\n");
+    CHECK(dgrt_forcing_load(&f, in, 5, &spec, &err) == 0);
+    double want = 0.408 * dgrt_ra_fao56(182, 45.0) * 25 / 100;
+    CHECK(fabs(f.values[7] - want) < 1e-12 && f.values[7] > 4 && f.values[7] < 4.5);
+    CHECK(f.values[7] > 3 * winter);   /* summer above winter at the same temperature */
+    dgrt_forcing_free(&f);
+    /* Hamon from the astronomical day length: 1 July, 45 N, ~15.4 h of daylight */
+    maps[2].column = "pet_hamon";
+    CHECK(dgrt_forcing_load(&f, in, 5, &spec, &err) == 0);
+    double lday = dgrt_daylength(182, 45.0);
+    CHECK(lday > 15.2 / 24 && lday < 15.6 / 24);
+    CHECK(fabs(f.values[7] - dgrt_pet_hamon(20, lday)) < 1e-12);
+    dgrt_forcing_free(&f);
+    /* without a latitude */
+    spec.has_latitude = 0;
+    CHECK(dgrt_forcing_load(&f, in, 5, &spec, &err) == 3);
+    CHECK(strstr(err.msg, "needs the basin's latitude") != NULL);
+}
+
 int main(void) {
     test_csv_forcing();
+    test_derived();
     struct stat st;
     if (stat(CAMELS, &st) != 0) {
         printf("test_forcing: %s not found, CAMELS part skipped\n", CAMELS);
