@@ -7,6 +7,7 @@
 #include "dgrt_cli.h"
 #include "dgrt_internal.h"
 #include "fpenv.h"
+#include "comm.h"
 #include "train.h"
 
 #include <errno.h>
@@ -293,7 +294,27 @@ static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd
     return 0;
 }
 
+static int run_command(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf);
+
+/* Under mpirun every rank runs the command (comm.h); rank 0 alone prints, and
+ * a rank that fails stops the others instead of leaving them waiting. */
 int dgrt_main_io(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf) {
+    dgrt_fpenv_init();   /* FTZ|DAZ unless DGC_DENORMALS=keep: subnormal gradients are slow on Intel (fpenv.h) */
+    dgrt_comm_init(&argc, &argv);
+    FILE *quiet = NULL;
+    if (dgrt_comm_rank() != 0 && (quiet = fopen("/dev/null", "w"))) out = quiet;
+    int rc = run_command(m, argc, argv, out, errf);
+    fflush(out);
+    if (quiet) fclose(quiet);
+    if (rc != 0 && dgrt_comm_size() > 1) {
+        fflush(errf);
+        dgrt_comm_abort(rc);
+    }
+    dgrt_comm_finalize();
+    return rc;
+}
+
+static int run_command(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf) {
     DgrtErr err = {0};
     const char *prog = argc > 0 && argv[0] ? argv[0] : "model";
     const char *slash = strrchr(prog, '/');
@@ -303,7 +324,6 @@ int dgrt_main_io(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf)
             usage(prog, out);
             return DGRT_EXIT_OK;
         }
-    dgrt_fpenv_init();   /* FTZ|DAZ unless DGC_DENORMALS=keep: subnormal gradients are slow on Intel (fpenv.h) */
     if (m->abi_version != DG_ABI_VERSION) {
         dgrt_fail(&err, DGRT_EXIT_FAIL, "recompile the model with the dgc of this runtime",
                   "model '%s' was compiled for ABI version %u; this runtime has version %u", m->name ? m->name : "?",

@@ -13,6 +13,7 @@
  * period defaults to its test period. */
 #include "train.h"
 #include "metrics.h"
+#include "comm.h"
 
 #include <errno.h>
 #include <math.h>
@@ -239,16 +240,17 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
     memset(&d, 0, sizeof d);
     int *idx = NULL, n = 0, rc;
     double *sim = NULL, *all = NULL, *theta = NULL;
-    if ((rc = setup(&r, &d, &o, m, &idx, &n, 0, errf, &err)) || (rc = make_dir(o.out, &err))) goto done;
+    int writer = dgrt_comm_rank() == 0;   /* under MPI every rank has every result: rank 0 writes */
+    if ((rc = setup(&r, &d, &o, m, &idx, &n, 0, errf, &err)) || (writer && (rc = make_dir(o.out, &err)))) goto done;
     int64_t nd = dgrt_period_days(o.period);
     int no = m->noutputs;
     sim = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     all = mallocCheck(sizeof(double) * (size_t)(nd * no * n + 1));
     theta = mallocCheck(sizeof(double) * (size_t)(n * m->nparams * r.ncomp + 1));
     r.pred.theta = theta;
-    dgrt_predict(&r.pred, &d, idx, n, o.period, o.warmup, sim, all);
+    dgrt_predict_ranks(&r.pred, &d, idx, n, o.period, o.warmup, sim, all);
     r.pred.theta = NULL;
-    for (int b = 0; b < n && !rc; b++) {
+    for (int b = 0; b < n && !rc && writer; b++) {
         const DgBasin *bs = &d.basins[idx[b]];
         char path[2048], tmp[2100];
         snprintf(path, sizeof path, "%s/%s.csv", o.out, bs->id);
@@ -269,7 +271,7 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
         }
         rc = dgrt_commit_file(f, 0, tmp, path, &err);
     }
-    if (!rc) rc = write_params(m, &d, idx, n, r.ncomp, theta, o.out, &err);
+    if (!rc && writer) rc = write_params(m, &d, idx, n, r.ncomp, theta, o.out, &err);
     if (!rc) {
         char ps[32];
         fprintf(out,
@@ -353,7 +355,7 @@ static int eval_checkpoint(EvalOptions *o, const DgModel *m, EvalRows *rw, char 
     bench = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     ms = mallocCheck(sizeof(double) * (size_t)(nd + 1));
     mo = mallocCheck(sizeof(double) * (size_t)(nd + 1));
-    dgrt_predict(&r.pred, &d, idx, n, o->period, o->warmup, sim, NULL);
+    dgrt_predict_ranks(&r.pred, &d, idx, n, o->period, o->warmup, sim, NULL);
     *unit = m->outputs[r.target].unit;
     if (!heading[0]) {
         char ps[32];
@@ -383,7 +385,7 @@ static int eval_checkpoint(EvalOptions *o, const DgModel *m, EvalRows *rw, char 
             rw->nbench += has_bench;
         }
         rows_add(rw, bs, &mt, &mb);
-        if (o->plot) {
+        if (o->plot && dgrt_comm_rank() == 0) {   /* under MPI every rank has every result: rank 0 writes */
             char path[2048], title[256], ps[32];
             snprintf(path, sizeof path, "%s/%s.svg", o->plot, bs->id);
             snprintf(title, sizeof title, "%s, basin %s, %s: NSE %.3f, KGE %.3f", m->name, bs->id,
@@ -449,7 +451,8 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
     char heading[256] = "", ckpath[2048];
     const char *unit = "mm/d", *pattern = o.checkpoint;
     int rc = 0;
-    if (o.plot && (rc = make_dir(o.plot, &err))) goto done;
+    int writer = dgrt_comm_rank() == 0;
+    if (o.plot && writer && (rc = make_dir(o.plot, &err))) goto done;
     for (int k = o.folds > 0 ? 1 : 0; k <= o.folds && !rc; k++) {
         if (o.folds > 0) {
             fold_path(ckpath, sizeof ckpath, pattern, k);
@@ -484,7 +487,7 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
                 "covers\n",
                 rw.nbench, rw.n);
     // CSV
-    if (o.out) {
+    if (o.out && writer) {
         char tmp[2100];
         snprintf(tmp, sizeof tmp, "%s.tmp", o.out);
         FILE *f = fopenCheck(tmp, "w", &err);
@@ -512,7 +515,7 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
         if ((rc = dgrt_commit_file(f, 0, tmp, o.out, &err))) goto done;
     }
     // the skill over all basins: CDF and map of NSE
-    if (o.cdf || o.map) {
+    if ((o.cdf || o.map) && writer) {
         double *nse = mallocCheck(sizeof(double) * (size_t)(rw.n + 1));
         for (int b = 0; b < rw.n; b++) nse[b] = rw.mt[b].nse;
         char title[512];

@@ -2,6 +2,7 @@
  * (inputs, parameters with bounds/units/defaults/marks, states, outputs and
  * their routing, components, network weights), read from its DgModel. */
 #include "dgrt_internal.h"
+#include "comm.h"
 
 #include <math.h>
 #include <string.h>
@@ -95,5 +96,7 @@ int dgrt_cmd_info(const DgModel *m, const DgOptions *o, FILE *out, FILE *errf) {
         for (int l = 1; l < n->nsizes; l++) cnt += (int64_t)n->sizes[l - 1] * n->sizes[l] + n->sizes[l];
         fprintf(out, "%lld\n", (long long)(n->offset + cnt - 1));
     }
+    fprintf(out, "\nmpi: %s\n", dgrt_comm_available() ? "yes (train, eval, simulate under mpirun split their basins)"
+                                                      : "no (built without MPI)");
     return 0;
 }

@@ -198,6 +198,8 @@ typedef struct {
 typedef struct {
     int T, B;                             /* sizes the arena was pointed for (forward: T <= this T) */
     int dropped;                          /* set by forward: dropout masks were applied */
+    int mask_batch, mask_row0;            /* masks drawn as for rows mask_row0.. of a batch of mask_batch
+                                             (a rank's part of a data-parallel batch); 0 = this batch */
     float *gates[DGRT_LSTM_MAX_LAYERS];   // (T, B, 4H) i, f, g, o after their nonlinearity
     float *c[DGRT_LSTM_MAX_LAYERS];       // (T, B, H)  cell state c_t
     float *tanh_c[DGRT_LSTM_MAX_LAYERS];  // (T, B, H)  tanh(c_t)
@@ -209,6 +211,7 @@ typedef struct {
 } DgLstmActsF32;
 typedef struct {
     int T, B, dropped;
+    int mask_batch, mask_row0;
     double *gates[DGRT_LSTM_MAX_LAYERS], *c[DGRT_LSTM_MAX_LAYERS], *tanh_c[DGRT_LSTM_MAX_LAYERS];
     double *h[DGRT_LSTM_MAX_LAYERS], *mask[DGRT_LSTM_MAX_LAYERS], *hd[DGRT_LSTM_MAX_LAYERS];
     double *wpack[DGRT_LSTM_MAX_LAYERS]; /* unused: the f64 layers call dgemm */
@@ -299,6 +302,8 @@ typedef struct {
 typedef struct {
     int N;                             /* rows the arena was pointed for (forward: N <= this N) */
     int dropped;                       /* set by forward: dropout masks were applied */
+    int mask_batch, mask_row0, mask_rows; /* rows are (step, basin) with mask_rows basins per step, drawn as
+                                             rows mask_row0.. of a batch of mask_batch; 0 = as they are */
     float *pre[DGRT_MLP_MAX_LAYERS];   // (N, sizes[k+1]) z_k
     float *post[DGRT_MLP_MAX_LAYERS];  // (N, sizes[k+1]) a_k (= pre when f_k is linear)
     float *mask[DGRT_MLP_MAX_LAYERS];  // (N, sizes[k+1]) hidden layers, NULL when dropout = 0
@@ -307,6 +312,7 @@ typedef struct {
 } DgMlpActsF32;
 typedef struct {
     int N, dropped;
+    int mask_batch, mask_row0, mask_rows;
     double *pre[DGRT_MLP_MAX_LAYERS], *post[DGRT_MLP_MAX_LAYERS];
     double *mask[DGRT_MLP_MAX_LAYERS], *drop[DGRT_MLP_MAX_LAYERS];
     double *out;

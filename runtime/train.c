@@ -16,6 +16,7 @@
 #include "camels.h"
 #include "fpenv.h"
 #include "metrics.h"
+#include "comm.h"
 
 #include <errno.h>
 #include <math.h>
@@ -126,7 +127,14 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
         return dgrt_fail(err, DGRT_EXIT_USAGE, "give --train START:END, e.g. --train 1980-10-01:1995-09-30",
                          "no training period");
     tr->T = (int)(cfg->warmup + cfg->rho);
-    tr->B = (int)cfg->batch;
+    // under MPI each rank runs its part of every batch (comm.h); alone, all of it
+    tr->Bg = (int)cfg->batch;
+    int ranks = dgrt_comm_size(), b_hi;
+    dgrt_comm_part(tr->Bg, dgrt_comm_rank(), ranks, &tr->b_lo, &b_hi);
+    tr->B = b_hi - tr->b_lo;
+    if (tr->Bg < ranks)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "run fewer ranks than basins per batch, or raise --batch",
+                         "a batch of %d basins cannot be split over %d ranks", tr->Bg, ranks);
     if (dgrt_period_days(cfg->train) < tr->T)
         return dgrt_fail(err, DGRT_EXIT_USAGE, "lengthen the training period or shorten --rho/--warmup",
                          "the training period %s has %lld days; a window needs warmup + rho = %d",
@@ -169,16 +177,20 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     dgrt_net_alloc_grads(&tr->net);
     tr->Tr = time_invariant(&tr->net, m) ? 1 : tr->T;
     dgrt_net_acts_alloc(&tr->acts, &tr->net, tr->Tr, tr->B, 1);
+    // dropout masks drawn as for this rank's rows of the whole batch: any number of ranks draws the same
+    tr->acts.la.mask_batch = tr->acts.ma.mask_batch = tr->Bg;
+    tr->acts.la.mask_row0 = tr->acts.ma.mask_row0 = tr->b_lo;
+    tr->acts.ma.mask_rows = tr->B;
     int C = tr->net.C > 0 ? tr->net.C : 1, P = tr->net.P > 0 ? tr->net.P : 1;
     tr->x = NEW(float, (size_t)tr->Tr * tr->B * C);
     tr->draw = NEW(float, (size_t)tr->Tr * tr->B * P);
     int64_t R = cfg->rho;
-    tr->obs = NEW(double, R * tr->B);
-    tr->sim = NEW(double, R * tr->B);
-    tr->dsim = NEW(double, R * tr->B);
-    tr->bstd = NEW(double, tr->B);
-    tr->batch_basin = NEW(int, tr->B);
-    tr->batch_start = NEW(int64_t, tr->B);
+    tr->obs = NEW(double, R * tr->Bg);
+    tr->sim = NEW(double, R * tr->Bg);
+    tr->dsim = NEW(double, R * tr->Bg);
+    tr->bstd = NEW(double, tr->Bg);
+    tr->batch_basin = NEW(int, tr->Bg);
+    tr->batch_start = NEW(int64_t, tr->Bg);
     tr->nshards = (tr->B + SHARD - 1) / SHARD;
     tr->shards = NEW(DgPhys, tr->nshards);
     for (int s = 0; s < tr->nshards; s++) {
@@ -188,11 +200,13 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
         tr->shards[s].Btot = tr->B;
         tr->shards[s].netw = m->nnetw ? tr->net.netw : NULL;
     }
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    tr->nthreads = (int)(cfg->threads > 0 ? cfg->threads : (ncpu > 0 ? ncpu : 1));
+    // threads = 0: the cores, shared by the ranks of this machine
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN) / dgrt_comm_local_size();
+    if (ncpu < 1) ncpu = 1;
+    tr->nthreads = (int)(cfg->threads > 0 ? cfg->threads : ncpu);
     if (tr->nthreads > tr->nshards) tr->nthreads = tr->nshards;
     // the network layers' own threads (nn.h): BLAS calls single-threaded inside them
-    dgrt_nn_set_threads((int)(cfg->threads > 0 ? cfg->threads : (ncpu > 0 ? ncpu : 1)));
+    dgrt_nn_set_threads((int)(cfg->threads > 0 ? cfg->threads : ncpu));
     // optimiser, schedule, loss
     DgOptimKind ok;
     dgrt_optim_parse(cfg->optimizer, &ok);
@@ -224,7 +238,7 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     } else {
         int64_t days = 0;
         for (int i = 0; i < tr->ntrain; i++) days += dgrt_period_days(cfg->train);
-        double share = (double)tr->B * R / (double)(days > 0 ? days : 1);
+        double share = (double)tr->Bg * R / (double)(days > 0 ? days : 1);
         tr->iters_per_epoch = share >= 1 ? 1 : (int64_t)ceil(log(0.01) / log1p(-share));
         if (tr->iters_per_epoch < 1) tr->iters_per_epoch = 1;
     }
@@ -242,7 +256,8 @@ static void shard_run(DgTrainer *tr, int s, int op) {
     DgPhys *ph = &tr->shards[s];
     int P = tr->net.P > 0 ? tr->net.P : 1;
     if (op == 0) {
-        dgrt_phys_set_forcing(ph, &tr->data, tr->batch_basin + ph->b0, tr->batch_start + ph->b0);
+        const int first = tr->b_lo + ph->b0;   /* the shard's basins in the whole batch */
+        dgrt_phys_set_forcing(ph, &tr->data, tr->batch_basin + first, tr->batch_start + first);
         dgrt_phys_set_params(ph, &tr->pm, tr->acts.raw, tr->Tr, P);
         dgrt_phys_forward(ph, 1, NULL);
     } else {
@@ -282,9 +297,10 @@ static void run_shards(DgTrainer *tr, int op) {
 void dgrt_trainer_next_batch(DgTrainer *tr) {
     const DgTrainConfig *cfg = &tr->cfg;
     const DgDataset *d = &tr->data;
-    int B = tr->B, T = tr->T, W = (int)cfg->warmup;
+    int Bg = tr->Bg, T = tr->T, W = (int)cfg->warmup;
     int64_t R = cfg->rho;
-    for (int b = 0; b < B; b++) {
+    // every rank draws the whole batch (same RNG), then takes its basins b_lo .. b_lo + B - 1
+    for (int b = 0; b < Bg; b++) {
         int bi = tr->train_idx[dgrt_rng_u64(&tr->rng) % (uint64_t)tr->ntrain];
         const DgBasin *bs = &d->basins[bi];
         int64_t s0 = dgrt_basin_index(bs, cfg->train.start), s1 = dgrt_basin_index(bs, cfg->train.end);
@@ -292,10 +308,11 @@ void dgrt_trainer_next_batch(DgTrainer *tr) {
         tr->batch_basin[b] = bi;
         tr->batch_start[b] = s0 + (int64_t)(dgrt_rng_u64(&tr->rng) % span);
     }
-    assemble_inputs(tr->x, d, tr->batch_basin, tr->batch_start, tr->Tr, T, B, &tr->net, NULL);
-    for (int b = 0; b < B; b++) {
+    assemble_inputs(tr->x, d, tr->batch_basin + tr->b_lo, tr->batch_start + tr->b_lo, tr->Tr, T, tr->B, &tr->net,
+                    NULL);
+    for (int b = 0; b < Bg; b++) {
         const DgBasin *bs = &d->basins[tr->batch_basin[b]];
-        for (int64_t t = 0; t < R; t++) tr->obs[t * B + b] = bs->obs[tr->batch_start[b] + W + t];
+        for (int64_t t = 0; t < R; t++) tr->obs[t * Bg + b] = bs->obs[tr->batch_start[b] + W + t];
         tr->bstd[b] = tr->obs_std[tr->batch_basin[b]];
     }
 }
@@ -310,13 +327,17 @@ double dgrt_trainer_forward(DgTrainer *tr) {
     dgrt_net_forward(&tr->net, &tr->acts, tr->x, tr->Tr, B, 1, dseed);
     double t1 = now_s();
     run_shards(tr, 0);
+    // this rank's columns of the batch's simulation; the others' arrive by a sum with zeros (exact)
+    int Bg = tr->Bg;
+    if (Bg != B) memset(tr->sim, 0, sizeof(double) * (size_t)(R * Bg));
     for (int s = 0; s < tr->nshards; s++) {
         const DgPhys *ph = &tr->shards[s];
         for (int64_t t = 0; t < R; t++)
-            for (int64_t b = 0; b < ph->B; b++) tr->sim[t * B + ph->b0 + b] = ph->sim[t * ph->B + b];
+            for (int64_t b = 0; b < ph->B; b++) tr->sim[t * Bg + tr->b_lo + ph->b0 + b] = ph->sim[t * ph->B + b];
     }
-    // loss vs the observations (missing ones masked)
-    double loss = dgrt_loss_forward(&tr->loss, tr->sim, tr->obs, R, B);
+    if (Bg != B) dgrt_comm_sum_f64(tr->sim, (size_t)(R * Bg));
+    // loss vs the observations (missing ones masked), of the whole batch on every rank
+    double loss = dgrt_loss_forward(&tr->loss, tr->sim, tr->obs, R, Bg);
     tr->t_net += t1 - t0;
     tr->t_phys += now_s() - t1;
     return loss;
@@ -329,14 +350,15 @@ void dgrt_trainer_backward(DgTrainer *tr) {
     int B = tr->B, T = tr->T, W = (int)tr->cfg.warmup;
     int64_t R = tr->cfg.rho;
     double t0 = now_s();
-    // loss: dsim = d loss / d sim
-    memset(tr->dsim, 0, sizeof(double) * (size_t)(R * B));
-    dgrt_loss_backward(&tr->loss, tr->dsim, tr->sim, tr->obs, R, B, 1.0);
-    // physics: dsim -> series adjoint -> prologue_rev, run_rev -> d theta -> draw
+    // loss: dsim = d loss / d sim, of the whole batch
+    int Bg = tr->Bg;
+    memset(tr->dsim, 0, sizeof(double) * (size_t)(R * Bg));
+    dgrt_loss_backward(&tr->loss, tr->dsim, tr->sim, tr->obs, R, Bg, 1.0);
+    // physics (this rank's basins): dsim -> series adjoint -> prologue_rev, run_rev -> d theta -> draw
     for (int s = 0; s < tr->nshards; s++) {
         DgPhys *ph = &tr->shards[s];
         for (int64_t t = 0; t < R; t++)
-            for (int64_t b = 0; b < ph->B; b++) ph->dsim[t * ph->B + b] = tr->dsim[t * B + ph->b0 + b];
+            for (int64_t b = 0; b < ph->B; b++) ph->dsim[t * ph->B + b] = tr->dsim[t * Bg + tr->b_lo + ph->b0 + b];
     }
     memset(tr->draw, 0, sizeof(float) * (size_t)tr->Tr * B * (tr->net.P > 0 ? tr->net.P : 1));
     run_shards(tr, 1);
@@ -350,6 +372,8 @@ void dgrt_trainer_backward(DgTrainer *tr) {
     // in-equation network weights: the shards' gradients, summed in shard order
     for (int s = 0; s < tr->nshards; s++)
         for (int i = 0; i < tr->net.nnetw; i++) tr->net.dnetw[i] += tr->shards[s].dnetw[i];
+    // the ranks' parts of the gradient, summed: every rank then takes the same step (comm.h)
+    if (Bg != B) dgrt_comm_sum_f32(tr->net.grads, tr->net.num_params);
     tr->t_phys += t1 - t0;
     tr->t_net += now_s() - t1;
 }
@@ -389,7 +413,7 @@ static double validate(DgTrainer *tr, double *kge_med) {
     double *sim = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     double *obs = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     DgPredictor pr = {.m = tr->m, .net = &tr->net, .pm = &tr->pm, .ncomp = tr->ncomp, .target = tr->target};
-    dgrt_predict(&pr, &tr->data, tr->valid_idx, n, cfg->valid, cfg->warmup, sim, NULL);
+    dgrt_predict_ranks(&pr, &tr->data, tr->valid_idx, n, cfg->valid, cfg->warmup, sim, NULL);
     for (int b = 0; b < n; b++) {
         const DgBasin *bs = &tr->data.basins[tr->valid_idx[b]];
         int64_t t0 = dgrt_basin_index(bs, cfg->valid.start);
@@ -413,6 +437,7 @@ static void best_path(const char *path, char *out, size_t size) {
 }
 
 static int save_checkpoint(DgTrainer *tr, const char *path, DgrtErr *err) {
+    if (dgrt_comm_rank() != 0) return 0;   /* every rank holds the same state: rank 0 writes it */
     DgCheckpoint ck;
     memset(&ck, 0, sizeof ck);
     ck.model = (char *)tr->m->name;
@@ -522,8 +547,11 @@ static void describe(const DgTrainer *tr, FILE *out) {
     fprintf(out,
             "  batch %d basins x (%lld warm-up + %lld) days, %lld iterations per epoch, %lld epochs; target "
             "'%s'\n",
-            tr->B, (long long)c->warmup, (long long)c->rho, (long long)tr->iters_per_epoch,
+            tr->Bg, (long long)c->warmup, (long long)c->rho, (long long)tr->iters_per_epoch,
             (long long)c->epochs, m->outputs[tr->target].name);
+    if (dgrt_comm_size() > 1)
+        fprintf(out, "  data-parallel over %d MPI ranks: %d or %d basins of each batch per rank\n", dgrt_comm_size(),
+                tr->Bg / dgrt_comm_size(), (tr->Bg + dgrt_comm_size() - 1) / dgrt_comm_size());
     fprintf(out,
             "  optimizer %s (lr %g, %s schedule), loss %s, clip %g; seed %llu, %d thread%s; checkpoint %s\n",
             c->optimizer, tr->sched.base_lr, c->lr_schedule, c->loss, c->clip, (unsigned long long)c->seed,
@@ -603,12 +631,12 @@ int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf) 
                 t_shown = now_s();
                 fprintf(out, "\r\033[Kepoch %lld/%lld  iter %lld/%lld  loss %.4f  %.0f basins/s  ETA %s",
                         (long long)epoch + 1, (long long)cfg->epochs, (long long)it + 1, (long long)ipe,
-                        sum / (double)cnt, per > 0 ? tr.B / per : 0.0, eta);
+                        sum / (double)cnt, per > 0 ? tr.Bg / per : 0.0, eta);
                 fflush(out);
             } else if (cfg->log_every > 0 && (it + 1) % cfg->log_every == 0) {
                 fprintf(out, "epoch %lld iter %lld/%lld: loss %.6f (grad norm %.3g), %.1f basins/s, ETA %s\n",
                         (long long)epoch + 1, (long long)it + 1, (long long)ipe, loss, gnorm,
-                        per > 0 ? tr.B / per : 0.0, eta);
+                        per > 0 ? tr.Bg / per : 0.0, eta);
                 fflush(out);
             }
             if (interrupted) break;
@@ -660,7 +688,7 @@ int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf) 
                 "time per iteration: %.4f s = network %.4f s + physics %.4f s + batching %.4f s (%lld "
                 "iterations, %.1f basins/s)\n",
                 all, tr.t_net * k, tr.t_phys * k, tr.t_other * k, (long long)tr.timed_iters,
-                all > 0 ? tr.B / all : 0.0);
+                all > 0 ? tr.Bg / all : 0.0);
     }
     if (!rc) {
         /* the digest lets a user (and test) see that two runs, e.g. on different thread counts, agree bit for bit */

@@ -217,14 +217,15 @@ typedef struct {
     DgLossConfig loss;
     DgLrSchedule sched;
     DgRng rng;                /* batches: basins and windows */
-    int T, B, Tr;             /* window, batch, network steps (1 = time-invariant) */
+    int T, B, Tr;             /* window, this rank's basins of the batch, network steps (1 = time-invariant) */
+    int Bg, b_lo;             /* the whole batch (config batch), and this rank's first basin in it (comm.h) */
     int target;               /* output compared with the observations */
-    float *x;                 /* (Tr, B, C) inputs of the batch */
+    float *x;                 /* (Tr, B, C) inputs of this rank's basins */
     float *draw;              /* (Tr, B, P) */
-    double *obs, *sim, *dsim; /* (rho, B) */
-    double *bstd;             /* (B) obs_std of the batch basins */
-    int *batch_basin;         /* [B] dataset index */
-    int64_t *batch_start;     /* [B] day index of the window start */
+    double *obs, *sim, *dsim; /* (rho, Bg): the whole batch, on every rank (the loss sees all of it) */
+    double *bstd;             /* (Bg) obs_std of the batch basins */
+    int *batch_basin;         /* [Bg] dataset index; this rank's are b_lo .. b_lo + B - 1 */
+    int64_t *batch_start;     /* [Bg] day index of the window start */
     int64_t epoch, iter, iters_per_epoch;
     int64_t best_epoch, bad_epochs;
     double best_metric;
@@ -272,6 +273,9 @@ typedef struct {
  * parameters come from its last step. */
 void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int n, DgPeriod p,
                   int64_t warmup, double *sim, double *all);
+/* The same, its basins split over the ranks of an MPI run (comm.h); every rank gets all results. */
+void dgrt_predict_ranks(const DgPredictor *pr, const DgDataset *d, const int *idx, int n, DgPeriod p,
+                        int64_t warmup, double *sim, double *all);
 
 /* A trained run restored from a checkpoint (simulate, eval). */
 typedef struct {

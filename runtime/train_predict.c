@@ -2,6 +2,7 @@
  * (validation, simulate, eval): inputs assembled per basin, network and
  * physics run in chunks of basins, warm-up days before the period. */
 #include "train_internal.h"
+#include "comm.h"
 
 #include <errno.h>
 #include <math.h>
@@ -105,4 +106,46 @@ void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int
         dgrt_net_acts_free(&acts);
         free(x);
     }
+}
+
+/* Under MPI: rank r predicts its contiguous part of the basins; the parts
+ * meet by a sum in which every value has one rank's number and zeros from
+ * the others (exact), so every rank ends with what one process computes. */
+void dgrt_predict_ranks(const DgPredictor *pr, const DgDataset *d, const int *idx, int n, DgPeriod p,
+                        int64_t warmup, double *sim, double *all) {
+    int ranks = dgrt_comm_size();
+    if (ranks == 1 || n < 2) {
+        dgrt_predict(pr, d, idx, n, p, warmup, sim, all);
+        return;
+    }
+    int lo, hi;
+    dgrt_comm_part(n, dgrt_comm_rank(), ranks, &lo, &hi);
+    int nl = hi - lo;
+    int64_t nd = dgrt_period_days(p);
+    int no = pr->m->noutputs;
+    size_t nth = (size_t)pr->m->nparams * (size_t)pr->ncomp;
+    double *s = callocCheck((size_t)(nd * nl) + 1, sizeof(double));
+    double *a = all ? callocCheck((size_t)(nd * no * nl) + 1, sizeof(double)) : NULL;
+    DgPredictor mine = *pr;
+    if (pr->theta) mine.theta = callocCheck(nth * (size_t)nl + 1, sizeof(double));
+    if (nl > 0) dgrt_predict(&mine, d, idx + lo, nl, p, warmup, s, a);
+    memset(sim, 0, sizeof(double) * (size_t)(nd * n));
+    for (int64_t t = 0; t < nd; t++)
+        for (int b = 0; b < nl; b++) sim[t * n + lo + b] = s[t * nl + b];
+    dgrt_comm_sum_f64(sim, (size_t)(nd * n));
+    if (all) {
+        memset(all, 0, sizeof(double) * (size_t)(nd * no * n));
+        for (int64_t t = 0; t < nd; t++)
+            for (int i = 0; i < no; i++)
+                for (int b = 0; b < nl; b++) all[(t * no + i) * n + lo + b] = a[(t * no + i) * nl + b];
+        dgrt_comm_sum_f64(all, (size_t)(nd * no * n));
+    }
+    if (pr->theta) {
+        memset(pr->theta, 0, sizeof(double) * nth * (size_t)n);
+        memcpy(pr->theta + nth * (size_t)lo, mine.theta, sizeof(double) * nth * (size_t)nl);
+        dgrt_comm_sum_f64(pr->theta, nth * (size_t)n);
+        free(mine.theta);
+    }
+    free(s);
+    free(a);
 }

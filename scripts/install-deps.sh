@@ -59,7 +59,8 @@ ver=${LLVM_VERSION:-$(clang -dumpversion 2>/dev/null | cut -d. -f1)}
 ver=${ver:-14}
 
 missing=()
-for pkg in libopenblas-dev libsleef-dev; do
+# Open MPI: data-parallel training under mpirun (a build without it works as before)
+for pkg in libopenblas-dev libsleef-dev libopenmpi-dev openmpi-bin; do
     installed "$pkg" || missing+=("$pkg")
 done
 # LLVM headers/libraries and llvm-config
