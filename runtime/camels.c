@@ -57,7 +57,7 @@ int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *co
     a->nbasins = nbasins;
     a->nattrs = nnames;
     a->values = malloc(sizeof(double) * (size_t)(nbasins * nnames + 1));
-    if (!a->values) { fprintf(stderr, "Error: out of memory at %s:%d\n", __FILE__, __LINE__); exit(1); }
+    if (!a->values) { fprintf(stderr, "error: out of memory reading the attributes\n"); exit(1); }
     for (int k = 0; k < nnames && !rc; k++) {
         int file = -1, col = -1;
         for (int f = 0; f < NFILES && file < 0; f++) {

@@ -1,9 +1,10 @@
-/* check.h — runtime error reporting in the style of llm.c's utils.h
- * (fopenCheck/mallocCheck): every error carries the runtime source location
- * that detected it and a hint, and prints as
- *     Error: <what> at runtime/csv.c:88
- *     ---> HINT: <what to do>
- * Errors in user data put `file:line:col:` first in <what>. Recoverable errors
+/* check.h — runtime error reporting (fopenCheck/mallocCheck after llm.c's
+ * utils.h): every error carries a hint and prints in the compiler's style,
+ *     error: <what>
+ *     note: <what to do>
+ * Errors in user data put `file:line:col:` first in <what>. The runtime
+ * source location that detected it is kept for us, not shown to users:
+ * DGC_DEBUG=1 adds it as a last note. Recoverable errors
  * (bad data, bad options) are returned in a DgrtErr so the caller chooses the
  * exit code and tests can compare the text; only out-of-memory exits. */
 #ifndef DGRT_CHECK_H
@@ -68,8 +69,9 @@ static inline void dgrt_err_hint(DgrtErr *e, const char *fmt, ...) {
 
 static inline void dgrt_err_print(const DgrtErr *e, FILE *f) {
     fflush(stdout);   /* normal output first, then the error (Jou fail.c) */
-    fprintf(f, "Error: %s at %s:%d\n", e->msg, dgrt_src_path(e->src_file ? e->src_file : "?"), e->src_line);
-    if (e->hint[0]) fprintf(f, "---> HINT: %s\n", e->hint);
+    fprintf(f, "error: %s\n", e->msg);
+    if (e->hint[0]) fprintf(f, "note: %s\n", e->hint);
+    if (getenv("DGC_DEBUG")) fprintf(f, "note: raised at %s:%d\n", dgrt_src_path(e->src_file ? e->src_file : "?"), e->src_line);
 }
 
 /* Out of memory is not recoverable: print and exit (llm.c mallocCheck). */

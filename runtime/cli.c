@@ -144,10 +144,10 @@ static void usage(const char *prog, FILE *f) {
             prog, dgrt_camels_variables, dgrt_derived_variables, DGRT_NETW_SEED);
 }
 
+/* the error and where the options are, not 70 lines of them */
 static int usage_error(const DgrtErr *err, const char *prog, FILE *errf) {
     dgrt_err_print(err, errf);
-    fputc('\n', errf);
-    usage(prog, errf);
+    fprintf(errf, "note: '%s --help' lists the commands and options\n", prog);
     return DGRT_EXIT_USAGE;
 }
 

@@ -9,7 +9,7 @@
 static void *alloc(size_t n) {
     void *p = calloc(n ? n : 1, 1);
     if (!p) {
-        fprintf(stderr, "Error: out of memory (%zu bytes) at %s:%d\n", n, __FILE__, __LINE__);
+        fprintf(stderr, "error: out of memory (%zu bytes)\n", n);
         exit(1);
     }
     return p;

@@ -229,7 +229,10 @@ static void expect_u(const DgModel *m, const char *const *args, int rc, const ch
         CHECK(!"stderr start");
     }
     if (hint) CHECK(strstr(r.err, hint) != NULL);
-    CHECK((strstr(r.err, "\nusage: toy <command> [options]\n") != NULL) == usage);
+    /* a usage error says where the options are, without printing them all */
+    CHECK((strstr(r.err, "\nnote: 'toy --help' lists the commands and options\n") != NULL) == usage);
+    CHECK(strstr(r.err, "usage: toy") == NULL);
+    CHECK(strstr(r.err, ".c:") == NULL);   /* no C source locations */
     done(&r);
 }
 
@@ -259,58 +262,58 @@ static void test_info_and_errors(void) {
     done(&r);
 
     const char *a0[] = {"toy", NULL};
-    expect(&dg_model, a0, 2, "Error: missing command (info, simulate, gradcheck, train or eval) at runtime/cli.c:", NULL);
+    expect(&dg_model, a0, 2, "error: missing command (info, simulate, gradcheck, train or eval)\n", NULL);
     const char *a1[] = {"toy", "simulat", NULL};
-    expect(&dg_model, a1, 2, "Error: unknown command 'simulat' (commands: info, simulate, gradcheck, train, eval) at runtime/cli.c:",
-           "---> HINT: did you mean 'simulate'?\n");
+    expect(&dg_model, a1, 2, "error: unknown command 'simulat' (commands: info, simulate, gradcheck, train, eval)\n",
+           "note: did you mean 'simulate'?\n");
     const char *a2[] = {"toy", "simulate", NULL};
-    expect(&dg_model, a2, 2, "Error: simulate needs forcing: --forcing-csv FILE or --data DIR --basin ID at", NULL);
+    expect(&dg_model, a2, 2, "error: simulate needs forcing: --forcing-csv FILE or --data DIR --basin ID\n", NULL);
     const char *a3[] = {"toy", "simulate", "--prams", "p.csv", NULL};
-    expect(&dg_model, a3, 2, "Error: unknown option '--prams' at", "---> HINT: did you mean '--params'?");
+    expect(&dg_model, a3, 2, "error: unknown option '--prams'\n", "note: did you mean '--params'?");
     const char *a4[] = {"toy", "simulate", "--tol", "1", NULL};
-    expect(&dg_model, a4, 2, "Error: option --tol does not apply to 'simulate' at", NULL);
+    expect(&dg_model, a4, 2, "error: option --tol does not apply to 'simulate'\n", NULL);
     const char *a5[] = {"toy", "gradcheck", "--steps", NULL};
-    expect(&dg_model, a5, 2, "Error: option --steps needs a value at", NULL);
+    expect(&dg_model, a5, 2, "error: option --steps needs a value\n", NULL);
     const char *a6[] = {"toy", "gradcheck", "--steps=0", NULL};
-    expect(&dg_model, a6, 2, "Error: --steps '0' is not an integer >= 1 at", NULL);
+    expect(&dg_model, a6, 2, "error: --steps '0' is not an integer >= 1\n", NULL);
     const char *a7[] = {"toy", "simulate", "--forcing-csv", "f.csv", "--precision", "f16", NULL};
-    expect(&dg_model, a7, 2, "Error: --precision 'f16': expected f32 or f64 at", NULL);
+    expect(&dg_model, a7, 2, "error: --precision 'f16': expected f32 or f64\n", NULL);
     const char *a8[] = {"toy", "simulate", "--forcing-csv", "f.csv", "--data", "d", "--basin", "1", NULL};
-    expect(&dg_model, a8, 2, "Error: give either --forcing-csv or --data/--basin, not both at", NULL);
+    expect(&dg_model, a8, 2, "error: give either --forcing-csv or --data/--basin, not both\n", NULL);
     const char *a9[] = {"toy", "simulate", "--data", "d", NULL};
-    expect(&dg_model, a9, 2, "Error: --data without --basin at", NULL);
+    expect(&dg_model, a9, 2, "error: --data without --basin\n", NULL);
     const char *a10[] = {"toy", "gradcheck", "--map", "P=x", NULL};
-    expect(&dg_model, a10, 2, "Error: --map applies to forcing read from a file (--forcing-csv or --data) at", NULL);
+    expect(&dg_model, a10, 2, "error: --map applies to forcing read from a file (--forcing-csv or --data)\n", NULL);
     const char *a11[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--forcing-csv", "x", NULL};
-    expect(&dg_model, a11, 2, "Error: option --forcing-csv is given twice at", NULL);
+    expect(&dg_model, a11, 2, "error: option --forcing-csv is given twice\n", NULL);
     const char *a12[] = {"toy", "info", "extra", NULL};
-    expect(&dg_model, a12, 2, "Error: unexpected argument 'extra' at", NULL);
+    expect(&dg_model, a12, 2, "error: unexpected argument 'extra'\n", NULL);
     const char *a13[] = {"toy", "gradcheck", "--cells", "3", NULL};
-    expect_u(&dg_model, a13, 2, "Error: --cells 3 is not a multiple of the 2 components at", NULL, 0);
+    expect_u(&dg_model, a13, 2, "error: --cells 3 is not a multiple of the 2 components\n", NULL, 0);
     const char *a14[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--init", "Soil=3", NULL};
-    expect_u(&dg_model, a14, 2, "Error: --init 'Soil=3': the model has no state 'Soil' (states: S) at", NULL, 0);
+    expect_u(&dg_model, a14, 2, "error: --init 'Soil=3': the model has no state 'Soil' (states: S)\n", NULL, 0);
     const char *a15[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--map", "Q=x", NULL};
-    expect_u(&dg_model, a15, 2, "Error: --map Q=x: the model has no input 'Q' (inputs: P, PET) at", NULL, 0);
+    expect_u(&dg_model, a15, 2, "error: --map Q=x: the model has no input 'Q' (inputs: P, PET)\n", NULL, 0);
 
     /* data and I/O errors: 3 */
     char want[2048];
     const char *d1[] = {"toy", "simulate", "--forcing-csv", "/nonexistent/f.csv", NULL};
-    expect(&dg_model, d1, 3, "Error: cannot open '/nonexistent/f.csv' for reading: No such file or directory at runtime/",
-           "---> HINT: check the path");
+    expect(&dg_model, d1, 3, "error: cannot open '/nonexistent/f.csv' for reading: No such file or directory\n",
+           "note: check the path");
     char *pbad = write_file("bad_params.csv", "name,value\nk,0.3\nbeta,2\n");
     const char *d2[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--params", pbad, NULL};
-    snprintf(want, sizeof want, "Error: %s:3:1: unknown parameter 'beta' (parameters: k, f, scale, route_a) at runtime/params.c:", pbad);
+    snprintf(want, sizeof want, "error: %s:3:1: unknown parameter 'beta' (parameters: k, f, scale, route_a)\n", pbad);
     expect(&dg_model, d2, 3, want, NULL);
     const char *d3[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--out", "/nonexistent/dir/q.csv", NULL};
-    expect(&dg_model, d3, 3, "Error: cannot open '/nonexistent/dir/q.csv.tmp' for writing", NULL);
+    expect(&dg_model, d3, 3, "error: cannot open '/nonexistent/dir/q.csv.tmp' for writing", NULL);
     const char *d4[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--period", "2001-01-01:2001-03-01", NULL};
-    expect(&dg_model, d4, 3, "Error: period 2001-01-01:2001-03-01 is not inside the data of", NULL);
+    expect(&dg_model, d4, 3, "error: period 2001-01-01:2001-03-01 is not inside the data of", NULL);
     free(pbad);
 
     /* a model built for another ABI */
     DgModel old = dg_model;
     old.abi_version = 99;
-    expect(&old, info, 1, "Error: model 'toy' was compiled for ABI version 99; this runtime has version 1 at", NULL);
+    expect(&old, info, 1, "error: model 'toy' was compiled for ABI version 99; this runtime has version 1\n", NULL);
 }
 
 int main(void) {
