@@ -6,7 +6,14 @@
  *     hydrographs) = -(sum Q + sum AET) + 2 sum F (the exchange F is added
  *     to both branches, as in Perrin et al. 2003), with x2 = 0 and x2 > 0.
  *   EXP-HYDRO: the default one-step RK4 against a 64-sub-step RK4 reference
- *     on basin 01013500 (1980-10-01, two years, calibrated parameters). */
+ *     on basin 01013500 (1980-10-01, two years, calibrated parameters).
+ * and, for the other stdlib models, on the 34 years of CAMELS 01031500 (P,
+ * T and PET of the CAMELS SAC-SMA benchmark file, Tmin/Tmax from Daymet):
+ *   the water balance closes (change in storage = inputs - outputs, to
+ *     round-off) for the defaults and random parameters inside the bounds;
+ *   stores stay within their physical bounds;
+ *   zero rain gives a monotone recession; and model-specific limits (below,
+ *     at each test). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +170,310 @@ static void exphydro_rk4(void) {
     program_free(&p2);
 }
 
+// ---- Harness: real forcing, a model run, the water balance ------------------------------
+
+/* CAMELS 01031500, 1980-10-01 .. 2014-12-31: P, T (TAIR) and PET of the
+ * SAC-SMA benchmark file (the forcing of the CAMELS model runs), Tmin and
+ * Tmax from the Daymet file of the same days. */
+typedef struct {
+    int     n;
+    double *P, *T, *PET, *Tmin, *Tmax;
+} Forcing;
+
+static Forcing camels;
+
+static bool read_camels(void) {
+    FILE *f = fopen(DG_SHARED_DIR "/data/camels_us/01031500_05_model_output.txt", "r");
+    FILE *g = fopen(DG_SHARED_DIR "/data/camels_us/basin_mean_forcing/daymet/01031500_lump_cida_forcing_leap.txt", "r");
+    if (!f || !g) {
+        if (f) fclose(f);
+        if (g) fclose(g);
+        return false;
+    }
+    enum { MAXN = 13000 };
+    Forcing *c = &camels;
+    c->P = malloc(sizeof(double) * MAXN), c->T = malloc(sizeof(double) * MAXN), c->PET = malloc(sizeof(double) * MAXN);
+    c->Tmin = malloc(sizeof(double) * MAXN), c->Tmax = malloc(sizeof(double) * MAXN);
+    char line[512];
+    for (int k = 0; k < 4; k++) CHECK(fgets(line, sizeof line, g) != NULL);   /* lat, elevation, area, header */
+    CHECK(fgets(line, sizeof line, f) != NULL);                              /* header */
+    int y, mo, d, hr, gy = 0, gmo = 0, gd = 0;
+    double swe, prcp, raim, tair, pet, et, mod, obs, dayl, gp, srad, gswe, tmax, tmin, vp;
+    c->n = 0;
+    while (c->n < MAXN && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%d %d %d %d %lf %lf %lf %lf %lf %lf %lf %lf", &y, &mo, &d, &hr, &swe, &prcp, &raim, &tair,
+                   &pet, &et, &mod, &obs) != 12)
+            break;
+        /* the Daymet row of the same day */
+        while (gy * 10000 + gmo * 100 + gd < y * 10000 + mo * 100 + d && fgets(line, sizeof line, g))
+            if (sscanf(line, "%d %d %d %d %lf %lf %lf %lf %lf %lf %lf", &gy, &gmo, &gd, &hr, &dayl, &gp, &srad, &gswe,
+                       &tmax, &tmin, &vp) != 11)
+                break;
+        if (gy != y || gmo != mo || gd != d) break;
+        c->P[c->n] = prcp, c->T[c->n] = tair, c->PET[c->n] = pet, c->Tmin[c->n] = tmin, c->Tmax[c->n] = tmax;
+        c->n++;
+    }
+    fclose(f);
+    fclose(g);
+    return c->n > 12000;
+}
+
+static double forcing_value(const char *input, int t) {
+    if (!strcmp(input, "P")) return camels.P[t];
+    if (!strcmp(input, "T")) return camels.T[t];
+    if (!strcmp(input, "PET") || !strcmp(input, "E")) return camels.PET[t];
+    if (!strcmp(input, "Tmin")) return camels.Tmin[t];
+    if (!strcmp(input, "Tmax")) return camels.Tmax[t];
+    fprintf(stderr, "no forcing for input '%s'\n", input);
+    CHECK(!"known input");
+    return 0;
+}
+
+/* A loaded model with its own program (freed by unload). */
+typedef struct {
+    Program  p;
+    Diag     d;
+    IrModel *m;
+} Loaded;
+
+static bool load_model(Loaded *l, const char *file, const char *model) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", DG_SOURCE_DIR, file);
+    l->m = load(&l->p, &l->d, path, model);
+    CHECK(l->m != NULL);
+    if (!l->m) program_free(&l->p);
+    return l->m != NULL;
+}
+
+static void unload(Loaded *l) { program_free(&l->p); }
+
+static int param_of(const IrModel *m, const char *name) {
+    for (int i = 0; i < m->nparams; i++) if (!strcmp(m->params[i].name, name)) return i;
+    fprintf(stderr, "%s: no parameter '%s'\n", m->name, name);
+    CHECK(!"known parameter");
+    return 0;
+}
+
+static double *default_params(const IrModel *m) {
+    double *theta = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+    for (int i = 0; i < m->nparams; i++) theta[i] = m->params[i].value;
+    return theta;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static double uniform01(void) {   /* xorshift64 */
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+/* Parameters drawn uniformly inside the bounds; fixed parameters keep their value. */
+static double *random_params(const IrModel *m) {
+    double *theta = default_params(m);
+    for (int i = 0; i < m->nparams; i++)
+        if (m->params[i].has_bounds && m->params[i].mark != PARAM_FIXED)
+            theta[i] = m->params[i].lo + uniform01() * (m->params[i].hi - m->params[i].lo);
+    return theta;
+}
+
+/* Forcing matrix (T x ninputs) from CAMELS days [first, first + T). */
+static double *camels_inputs(const IrModel *m, int first, int T) {
+    double *x = malloc(sizeof(double) * (size_t)(T * m->ninputs + 1));
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < m->ninputs; i++) x[t * m->ninputs + i] = forcing_value(m->inputs[i].name, first + t);
+    return x;
+}
+
+typedef struct {
+    double *tape, *out;   /* (T + 1) x nstates, T x noutputs */
+    int     T;
+} Run;
+
+static Run run_model(const IrModel *m, const double *theta, const double *x, int T) {
+    Run r = {malloc(sizeof(double) * (size_t)((T + 1) * m->nstates + 1)),
+             malloc(sizeof(double) * (size_t)(T * m->noutputs + 1)), T};
+    ir_run_cell(m, theta, x, T, NULL, r.tape, r.out);
+    return r;
+}
+
+static void run_free(Run *r) { free(r->tape); free(r->out); }
+
+static double state_at(const IrModel *m, const Run *r, const char *name, int t) {
+    int s = index_of(m->states, m->nstates, name);
+    if (s < 0) fprintf(stderr, "%s: no state '%s'\n", m->name, name), CHECK(!"known state");
+    return s < 0 ? NAN : r->tape[(size_t)t * m->nstates + s];
+}
+
+static double out_at(const IrModel *m, const Run *r, const char *name, int t) {
+    int o = output_of(m, name);
+    if (o < 0) fprintf(stderr, "%s: no output '%s'\n", m->name, name), CHECK(!"known output");
+    return o < 0 ? NAN : r->out[(size_t)t * m->noutputs + o];
+}
+
+/* Water held at the start of step t (t = T: at the end): the sum of the
+ * states named in `stores` (space-separated; "-M" counts a deficit M
+ * negatively). */
+static double storage_at(const IrModel *m, const Run *r, const char *stores, int t) {
+    char buf[512], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", stores);
+    double total = 0;
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        total += w[0] == '-' ? -state_at(m, r, w + 1, t) : state_at(m, r, w, t);
+    return total;
+}
+
+static double sum_outputs(const IrModel *m, const Run *r, const char *names) {
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", names);
+    double total = 0;
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        for (int t = 0; t < r->T; t++) total += out_at(m, r, w, t);
+    return total;
+}
+
+static double sum_input(const IrModel *m, const double *x, int T, const char *name) {
+    int i = index_of(m->inputs, m->ninputs, name);
+    CHECK(i >= 0);
+    double total = 0;
+    for (int t = 0; t < T; t++) total += x[t * m->ninputs + i];
+    return total;
+}
+
+/* Water balance of a run: storage change - (P - sum of the `losses` outputs),
+ * relative to the precipitation. */
+static double imbalance(const IrModel *m, const Run *r, const double *x, const char *stores, const char *losses) {
+    double P = sum_input(m, x, r->T, "P");
+    double d = storage_at(m, r, stores, r->T) - storage_at(m, r, stores, 0) - (P - sum_outputs(m, r, losses));
+    return fabs(d) / P;
+}
+
+/* The balance on the whole CAMELS record for the defaults and 8 random
+ * parameter sets inside the bounds; also every state (listed in `nonneg`) >= 0. */
+static void check_balance(const IrModel *m, const char *stores, const char *losses, const char *nonneg) {
+    double *x = camels_inputs(m, 0, camels.n), worst = 0, most_negative = 0;
+    for (int k = 0; k < 9; k++) {
+        double *theta = k ? random_params(m) : default_params(m);
+        Run r = run_model(m, theta, x, camels.n);
+        worst = fmax(worst, imbalance(m, &r, x, stores, losses));
+        char buf[512], *save = NULL;
+        snprintf(buf, sizeof buf, "%s", nonneg);
+        for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            for (int t = 0; t <= r.T; t++) most_negative = fmin(most_negative, state_at(m, &r, w, t));
+        run_free(&r);
+        free(theta);
+    }
+    printf("%s: water balance over %d days, 9 parameter sets: worst |imbalance| / P = %.3g; lowest store %.3g mm\n",
+           m->name, camels.n, worst, most_negative);
+    CHECK(worst <= 1e-12);
+    CHECK(most_negative >= -1e-9);
+    free(x);
+}
+
+/* Zero rain after `wet` days of real forcing: the water held (`stores`)
+ * never rises, and output `q` falls (non-strictly) from `lag` days after the
+ * last rain on. Returns the flow at the end of the dry spell. */
+static double check_recession(const IrModel *m, const double *theta, const char *stores, const char *q, int lag) {
+    enum { WET = 365, DRY = 300 };
+    double *x = camels_inputs(m, 0, WET + DRY);
+    int ip = index_of(m->inputs, m->ninputs, "P");
+    for (int t = WET; t < WET + DRY; t++) x[t * m->ninputs + ip] = 0;
+    Run r = run_model(m, theta, x, WET + DRY);
+    int rises = 0, falls = 0;
+    for (int t = WET; t < WET + DRY; t++) rises += storage_at(m, &r, stores, t + 1) > storage_at(m, &r, stores, t) + 1e-12;
+    for (int t = WET + lag; t + 1 < WET + DRY; t++) falls += out_at(m, &r, q, t + 1) <= out_at(m, &r, q, t);
+    double qend = out_at(m, &r, q, WET + DRY - 1);
+    printf("%s: %d dry days: storage %.4g -> %.4g mm, %s %.4g -> %.4g mm/d, %d/%d days falling\n", m->name, DRY,
+           storage_at(m, &r, stores, WET), storage_at(m, &r, stores, WET + DRY), q, out_at(m, &r, q, WET + lag), qend,
+           falls, DRY - lag - 1);
+    CHECK(rises == 0);
+    CHECK(falls == DRY - lag - 1);
+    CHECK(out_at(m, &r, q, WET + lag) > qend);
+    run_free(&r);
+    free(x);
+    return qend;
+}
+
+// ---- HyMOD ---------------------------------------------------------------------------------
+
+/* HyMOD: balance; 0 <= S <= Smax = Cmax / (bexp + 1); AET <= PET; a
+ * recession after the quick cascade's peak (discrete three-reservoir
+ * response peaks near 2 (1 - Rq) / Rq days: 18 for the slowest Rq = 0.1);
+ * steady rain with no PET ends as Q = P; the snow variant equals HyMOD
+ * exactly when it never freezes. */
+static void hymod_tests(void) {
+    Loaded l;
+    if (!load_model(&l, "stdlib/models/hymod.dg", "hymod")) return;
+    IrModel *m = l.m;
+    check_balance(m, "S F1 F2 F3 SL", "Q AET", "S F1 F2 F3 SL");
+
+    /* stores within bounds, AET within PET, for random parameters */
+    double *x = camels_inputs(m, 0, camels.n);
+    int bad = 0;
+    for (int k = 0; k < 5; k++) {
+        double *theta = random_params(m);
+        double smax = theta[param_of(m, "Cmax")] / (theta[param_of(m, "bexp")] + 1);
+        Run r = run_model(m, theta, x, camels.n);
+        for (int t = 0; t < r.T; t++) {
+            double S = state_at(m, &r, "S", t + 1);
+            bad += S < 0 || S > smax * (1 + 1e-12);
+            bad += out_at(m, &r, "AET", t) > camels.PET[t] * (1 + 1e-12) || out_at(m, &r, "Q", t) < 0;
+        }
+        run_free(&r);
+        free(theta);
+    }
+    printf("hymod: S in [0, Smax], 0 <= AET <= PET, Q >= 0 on 5 random parameter sets: %d violations\n", bad);
+    CHECK(bad == 0);
+    free(x);
+
+    double *theta = default_params(m);
+    check_recession(m, theta, "S F1 F2 F3 SL", "Q", 10);
+    theta[param_of(m, "Rq")] = 0.1;
+    check_recession(m, theta, "S F1 F2 F3 SL", "Q", 20);
+
+    /* steady state: P = 5 mm/d, PET = 0 for 4000 days -> Q = 5 mm/d */
+    enum { N = 4000 };
+    x = calloc((size_t)(N * m->ninputs), sizeof(double));
+    for (int t = 0; t < N; t++) x[t * m->ninputs + index_of(m->inputs, m->ninputs, "P")] = 5;
+    Run r = run_model(m, theta, x, N);
+    double qlast = out_at(m, &r, "Q", N - 1), smax = theta[param_of(m, "Cmax")] / (theta[param_of(m, "bexp")] + 1);
+    printf("hymod: steady P = 5 mm/d, no PET: Q = %.10f mm/d, S = %.6f of Smax %.6f mm\n", qlast,
+           state_at(m, &r, "S", N), smax);
+    CHECK(fabs(qlast - 5) <= 1e-6);
+    CHECK(fabs(state_at(m, &r, "S", N) - smax) <= 1e-6 * smax);
+    run_free(&r);
+    free(x);
+
+    /* hymod_snow at T = 20 degC (never snow) = hymod, bit for bit */
+    Loaded ls;
+    if (load_model(&ls, "stdlib/models/hymod.dg", "hymod_snow")) {
+        IrModel *ms = ls.m;
+        double *ts = default_params(ms);
+        for (int i = 0; i < m->nparams; i++) ts[param_of(ms, m->params[i].name)] = theta[i];
+        double *xa = camels_inputs(m, 0, 3000), *xs = camels_inputs(ms, 0, 3000);
+        int it = index_of(ms->inputs, ms->ninputs, "T");
+        for (int t = 0; t < 3000; t++) xs[t * ms->ninputs + it] = 20;
+        Run ra = run_model(m, theta, xa, 3000), rs = run_model(ms, ts, xs, 3000);
+        int differ = 0;
+        for (int t = 0; t < 3000; t++) differ += out_at(m, &ra, "Q", t) != out_at(ms, &rs, "Q", t);
+        printf("hymod_snow at 20 degC vs hymod: %d of 3000 days differ\n", differ);
+        CHECK(differ == 0);
+        check_balance(ms, "S F1 F2 F3 SL SNOW", "Q AET", "S F1 F2 F3 SL SNOW");
+        check_recession(ms, ts, "S F1 F2 F3 SL SNOW", "Q", 10);
+        run_free(&ra); run_free(&rs);
+        free(ts); free(xa); free(xs);
+        unload(&ls);
+    }
+    free(theta);
+    unload(&l);
+}
+
 int main(void) {
+    if (read_camels()) {
+        hymod_tests();
+    } else {
+        printf("CAMELS 01031500 data missing: real-forcing tests skipped\n");
+    }
     gr4j_zero_rain(0);
     gr4j_zero_rain(1.5);
     exphydro_rk4();
