@@ -301,13 +301,19 @@ static void run_free(Run *r) { free(r->tape); free(r->out); }
 
 static double state_at(const IrModel *m, const Run *r, const char *name, int t) {
     int s = index_of(m->states, m->nstates, name);
-    if (s < 0) fprintf(stderr, "%s: no state '%s'\n", m->name, name), CHECK(!"known state");
+    if (s < 0) {
+        fprintf(stderr, "%s: no state '%s'\n", m->name, name);
+        CHECK(!"known state");
+    }
     return s < 0 ? NAN : r->tape[(size_t)t * m->nstates + s];
 }
 
 static double out_at(const IrModel *m, const Run *r, const char *name, int t) {
     int o = output_of(m, name);
-    if (o < 0) fprintf(stderr, "%s: no output '%s'\n", m->name, name), CHECK(!"known output");
+    if (o < 0) {
+        fprintf(stderr, "%s: no output '%s'\n", m->name, name);
+        CHECK(!"known output");
+    }
     return o < 0 ? NAN : r->out[(size_t)t * m->noutputs + o];
 }
 
@@ -468,9 +474,52 @@ static void hymod_tests(void) {
     unload(&l);
 }
 
+// ---- abc ----------------------------------------------------------------------------------
+
+/* abc: balance; without rain the flow is the store's release, a geometric
+ * recession Q_{t+1} = (1 - c) Q_t; steady rain P gives Q = (1 - b') P with
+ * b' = min(b, 1 - a) (all of P once a + b > 1 leaves no direct runoff:
+ * Q = a P, ET = (1 - a) P). */
+static void abc_tests(void) {
+    Loaded l;
+    if (!load_model(&l, "stdlib/models/abc.dg", "abc")) return;
+    IrModel *m = l.m;
+    check_balance(m, "G", "Q ET", "G");
+    double *theta = default_params(m);
+    check_recession(m, theta, "G", "Q", 0);
+    enum { WET = 365, DRY = 100 };
+    double *x = camels_inputs(m, 0, WET + DRY), c = theta[param_of(m, "c")], worst = 0;
+    for (int t = WET; t < WET + DRY; t++) x[t * m->ninputs] = 0;
+    Run r = run_model(m, theta, x, WET + DRY);
+    for (int t = WET; t + 1 < WET + DRY; t++)
+        worst = fmax(worst, fabs(out_at(m, &r, "Q", t + 1) - (1 - c) * out_at(m, &r, "Q", t)) / out_at(m, &r, "Q", t));
+    printf("abc: dry spell, max |Q_t+1 - (1 - c) Q_t| / Q_t = %.3g\n", worst);
+    CHECK(worst <= 1e-12);
+    run_free(&r);
+    free(x);
+
+    enum { N = 2000 };
+    const double ab[2][2] = {{0.3, 0.5}, {0.7, 0.6}}, want[2] = {0.5 * 4, 0.7 * 4};
+    x = malloc(sizeof(double) * N);
+    for (int t = 0; t < N; t++) x[t] = 4;
+    for (int k = 0; k < 2; k++) {
+        theta[param_of(m, "a")] = ab[k][0], theta[param_of(m, "b")] = ab[k][1];
+        r = run_model(m, theta, x, N);
+        printf("abc: steady P = 4 mm/d, a = %g, b = %g: Q = %.10f (want %g), ET = %.10f\n", ab[k][0], ab[k][1],
+               out_at(m, &r, "Q", N - 1), want[k], out_at(m, &r, "ET", N - 1));
+        CHECK(fabs(out_at(m, &r, "Q", N - 1) - want[k]) <= 1e-9);
+        CHECK(fabs(out_at(m, &r, "ET", N - 1) - (4 - want[k])) <= 1e-12);
+        run_free(&r);
+    }
+    free(x);
+    free(theta);
+    unload(&l);
+}
+
 int main(void) {
     if (read_camels()) {
         hymod_tests();
+        abc_tests();
     } else {
         printf("CAMELS 01031500 data missing: real-forcing tests skipped\n");
     }
