@@ -516,10 +516,69 @@ static void abc_tests(void) {
     unload(&l);
 }
 
+// ---- Linear reservoirs (Nash 1957) -----------------------------------------------------------
+
+/* P(n, x), n = 1, 2, 3: the closed form (x >= 0.5 here, no cancellation). */
+static double gamma_p_int(int n, double x) {
+    double s = 1, term = 1;
+    for (int m = 1; m < n; m++) term *= x / m, s += term;
+    return 1 - exp(-x) * s;
+}
+
+/* linres: balance; recession Q_t+1 = exp(-k) Q_t exactly; steady inflow
+ * passes through. nash_cascade: balance; its first store is linres; after 1 mm
+ * entering on day 0 the water still held at day t is Nash's convolution
+ * (1/k) sum_i [P(i, k t) - P(i, k (t - 1))]; monotone recession after the
+ * response's peak. */
+static void nash_tests(void) {
+    Loaded l1, l3;
+    if (!load_model(&l1, "stdlib/models/nash.dg", "linres")) return;
+    if (!load_model(&l3, "stdlib/models/nash.dg", "nash_cascade")) { unload(&l1); return; }
+    IrModel *m1 = l1.m, *m3 = l3.m;
+    check_balance(m1, "S", "Q", "S");
+    check_balance(m3, "S1 S2 S3", "Q", "S1 S2 S3");
+    double *t1 = default_params(m1), *t3 = default_params(m3);
+    check_recession(m1, t1, "S", "Q", 0);
+    check_recession(m3, t3, "S1 S2 S3", "Q", 10);
+
+    enum { N = 120 };
+    double *x = calloc(N, sizeof(double));
+    double k = 0.5, worst = 0, worst_first = 0, worst_geo = 0;
+    t1[0] = t3[0] = k;
+    x[0] = 1;
+    Run r1 = run_model(m1, t1, x, N), r3 = run_model(m3, t3, x, N);
+    for (int t = 1; t <= N; t++) {
+        double want = 0;
+        for (int i = 1; i <= 3; i++) want += (gamma_p_int(i, k * t) - (t > 1 ? gamma_p_int(i, k * (t - 1)) : 0)) / k;
+        double got = storage_at(m3, &r3, "S1 S2 S3", t);
+        worst = fmax(worst, fabs(got - want));
+        worst_first = fmax(worst_first, fabs(state_at(m3, &r3, "S1", t) - state_at(m1, &r1, "S", t)));
+    }
+    for (int t = 1; t + 1 < N; t++)
+        worst_geo = fmax(worst_geo, fabs(out_at(m1, &r1, "Q", t + 1) - exp(-k) * out_at(m1, &r1, "Q", t)));
+    printf("nash_cascade: 1 mm on day 0, k = %g: max |storage - Nash's convolution| = %.3g mm over %d days; "
+           "first store - linres %.3g; linres |Q_t+1 - exp(-k) Q_t| %.3g\n", k, worst, N, worst_first, worst_geo);
+    CHECK(worst <= 1e-14);
+    CHECK(worst_first <= 1e-15);
+    CHECK(worst_geo <= 1e-15);
+    run_free(&r1);
+    run_free(&r3);
+
+    for (int t = 0; t < N; t++) x[t] = 3;   /* steady inflow */
+    r3 = run_model(m3, t3, x, N);
+    printf("nash_cascade: steady inflow 3 mm/d: Q = %.12f\n", out_at(m3, &r3, "Q", N - 1));
+    CHECK(fabs(out_at(m3, &r3, "Q", N - 1) - 3) <= 1e-9);
+    run_free(&r3);
+    free(x); free(t1); free(t3);
+    unload(&l1);
+    unload(&l3);
+}
+
 int main(void) {
     if (read_camels()) {
         hymod_tests();
         abc_tests();
+        nash_tests();
     } else {
         printf("CAMELS 01031500 data missing: real-forcing tests skipped\n");
     }
