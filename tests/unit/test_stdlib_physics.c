@@ -574,11 +574,63 @@ static void nash_tests(void) {
     unload(&l3);
 }
 
+// ---- IHACRES ---------------------------------------------------------------------------------
+
+/* IHACRES (CMD): balance with the deficit M counted as negative storage;
+ * M >= 0 and U >= 0; a recession from the first dry day (two decaying
+ * stores); steady rain P with PET E below the stress threshold: ET = e E,
+ * Q = P - e E and M = e E / (1 - exp(-P / d)) (the fixed point of
+ * Mf = M exp(-P/d), M = Mf + e E); without PET the catchment saturates
+ * (M -> 0) and all rain drains. */
+static void ihacres_tests(void) {
+    Loaded l;
+    if (!load_model(&l, "stdlib/models/ihacres.dg", "ihacres")) return;
+    IrModel *m = l.m;
+    check_balance(m, "-M Sq Ss", "Q ET", "M Sq Ss");
+    double *theta = default_params(m);
+    check_recession(m, theta, "-M Sq Ss", "Q", 0);
+
+    double *x = camels_inputs(m, 0, camels.n), lowest_u = 0;
+    for (int k = 0; k < 5; k++) {
+        double *th = random_params(m);
+        Run r = run_model(m, th, x, camels.n);
+        for (int t = 0; t < r.T; t++) lowest_u = fmin(lowest_u, out_at(m, &r, "U", t));
+        run_free(&r);
+        free(th);
+    }
+    printf("ihacres: lowest effective rainfall on 5 random parameter sets %.3g mm/d\n", lowest_u);
+    CHECK(lowest_u >= -1e-12);
+    free(x);
+
+    enum { N = 3000 };
+    const double E[2] = {2, 0};
+    x = malloc(sizeof(double) * (size_t)(N * m->ninputs));
+    for (int k = 0; k < 2; k++) {
+        for (int t = 0; t < N; t++) {
+            x[t * m->ninputs + index_of(m->inputs, m->ninputs, "P")] = 5;
+            x[t * m->ninputs + index_of(m->inputs, m->ninputs, "E")] = E[k];
+        }
+        Run r = run_model(m, theta, x, N);
+        double e = theta[param_of(m, "e")], d = theta[param_of(m, "d")];
+        double Mwant = e * E[k] / (1 - exp(-5 / d)), Qwant = 5 - e * E[k];
+        printf("ihacres: steady P = 5, E = %g mm/d: Q = %.10f (want %g), ET = %.10f, M = %.8f (want %.8f)\n", E[k],
+               out_at(m, &r, "Q", N - 1), Qwant, out_at(m, &r, "ET", N - 1), state_at(m, &r, "M", N), Mwant);
+        CHECK(fabs(out_at(m, &r, "Q", N - 1) - Qwant) <= 1e-8);
+        CHECK(fabs(out_at(m, &r, "ET", N - 1) - e * E[k]) <= 1e-12);
+        CHECK(fabs(state_at(m, &r, "M", N) - Mwant) <= 1e-8);
+        run_free(&r);
+    }
+    free(x);
+    free(theta);
+    unload(&l);
+}
+
 int main(void) {
     if (read_camels()) {
         hymod_tests();
         abc_tests();
         nash_tests();
+        ihacres_tests();
     } else {
         printf("CAMELS 01031500 data missing: real-forcing tests skipped\n");
     }
