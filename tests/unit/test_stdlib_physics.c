@@ -625,12 +625,95 @@ static void ihacres_tests(void) {
     unload(&l);
 }
 
+// ---- TOPMODEL -----------------------------------------------------------------------------
+
+/* TOPMODEL: balance (water held S1 - D); 0 <= S1 <= suzmax, D >= 0,
+ * 0 <= As <= 1; zero rain on a root zone below field capacity (no recharge)
+ * gives Beven & Kirkby's hyperbolic recession, 1/Qb(t) = 1/Qb(0) + m t for
+ * the instantaneous baseflow q0 exp(-m D(t)); the Wilson-Hilferty saturated
+ * fraction within 2e-3 of the exact Q(3, x) = exp(-x) (1 + x + x^2/2); steady
+ * rain without PET drains completely. */
+static void topmodel_tests(void) {
+    Loaded l;
+    if (!load_model(&l, "stdlib/models/topmodel.dg", "topmodel")) return;
+    IrModel *m = l.m;
+    check_balance(m, "S1 -D", "Q AET", "S1 D");
+
+    double *x = camels_inputs(m, 0, camels.n);
+    int bad = 0;
+    for (int k = 0; k < 5; k++) {
+        double *th = random_params(m), smax = th[param_of(m, "suzmax")];
+        Run r = run_model(m, th, x, camels.n);
+        for (int t = 0; t < r.T; t++) {
+            double As = out_at(m, &r, "As", t);
+            bad += state_at(m, &r, "S1", t + 1) > smax * (1 + 1e-12) || As < 0 || As > 1;
+        }
+        run_free(&r);
+        free(th);
+    }
+    printf("topmodel: S1 <= suzmax, 0 <= As <= 1 on 5 random parameter sets: %d violations\n", bad);
+    CHECK(bad == 0);
+    free(x);
+
+    double *theta = default_params(m);
+    check_recession(m, theta, "S1 -D", "Q", 60);
+
+    /* dry from the start: S1 starts at half the field capacity, so qv = 0 */
+    enum { N = 400 };
+    x = calloc((size_t)(N * m->ninputs), sizeof(double));
+    for (int t = 0; t < N; t++) x[t * m->ninputs + index_of(m->inputs, m->ninputs, "PET")] = 2;
+    Run r = run_model(m, theta, x, N);
+    double q0 = theta[param_of(m, "q0")], mm = theta[param_of(m, "m")], worst = 0;
+    double inv0 = 1 / (q0 * exp(-mm * state_at(m, &r, "D", 0)));
+    for (int t = 1; t <= N; t++) {
+        double inv = 1 / (q0 * exp(-mm * state_at(m, &r, "D", t)));
+        worst = fmax(worst, fabs(inv - (inv0 + mm * t)) / (inv0 + mm * t));
+    }
+    printf("topmodel: no rain, no recharge: max relative deviation of 1/Qb from 1/Qb(0) + m t over %d days: %.3g\n",
+           N, worst);
+    CHECK(worst <= 1e-10);
+    run_free(&r);
+
+    /* saturated fraction vs the exact incomplete gamma function of shape 3 */
+    theta[param_of(m, "chi")] = 3;
+    double worst_as = 0;
+    for (int k = 0; k < 2; k++) {
+        theta[param_of(m, "m")] = k ? 0.05 : 0;
+        Run ra = run_model(m, theta, x, N);
+        for (int t = 0; t < N; t++) {
+            double xx = 3 + theta[param_of(m, "m")] * state_at(m, &ra, "D", t) / theta[param_of(m, "phi")];
+            double exact = exp(-xx) * (1 + xx + xx * xx / 2);
+            worst_as = fmax(worst_as, fabs(out_at(m, &ra, "As", t) - exact));
+        }
+        run_free(&ra);
+    }
+    printf("topmodel: saturated fraction (Wilson-Hilferty) vs exact Q(3, x): max |error| %.3g\n", worst_as);
+    CHECK(worst_as <= 2e-3);
+    free(x);
+    free(theta);
+
+    /* steady rain, no PET: everything drains */
+    theta = default_params(m);
+    enum { M = 5000 };
+    x = calloc((size_t)(M * m->ninputs), sizeof(double));
+    for (int t = 0; t < M; t++) x[t * m->ninputs + index_of(m->inputs, m->ninputs, "P")] = 4;
+    r = run_model(m, theta, x, M);
+    printf("topmodel: steady P = 4 mm/d, no PET: Q = %.10f mm/d, D = %.4f mm\n", out_at(m, &r, "Q", M - 1),
+           state_at(m, &r, "D", M));
+    CHECK(fabs(out_at(m, &r, "Q", M - 1) - 4) <= 1e-6);
+    run_free(&r);
+    free(x);
+    free(theta);
+    unload(&l);
+}
+
 int main(void) {
     if (read_camels()) {
         hymod_tests();
         abc_tests();
         nash_tests();
         ihacres_tests();
+        topmodel_tests();
     } else {
         printf("CAMELS 01031500 data missing: real-forcing tests skipped\n");
     }
