@@ -319,13 +319,17 @@ static double out_at(const IrModel *m, const Run *r, const char *name, int t) {
 
 /* Water held at the start of step t (t = T: at the end): the sum of the
  * states named in `stores` (space-separated; "-M" counts a deficit M
- * negatively). */
+ * negatively, "0.3*SP1" weighs a zone's store by its area fraction). */
 static double storage_at(const IrModel *m, const Run *r, const char *stores, int t) {
     char buf[512], *save = NULL;
     snprintf(buf, sizeof buf, "%s", stores);
     double total = 0;
-    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
-        total += w[0] == '-' ? -state_at(m, r, w + 1, t) : state_at(m, r, w, t);
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        double c = 1;
+        char *star = strchr(w, '*');
+        if (star) c = strtod(w, NULL), w = star + 1;   /* "0.3*SP1": a weighted store */
+        total += w[0] == '-' ? -c * state_at(m, r, w + 1, t) : c * state_at(m, r, w, t);
+    }
     return total;
 }
 
@@ -346,22 +350,39 @@ static double sum_input(const IrModel *m, const double *x, int T, const char *na
     return total;
 }
 
-/* Water balance of a run: storage change - (P - sum of the `losses` outputs),
- * relative to the precipitation. */
-static double imbalance(const IrModel *m, const Run *r, const double *x, const char *stores, const char *losses) {
-    double P = sum_input(m, x, r->T, "P");
+/* Water balance of a run: storage change - (gain - sum of the `losses`
+ * outputs), relative to the gain: the input P, or the output named after
+ * '=' ("=Pzones": precipitation after the model's own corrections). */
+static double imbalance(const IrModel *m, const Run *r, const double *x, const char *gain, const char *stores,
+                        const char *losses) {
+    double P = gain[0] == '=' ? sum_outputs(m, r, gain + 1) : sum_input(m, x, r->T, gain);
     double d = storage_at(m, r, stores, r->T) - storage_at(m, r, stores, 0) - (P - sum_outputs(m, r, losses));
     return fabs(d) / P;
 }
 
+/* Sets parameters from "name=value name=value ..." (fixed ones included). */
+static void set_params(const IrModel *m, double *theta, const char *set) {
+    char buf[512], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", set ? set : "");
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(w, '=');
+        if (!eq) continue;
+        *eq = 0;
+        theta[param_of(m, w)] = strtod(eq + 1, NULL);
+    }
+}
+
 /* The balance on the whole CAMELS record for the defaults and 8 random
- * parameter sets inside the bounds; also every state (listed in `nonneg`) >= 0. */
-static void check_balance(const IrModel *m, const char *stores, const char *losses, const char *nonneg) {
+ * parameter sets inside the bounds (then `set` applied); also every state
+ * listed in `nonneg` stays >= 0. */
+static void check_balance_with(const IrModel *m, const char *gain, const char *stores, const char *losses,
+                               const char *nonneg, const char *set) {
     double *x = camels_inputs(m, 0, camels.n), worst = 0, most_negative = 0;
     for (int k = 0; k < 9; k++) {
         double *theta = k ? random_params(m) : default_params(m);
+        set_params(m, theta, set);
         Run r = run_model(m, theta, x, camels.n);
-        worst = fmax(worst, imbalance(m, &r, x, stores, losses));
+        worst = fmax(worst, imbalance(m, &r, x, gain, stores, losses));
         char buf[512], *save = NULL;
         snprintf(buf, sizeof buf, "%s", nonneg);
         for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
@@ -374,6 +395,10 @@ static void check_balance(const IrModel *m, const char *stores, const char *loss
     CHECK(worst <= 1e-12);
     CHECK(most_negative >= -1e-9);
     free(x);
+}
+
+static void check_balance(const IrModel *m, const char *stores, const char *losses, const char *nonneg) {
+    check_balance_with(m, "P", stores, losses, nonneg, NULL);
 }
 
 /* Zero rain after `wet` days of real forcing: the water held (`stores`)
@@ -707,6 +732,82 @@ static void topmodel_tests(void) {
     unload(&l);
 }
 
+// ---- HBV-light with elevation zones -------------------------------------------------------------
+
+/* hbv_light_zones: balance against the precipitation the zones receive
+ * (elevation and snowfall corrections change the amount), with three
+ * distinct zones; zones at the same elevation stay identical, and the
+ * result does not depend on their area fractions; zones placed
+ * symmetrically about z_ref with equal areas receive P on average (no snow:
+ * T = 20 degC); recession of the unrouted flow. */
+static void hbv_zones_tests(void) {
+    Loaded l;
+    if (!load_model(&l, "stdlib/models/hbv_light_zones.dg", "hbv_light_zones")) return;
+    IrModel *m = l.m;
+    const char *zones = "z_ref=300 z1=150 z2=400 z3=800 f1=0.3 f2=0.5 f3=0.2";
+    check_balance_with(m, "=Pzones",
+                       "0.3*SP1 0.3*WC1 0.3*SM1 0.5*SP2 0.5*WC2 0.5*SM2 0.2*SP3 0.2*WC3 0.2*SM3 SUZ SLZ", "q AET",
+                       "SP1 WC1 SM1 SP2 WC2 SM2 SP3 WC3 SM3 SUZ SLZ", zones);
+
+    enum { N = 3000 };
+    double *x = camels_inputs(m, 0, N), *theta = default_params(m);
+    Run a = run_model(m, theta, x, N);
+    set_params(m, theta, "f1=1 f2=0 f3=0");
+    Run b = run_model(m, theta, x, N);
+    int differ = 0;
+    double worst = 0;
+    for (int t = 1; t <= N; t++)
+        for (int k = 0; k < 3; k++) {
+            const char *v[3] = {"SP", "WC", "SM"};
+            char n1[8], n2[8], n3[8];
+            snprintf(n1, sizeof n1, "%s1", v[k]), snprintf(n2, sizeof n2, "%s2", v[k]), snprintf(n3, sizeof n3, "%s3", v[k]);
+            differ += state_at(m, &a, n1, t) != state_at(m, &a, n2, t) || state_at(m, &a, n1, t) != state_at(m, &a, n3, t);
+        }
+    for (int t = 0; t < N; t++) worst = fmax(worst, fabs(out_at(m, &a, "q", t) - out_at(m, &b, "q", t)));
+    printf("hbv_light_zones: zones at one elevation: %d state differences between zones; "
+           "weights 1/3 each vs (1, 0, 0): max |dq| %.3g mm/d\n", differ, worst);
+    CHECK(differ == 0);
+    CHECK(worst <= 1e-12);
+    run_free(&a);
+    run_free(&b);
+
+    set_params(m, theta, "z_ref=500 z1=300 z2=500 z3=700 f1=1 f2=1 f3=1");
+    int it = index_of(m->inputs, m->ninputs, "T");
+    for (int t = 0; t < N; t++) x[t * m->ninputs + it] = 20;
+    a = run_model(m, theta, x, N);
+    worst = 0;
+    for (int t = 0; t < N; t++) worst = fmax(worst, fabs(out_at(m, &a, "Pzones", t) - camels.P[t]));
+    printf("hbv_light_zones: zones at z_ref -/+ 200 m, equal areas, no snow: max |Pzones - P| %.3g mm/d\n", worst);
+    CHECK(worst <= 1e-12);
+    run_free(&a);
+    free(x);
+    free(theta);
+
+    theta = default_params(m);
+    set_params(m, theta, zones);
+    check_recession(m, theta, "0.3*SP1 0.3*WC1 0.3*SM1 0.5*SP2 0.5*WC2 0.5*SM2 0.2*SP3 0.2*WC3 0.2*SM3 SUZ SLZ", "q", 10);
+
+    /* the MAXBAS triangle: for MAXBAS = 2.5 d the areas over days 0, 1, 2 are
+     * 0.32, 0.6 and 0.08 (rising 4t/6.25, peak at 1.25 d); nothing later */
+    theta[param_of(m, "MAXBAS")] = 2.5;
+    int o = output_of(m, "Q");
+    double *vals = malloc(sizeof(double) * (size_t)(m->prologue.n + 1));
+    double *w = malloc(sizeof(double) * (size_t)(m->nweights + 1));
+    IrLeaves lv = {.params = theta};
+    ir_eval(&m->prologue, &lv, vals, w);
+    const double want[3] = {0.32, 0.6, 0.08};
+    double werr = 0;
+    CHECK(o >= 0 && m->outputs[o].route_len == 120);
+    for (int j = 0; o >= 0 && j < m->outputs[o].route_len; j++)
+        werr = fmax(werr, fabs(w[m->outputs[o].route_weights + j] - (j < 3 ? want[j] : 0)));
+    printf("hbv_light_zones: MAXBAS = 2.5 d routing weights vs the triangle's daily areas: max |error| %.3g\n", werr);
+    CHECK(werr <= 1e-15);
+    free(vals);
+    free(w);
+    free(theta);
+    unload(&l);
+}
+
 int main(void) {
     if (read_camels()) {
         hymod_tests();
@@ -714,6 +815,7 @@ int main(void) {
         nash_tests();
         ihacres_tests();
         topmodel_tests();
+        hbv_zones_tests();
     } else {
         printf("CAMELS 01031500 data missing: real-forcing tests skipped\n");
     }
