@@ -319,7 +319,8 @@ static double out_at(const IrModel *m, const Run *r, const char *name, int t) {
 
 /* Water held at the start of step t (t = T: at the end): the sum of the
  * states named in `stores` (space-separated; "-M" counts a deficit M
- * negatively, "0.3*SP1" weighs a zone's store by its area fraction). */
+ * negatively, "0.3*SP1" weighs a zone's store by its area fraction, "~Q9"
+ * is the water inside the unit hydrograph of the step variable Q9). */
 static double storage_at(const IrModel *m, const Run *r, const char *stores, int t) {
     char buf[512], *save = NULL;
     snprintf(buf, sizeof buf, "%s", stores);
@@ -328,7 +329,10 @@ static double storage_at(const IrModel *m, const Run *r, const char *stores, int
         double c = 1;
         char *star = strchr(w, '*');
         if (star) c = strtod(w, NULL), w = star + 1;   /* "0.3*SP1": a weighted store */
-        total += w[0] == '-' ? -c * state_at(m, r, w + 1, t) : c * state_at(m, r, w, t);
+        if (w[0] == '~')                               /* "~Q9": water in a route's delay line */
+            total += c * in_transit(m, r->tape + (size_t)t * m->nstates, w + 1);
+        else
+            total += w[0] == '-' ? -c * state_at(m, r, w + 1, t) : c * state_at(m, r, w, t);
     }
     return total;
 }
@@ -337,8 +341,12 @@ static double sum_outputs(const IrModel *m, const Run *r, const char *names) {
     char buf[256], *save = NULL;
     snprintf(buf, sizeof buf, "%s", names);
     double total = 0;
-    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
-        for (int t = 0; t < r->T; t++) total += out_at(m, r, w, t);
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        double c = 1;
+        char *star = strchr(w, '*');
+        if (star) c = strtod(w, NULL), w = star + 1;   /* "-2*exchange": counted -2 times */
+        for (int t = 0; t < r->T; t++) total += c * out_at(m, r, w, t);
+    }
     return total;
 }
 
@@ -808,6 +816,106 @@ static void hbv_zones_tests(void) {
     unload(&l);
 }
 
+// ---- CemaNeige + GR4J ------------------------------------------------------------------------
+
+static const char *const CN_LAYERS = "z_station=250 z1=150 z2=200 z3=250 z4=300 z5=400 MASP1=150 MASP2=180 MASP3=200 "
+                                     "MASP4=220 MASP5=260";
+static const char *const CN_STORES = "0.2*G1 0.2*G2 0.2*G3 0.2*G4 0.2*G5 S R ~Q9 ~Q1";
+
+/* One designed day sequence for cemaneige_gr4j (inputs by name). */
+static void cn_day(const IrModel *m, double *x, int t, double P, double T, double Tmin, double Tmax, double E) {
+    const char *names[5] = {"P", "T", "Tmin", "Tmax", "E"};
+    const double v[5] = {P, T, Tmin, Tmax, E};
+    for (int k = 0; k < 5; k++) x[t * m->ninputs + index_of(m->inputs, m->ninputs, names[k])] = v[k];
+}
+
+/* cemaneige_gr4j: balance (snowpacks, GR4J stores and the water inside the
+ * unit hydrographs; the exchange F counts twice, as in gr4j); on warm days
+ * (no snow) the layers pass on the catchment's P (extrapolated
+ * precipitation keeps its mean) and the model equals stdlib GR4J; the solid
+ * fraction (Hydrotel below 1500 m, USACE above); melt waits for an
+ * isothermal pack: after ten days at -10 degC and a thaw at +5 degC, melt
+ * starts on the day CTG^n (-15) + 5 >= 0 first holds. */
+static void cemaneige_tests(void) {
+    Loaded l, lg;
+    if (!load_model(&l, "stdlib/models/cemaneige_gr4j.dg", "cemaneige_gr4j")) return;
+    if (!load_model(&lg, "stdlib/models/gr4j.dg", "gr4j")) { unload(&l); return; }
+    IrModel *m = l.m, *g = lg.m;
+    /* with x2 >= 0: a loss can be cut short by GR4J's max(0, R + Q9 + F) and
+     * max(0, Q1 + F), which the exchange output does not show */
+    char set[512];
+    snprintf(set, sizeof set, "%s x2=0.7", CN_LAYERS);
+    check_balance_with(m, "P", CN_STORES, "Q AET -2*exchange", "G1 G2 G3 G4 G5 S R", set);
+    double *theta = default_params(m);
+    set_params(m, theta, CN_LAYERS);
+    check_recession(m, theta, CN_STORES, "Q", 10);
+
+    /* warm: T = Tmin = Tmax = 15 degC, real P and E */
+    enum { N = 3000 };
+    double *x = camels_inputs(m, 0, N), *xg = camels_inputs(g, 0, N), *tg = default_params(g);
+    for (int t = 0; t < N; t++) cn_day(m, x, t, camels.P[t], 15, 15, 15, camels.PET[t]);
+    for (int i = 0; i < g->nparams; i++) tg[i] = theta[param_of(m, g->params[i].name)];
+    Run a = run_model(m, theta, x, N), b = run_model(g, tg, xg, N);
+    double dw = 0, dq = 0;
+    for (int t = 0; t < N; t++) {
+        dw = fmax(dw, fabs(out_at(m, &a, "W", t) - camels.P[t]));
+        dq = fmax(dq, fabs(out_at(m, &a, "Q", t) - out_at(g, &b, "Q", t)));
+    }
+    printf("cemaneige_gr4j: warm days, layers 150-400 m: max |W - P| %.3g, max |Q - Q(gr4j)| %.3g mm/d\n", dw, dq);
+    CHECK(dw <= 1e-12);
+    CHECK(dq <= 1e-9);
+    run_free(&a);
+    run_free(&b);
+    free(x); free(xg); free(tg);
+
+    /* solid fraction on one day with every layer at the station: Tmin = -2,
+     * Tmax = 2 (Hydrotel: half snow) below 1500 m; T = 1 (USACE: half snow) above */
+    double *th = default_params(m);
+    x = calloc((size_t)(2 * m->ninputs), sizeof(double));
+    cn_day(m, x, 0, 10, -5, -2, 2, 0);
+    a = run_model(m, th, x, 1);
+    set_params(m, th, "z_station=2000 z1=2000 z2=2000 z3=2000 z4=2000 z5=2000 Kf=0");   /* no melt at 1 degC */
+    cn_day(m, x, 0, 10, 1, -20, 20, 0);
+    b = run_model(m, th, x, 1);
+    printf("cemaneige_gr4j: 10 mm, Tmin -2 / Tmax 2 at 0 m: SWE %.12f; T = 1 degC at 2000 m: SWE %.12f (want 5, 5)\n",
+           out_at(m, &a, "SWE", 0), out_at(m, &b, "SWE", 0));
+    CHECK(fabs(out_at(m, &a, "SWE", 0) - 5) <= 1e-12);
+    CHECK(fabs(out_at(m, &b, "SWE", 0) - 5) <= 1e-12);
+    run_free(&a);
+    run_free(&b);
+    free(x);
+    free(th);
+
+    /* thermal state gates melt */
+    const double ctg[2] = {0.25, 0.9};
+    for (int k = 0; k < 2; k++) {
+        enum { COLD = 10, WARM = 30 };
+        th = default_params(m);
+        th[param_of(m, "CTG")] = ctg[k];
+        x = calloc((size_t)((COLD + WARM) * m->ninputs), sizeof(double));
+        for (int t = 0; t < COLD; t++) cn_day(m, x, t, 10, -10, -12, -8, 0);
+        for (int t = COLD; t < COLD + WARM; t++) cn_day(m, x, t, 0, 5, 3, 7, 0);
+        a = run_model(m, th, x, COLD + WARM);
+        int first = -1;
+        for (int t = 0; t < COLD + WARM && first < 0; t++) if (out_at(m, &a, "melt", t) > 0) first = t - COLD + 1;
+        double e = 0;   /* the thermal state, by its recurrence */
+        int want = -1;
+        for (int t = 0; t < COLD + WARM && want < 0; t++) {
+            e = fmin(ctg[k] * e + (1 - ctg[k]) * (t < COLD ? -10 : 5), 0);
+            if (t >= COLD && e >= 0) want = t - COLD + 1;
+        }
+        printf("cemaneige_gr4j: CTG = %g: first melt on thaw day %d (want %d)\n", ctg[k], first, want);
+        CHECK(first == want && want > 0);
+        CHECK(k == 0 || want > 1);
+        run_free(&a);
+        free(x);
+        free(th);
+    }
+    free(theta);
+    unload(&l);
+    unload(&lg);
+}
+
 int main(void) {
     if (read_camels()) {
         hymod_tests();
@@ -816,6 +924,7 @@ int main(void) {
         ihacres_tests();
         topmodel_tests();
         hbv_zones_tests();
+        cemaneige_tests();
     } else {
         printf("CAMELS 01031500 data missing: real-forcing tests skipped\n");
     }
