@@ -4,7 +4,8 @@
 # and diff -u its stdout with FILE without .dg + .expected. dgc runs from the
 # file's directory with the bare file name, so paths in dumps and messages
 # are portable. With UPDATE_GOLDEN=1 the .expected file is (re)written.
-# MODE is the name of the directory under tests/golden/: ast, checked, ...
+# MODE is the name of the directory under tests/golden/: ast, checked, ...;
+# MODE summary runs `dgc --summary` (the model descriptions of `dgc check --summary`).
 # EXPECTED overrides the expected file (used for stdlib/ and examples/ models,
 # whose dumps live in tests/golden/stdlib/).
 set -u
@@ -26,12 +27,14 @@ expected=${4:-$dir/${base%.dg}.expected}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dg_golden.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-(cd "$dir" && "$dgc" "--dump-$mode" --color=never "$base") >"$tmp/stdout" 2>"$tmp/stderr"
+flag=--dump-$mode
+[ "$mode" = summary ] && flag=--summary
+(cd "$dir" && "$dgc" "$flag" --color=never "$base") >"$tmp/stdout" 2>"$tmp/stderr"
 status=$?
 
 # 0 and 1 (user errors) are both valid dumps; anything else is a crash/usage error.
 if [ "$status" -gt 1 ] || grep -qE 'Sanitizer|runtime error:' "$tmp/stderr"; then
-    echo "dgc --dump-$mode $base failed with exit status $status"
+    echo "dgc $flag $base failed with exit status $status"
     cat "$tmp/stderr"
     exit 1
 fi
@@ -48,7 +51,7 @@ if [ ! -f "$expected" ]; then
     echo "missing $expected (create it with UPDATE_GOLDEN=1)"
     exit 1
 fi
-if ! diff -u --label "$expected" --label "dgc --dump-$mode $base" "$expected" "$tmp/stdout"; then
+if ! diff -u --label "$expected" --label "dgc $flag $base" "$expected" "$tmp/stdout"; then
     echo "(UPDATE_GOLDEN=1 ctest -L golden rewrites the .expected files)"
     [ -s "$tmp/stderr" ] && { echo "---- stderr"; cat "$tmp/stderr"; }
     exit 1
