@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <dirent.h>
 #include <unistd.h>
 
 // ---- CRC-32 ------------------------------------------------------------------------------------
@@ -425,4 +427,59 @@ int dgrt_checkpoint_check_model(const DgCheckpoint *ck, const char *path, const 
     }
     free(sig);
     return rc;
+}
+
+// ---- One writer per checkpoint ----------------------------------------------------------------------
+
+/* The lock is an advisory flock on PATH.lock (the checkpoint itself is
+ * replaced by every write, so a lock on it would not last): a second `train`
+ * on the same path is refused while the first lives, and the kernel drops
+ * the lock when the first dies, even by kill -9. Holding it, no other writer
+ * exists, so temporaries PATH.tmpXXXXXX left by a killed run are stale. */
+int dgrt_checkpoint_lock(const char *path, int *fd, DgrtErr *err) {
+    size_t n = strlen(path) + 8;
+    char *lock = mallocCheck(n);
+    snprintf(lock, n, "%s.lock", path);
+    *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (*fd < 0) {
+        int rc = dgrt_fail(err, DGRT_EXIT_DATA, "check that the checkpoint's directory exists and is writable",
+                           "cannot create the lock file '%s': %s", lock, strerror(errno));
+        free(lock);
+        return rc;
+    }
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int rc = dgrt_fail(err, DGRT_EXIT_DATA,
+                           "wait for the other run, stop it, or give this one another --checkpoint",
+                           "another `train` is writing checkpoint '%s' (it holds '%s')", path, lock);
+        close(*fd);
+        *fd = -1;
+        free(lock);
+        return rc;
+    }
+    free(lock);
+    dgrt_remove_stale_temps(path);
+    return 0;
+}
+
+void dgrt_remove_stale_temps(const char *path) {
+    // "<name>.tmp" and the 6 characters of mkstemp
+    const char *slash = strrchr(path, '/');
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (slash == path) strcpy(dir, "/");
+    const char *base = slash ? slash + 1 : path;
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (!strncmp(e->d_name, base, bl) && !strncmp(e->d_name + bl, ".tmp", 4) && strlen(e->d_name) == bl + 10) {
+            char stale[2100];
+            snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
+            unlink(stale);
+        }
+    if (d) closedir(d);
+}
+
+void dgrt_checkpoint_unlock(int fd) {
+    if (fd >= 0) close(fd);   /* the lock file stays: removing it could let two runs lock two files */
 }

@@ -67,6 +67,14 @@ char *dgrt_model_signature(const DgModel *m, int64_t ncomp);
 int dgrt_checkpoint_check_model(const DgCheckpoint *ck, const char *path, const DgModel *m, int64_t ncomp,
                                 DgrtErr *err);
 
+/* The run's exclusive hold on checkpoint `path` (flock of path.lock, for the
+ * life of the process or until unlock); also removes the temporaries a
+ * killed run left. A second holder gets an error naming the lock. */
+int dgrt_checkpoint_lock(const char *path, int *fd, DgrtErr *err);
+void dgrt_checkpoint_unlock(int fd);
+/* Remove path.tmpXXXXXX files (call only while holding the lock). */
+void dgrt_remove_stale_temps(const char *path);
+
 /* CRC-32 (IEEE 802.3, reflected 0xEDB88320; zlib's crc32 of the bytes). */
 uint32_t dgrt_crc32(const void *data, size_t n);
 

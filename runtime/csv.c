@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 // ---- Small helpers -----------------------------------------------------------------
 
@@ -151,12 +153,45 @@ int dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
     return 0;
 }
 
+FILE *dgrt_open_output(const char *path, char *tmp, size_t tmpsize, DgrtErr *err) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return dgrt_fail(err, DGRT_EXIT_DATA, "give the path of a regular file (or of one to create)",
+                         "'%s' is not a regular file: outputs are written only over regular files", path),
+               NULL;
+    /* a name of our own next to the target: two writers never share a temporary */
+    if ((size_t)snprintf(tmp, tmpsize, "%s.tmpXXXXXX", path) >= tmpsize)
+        return dgrt_fail(err, DGRT_EXIT_DATA, "use a shorter path", "output path '%s' is too long", path), NULL;
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return dgrt_fail(err, DGRT_EXIT_DATA, "check that the directory exists and is writable",
+                         "cannot write '%s': %s", path, strerror(errno)),
+               NULL;
+    mode_t mask = umask(0);   /* mkstemp makes 0600; an output gets the usual 0666 & ~umask */
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot write '%s': %s", path, strerror(errno)), NULL;
+    }
+    return f;
+}
+
 int dgrt_commit_file(FILE *f, int failed, const char *tmp, const char *path, DgrtErr *err) {
     int bad = failed || ferror(f) != 0;
+    bad |= fflush(f) != 0;
+    int saved = errno;
     bad |= fclose(f) != 0;
+    if (!bad) saved = 0;
+    struct stat st;   /* the target may have turned into a special file meanwhile: never rename over one */
+    if (!bad && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) bad = 1, saved = EEXIST;
     if (bad || rename(tmp, path) != 0) {
+        if (!saved) saved = errno;
         remove(tmp);
-        return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s'", path);
+        return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions; the previous file is intact",
+                         "cannot write '%s'%s%s", path, saved ? ": " : "", saved ? strerror(saved) : "");
     }
     return 0;
 }

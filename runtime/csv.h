@@ -46,6 +46,10 @@ int  dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err);
  * over `path`, so readers never see half a file. `failed` reports an earlier
  * write error. 0, or DGRT_EXIT_DATA with err filled (the temporary removed). */
 int  dgrt_commit_file(FILE *f, int failed, const char *tmp, const char *path, DgrtErr *err);
+/* Opens the temporary of an output `path` (a unique name next to it, in
+ * tmp[tmpsize]) for dgrt_commit_file. Refuses a path that exists and is not
+ * a regular file (a device, FIFO, directory): NULL with err filled. */
+FILE *dgrt_open_output(const char *path, char *tmp, size_t tmpsize, DgrtErr *err);
 
 /* Column index by exact name, or -1. */
 int  dgrt_csv_find(const DgCsv *csv, const char *name);

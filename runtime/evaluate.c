@@ -210,8 +210,7 @@ static int write_params(const DgModel *m, const DgDataset *d, const int *idx, in
                         const double *theta, const char *dir, DgrtErr *err) {
     char path[2048], tmp[2100];
     snprintf(path, sizeof path, "%s/params.csv", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopenCheck(tmp, "w", err);
+    FILE *f = dgrt_open_output(path, tmp, sizeof tmp, err);
     if (!f) return err->code;
     fputs("basin,component", f);
     for (int i = 0; i < m->nparams; i++) fprintf(f, ",%s", m->params[i].name);
@@ -254,8 +253,7 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
         const DgBasin *bs = &d.basins[idx[b]];
         char path[2048], tmp[2100];
         snprintf(path, sizeof path, "%s/%s.csv", o.out, bs->id);
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        FILE *f = fopenCheck(tmp, "w", &err);
+        FILE *f = dgrt_open_output(path, tmp, sizeof tmp, &err);
         if (!f) {
             rc = err.code;
             break;
@@ -489,8 +487,7 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
     // CSV
     if (o.out && writer) {
         char tmp[2100];
-        snprintf(tmp, sizeof tmp, "%s.tmp", o.out);
-        FILE *f = fopenCheck(tmp, "w", &err);
+        FILE *f = dgrt_open_output(o.out, tmp, sizeof tmp, &err);
         if (!f) {
             rc = err.code;
             goto done;

@@ -45,8 +45,7 @@ static void polyline(FILE *f, const double *y, int64_t n, double ymax, const cha
 int dgrt_plot_hydrograph(const char *path, const char *title, int32_t day0, int64_t n, const double *obs,
                          const double *sim, const double *bench, const char *unit, DgrtErr *err) {
     char tmp[2100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopenCheck(tmp, "w", err);
+    FILE *f = dgrt_open_output(path, tmp, sizeof tmp, err);
     if (!f) return err->code;
     double ymax = 0;
     const double *series[3] = {obs, sim, bench};

@@ -47,8 +47,7 @@ static void score_colour(double v, char out[8]) {
 
 int dgrt_plot_cdf(const char *path, const char *title, const char *score, const double *v, int n, DgrtErr *err) {
     char tmp[2100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopenCheck(tmp, "w", err);
+    FILE *f = dgrt_open_output(path, tmp, sizeof tmp, err);
     if (!f) return err->code;
     double *s = mallocCheck(sizeof(double) * (size_t)(n + 1));
     int k = 0, below = 0;
@@ -98,8 +97,7 @@ int dgrt_plot_cdf(const char *path, const char *title, const char *score, const 
 int dgrt_plot_map(const char *path, const char *title, const char *score, const double *lon, const double *lat,
                   const double *v, int n, DgrtErr *err) {
     char tmp[2100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopenCheck(tmp, "w", err);
+    FILE *f = dgrt_open_output(path, tmp, sizeof tmp, err);
     if (!f) return err->code;
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     int k = 0;

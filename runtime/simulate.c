@@ -317,12 +317,11 @@ int dgrt_cmd_simulate(const DgModel *m, const DgOptions *o, FILE *out, FILE *err
     dgrt_sim_forward(&s);
     warn_nonfinite(&s, &f, errf);
 
-    if (o->out_path) {
+    if (o->out_path && strcmp(o->out_path, "-")) {
         /* write next to the target, then rename: a reader never sees half a file */
-        size_t n = strlen(o->out_path) + 8;
+        size_t n = strlen(o->out_path) + 16;
         char *tmp = mallocCheck(n);
-        snprintf(tmp, n, "%s.tmp", o->out_path);
-        FILE *fo = fopenCheck(tmp, "w", &err);
+        FILE *fo = dgrt_open_output(o->out_path, tmp, n, &err);
         if (!fo) {
             rc = err.code;
             free(tmp);

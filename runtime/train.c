@@ -559,7 +559,27 @@ static void describe(const DgTrainer *tr, FILE *out) {
     fflush(out);
 }
 
+static int train_locked(const DgModel *m, DgTrainConfig *cfg, const char *bpath, FILE *out, FILE *errf);
+
 int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf) {
+    DgrtErr err = {0};
+    int rc = 0, lock = -1;
+    // one writer per checkpoint: a second run on the same path is refused (rank 0 writes under MPI)
+    char bpath[1100];
+    best_path(cfg->checkpoint, bpath, sizeof bpath);
+    if (dgrt_comm_rank() == 0) {
+        if ((rc = dgrt_checkpoint_lock(cfg->checkpoint, &lock, &err))) {
+            dgrt_err_print(&err, errf);
+            return rc;
+        }
+        dgrt_remove_stale_temps(bpath);
+    }
+    rc = train_locked(m, cfg, bpath, out, errf);
+    dgrt_checkpoint_unlock(lock);
+    return rc;
+}
+
+static int train_locked(const DgModel *m, DgTrainConfig *cfg, const char *bpath, FILE *out, FILE *errf) {
     DgrtErr err = {0};
     DgTrainer tr;
     DgCheckpoint ck;
@@ -594,8 +614,6 @@ int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf) 
         fprintf(out, "resuming from '%s' after epoch %lld, iteration %lld\n", cfg->checkpoint,
                 (long long)tr.epoch, (long long)tr.iter);
     int tty = isatty(fileno(out));
-    char bpath[1100];
-    best_path(cfg->checkpoint, bpath, sizeof bpath);
     interrupted = 0;
     struct sigaction sa, old_sa;
     memset(&sa, 0, sizeof sa);
