@@ -124,6 +124,8 @@ bool emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *path, FIL
 /* Runs the system C compiler ($DGC_CC, else cc) to link `object` with the
  * runtime library (whose main() calls dgrt_main(&dg_model, ...)) into `out`. */
 bool link_executable(const char *object, const char *out, FILE *err);
+/* The object + the model library (runtime/dgc_model_api.h, BMI) -> a shared library. */
+bool link_shared_library(const char *object, const char *out, FILE *err);
 
 /* ---- Ahead-of-time pipeline (emit.c) -------------------------------------------------- */
 
