@@ -59,7 +59,8 @@ ver=${LLVM_VERSION:-$(clang -dumpversion 2>/dev/null | cut -d. -f1)}
 ver=${ver:-14}
 
 missing=()
-for pkg in libopenblas-dev libsleef-dev; do
+# python3-numpy / python3-torch: the Python package python/ and its tests (ctest -L python)
+for pkg in libopenblas-dev libsleef-dev python3 python3-numpy python3-torch; do
     installed "$pkg" || missing+=("$pkg")
 done
 # LLVM headers/libraries and llvm-config
