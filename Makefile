@@ -60,9 +60,11 @@ fuzz: deps
 # stop a measurement); bench/README.md says what is measured.
 bench: deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DDG_WERROR=OFF
-	cmake --build $(BENCH_BUILD) -j$(JOBS) --target bench_hbv
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target bench_hbv dgc
 	@mkdir -p $(BUILD)/bench
 	$(BENCH_BUILD)/bin/bench_hbv --out $(BUILD)/bench/results.csv
+	DGC=$(BENCH_BUILD)/bin/dgc DGC_CACHE=$(BENCH_BUILD)/python-cache PYTHONPATH=python \
+	    /usr/bin/python3 bench/torch_hbv.py --out $(BUILD)/bench/results.csv
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

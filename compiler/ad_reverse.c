@@ -134,6 +134,10 @@ static bool rule(Ad *d, const IrInst *in, int v, int g) {
 }
 
 IrFunc ad_reverse(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw, Diag *diag) {
+    return ad_reverse_inputs(a, f, nparams, nstates, nnetw, 0, diag);
+}
+
+IrFunc ad_reverse_inputs(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw, int ninputs, Diag *diag) {
     IrFunc r = {0};
     r.name = arena_printf(a, "%s_rev", f->name);
     for (int i = 0; i < f->n; i++) {   /* recompute the forward values */
@@ -150,10 +154,11 @@ IrFunc ad_reverse(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw
         acc(&d, f->results[k], ir_emit_leaf(a, &r, IR_SEED, k, 0, d.span));
     }
 
-    int *dparam = malloc(sizeof(int) * (size_t)(nparams + nstates + nnetw + 1));
+    int nres = nparams + nstates + nnetw + ninputs;
+    int *dparam = malloc(sizeof(int) * (size_t)(nres + 1));
     if (!dparam) DG_ICE("out of memory");
-    int *dstate = dparam + nparams, *dnetw = dstate + nstates;
-    for (int i = 0; i < nparams + nstates + nnetw; i++) dparam[i] = -1;
+    int *dstate = dparam + nparams, *dnetw = dstate + nstates, *dinput = dnetw + nnetw;
+    for (int i = 0; i < nres; i++) dparam[i] = -1;
 
     for (int v = f->n - 1; v >= 0; v--) {
         const IrInst *in = &f->insts[v];
@@ -162,7 +167,11 @@ IrFunc ad_reverse(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw
         d.span = in->span;
         int *slot = NULL;
         switch (in->op) {
-        case IR_CONST: case IR_INPUT: case IR_SEED: continue;
+        case IR_CONST: case IR_SEED: continue;
+        case IR_INPUT:
+            if (in->index >= ninputs) continue;   /* inputs are inactive unless asked for */
+            slot = &dinput[in->index];
+            break;
         case IR_PARAM: slot = &dparam[in->index]; break;
         case IR_STATE: slot = &dstate[in->index]; break;
         case IR_NETW: slot = &dnetw[in->index]; break;
@@ -176,7 +185,6 @@ IrFunc ad_reverse(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw
         *slot = *slot < 0 ? g : E(&d, IR_ADD, *slot, g, -1);
     }
 
-    int nres = nparams + nstates + nnetw;
     r.results = ARENA_ARRAY(a, int, nres ? nres : 1);
     r.nresults = nres;
     int zero = -1;

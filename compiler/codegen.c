@@ -11,7 +11,9 @@
  *   run_fwd       for t: for c: tape[t][s][c] = states[s][c];
  *                   (states, out[t][.][c]) = step(params, forcing[t][.][b], states)
  *   run_rev       for t = nsteps-1 .. 0: for c: seeds = (dstates[.][c], dout[t][.][c]),
- *                   states from tape[t]; += dparams (or ddyn_params[t]); dstates = d states
+ *                   states from tape[t]; += dparams (or ddyn_params[t]); dstates = d states;
+ *                   += dforcing[t][.][c] when dforcing is non-NULL (a loop of its own,
+ *                   so the common case without it computes no forcing adjoint)
  *   prologue      for c (one per basin): out[w][c] = prologue(params)
  *   prologue_rev  for c: += dparams from seeds dout[w][c]
  * Cells are the innermost loop; each cell loop carries
@@ -73,6 +75,7 @@ void cg_abi_types(LLVMContextRef ctx, CgAbi *t) {
             [CG_RUN_STATES] = vp,     [CG_RUN_OUT] = vp,              [CG_RUN_TAPE] = vp,
             [CG_RUN_DOUT] = vp,       [CG_RUN_DPARAMS] = vp,          [CG_RUN_DDYN_PARAMS] = vp,
             [CG_RUN_DSTATES] = vp,    [CG_RUN_NETW] = vp,             [CG_RUN_DNETW] = vp,
+            [CG_RUN_DFORCING] = vp,
         };
         t->run = named_struct(ctx, "DgRun", run, CG_RUN_NFIELDS);
         LLVMTypeRef pinfo[] = {t->str, t->str, t->f64, t->f64, t->f64, t->i32, t->i32};
@@ -121,7 +124,7 @@ bool cg_build_adjoints(Arena *a, const IrModel *m, Diag *d, CgAdjoints *out) {
     verify_or_ice(&m->step, np, ni, ns, 0, nw);
     verify_or_ice(&m->prologue, np, 0, 0, 0, nw);
     out->init_rev = ad_reverse(a, &m->init, np, ns, nw, d);
-    out->step_rev = ad_reverse(a, &m->step, np, ns, nw, d);
+    out->step_rev = ad_reverse_inputs(a, &m->step, np, ns, nw, ni, d);   /* d forcing: results np+ns+nw.. */
     out->prologue_rev = ad_reverse(a, &m->prologue, np, ns, nw, d);
     if (diag_error_count(d) > errors) return false;
     verify_or_ice(&out->init_rev, np, 0, 0, ns, nw);
@@ -140,7 +143,8 @@ static const char *const kernel_name[K_COUNT] = {"init", "init_rev", "run_fwd", 
 enum { A_NCELLS = CG_RUN_NCELLS, A_NCOMP = CG_RUN_NCOMP, A_NSTEPS = CG_RUN_NSTEPS, A_PARAMS = CG_RUN_PARAMS,
        A_DYN = CG_RUN_DYN_PARAMS, A_FORCING = CG_RUN_FORCING, A_STATES = CG_RUN_STATES, A_OUT = CG_RUN_OUT,
        A_TAPE = CG_RUN_TAPE, A_DOUT = CG_RUN_DOUT, A_DPARAMS = CG_RUN_DPARAMS, A_DDYN = CG_RUN_DDYN_PARAMS,
-       A_DSTATES = CG_RUN_DSTATES, A_NETW = CG_RUN_NETW, A_DNETW = CG_RUN_DNETW, A_COUNT = CG_RUN_NFIELDS };
+       A_DSTATES = CG_RUN_DSTATES, A_NETW = CG_RUN_NETW, A_DNETW = CG_RUN_DNETW, A_DFORCING = CG_RUN_DFORCING,
+       A_COUNT = CG_RUN_NFIELDS };
 
 typedef struct {
     LLVMContextRef    ctx;
@@ -594,8 +598,9 @@ static void body_run_fwd(Cg *g, bool with_tape) {
     rows_free(&r);
 }
 
-/* run_rev: for t = nsteps-1 .. 0: for c: step_rev with seeds (dstates, dout[t]) */
-static void body_run_rev(Cg *g) {
+/* run_rev: for t = nsteps-1 .. 0: for c: step_rev with seeds (dstates, dout[t]);
+ * with_dforcing: also dforcing[t][i][c] += d input i (results after d netw) */
+static void body_run_rev(Cg *g, bool with_dforcing) {
     const IrModel *m = g->m;
     const IrFunc *f = &g->adj->step_rev;
     int np = m->nparams, ns = m->nstates, ni = m->ninputs, no = m->noutputs;
@@ -628,6 +633,14 @@ static void body_run_rev(Cg *g) {
     }
     param_rows(g, used, t, r.param_row);
     dparam_rows(g, f, t, r.dparam_row);
+    LLVMValueRef *dforcing_row = calloc((size_t)(ni + 1), sizeof(LLVMValueRef));
+    if (!dforcing_row) DG_ICE("out of memory");
+    int dinput0 = np + ns + m->nnetw;
+    if (with_dforcing && f->nresults >= dinput0 + ni) {
+        LLVMValueRef df_t = l_gep1(g->b, g->T, g->arg[A_DFORCING], l_imul(g->b, t, l_imul(g->b, i64c(g, ni), nc)), "");
+        for (int i = 0; i < ni; i++)
+            if (!is_zero(f, f->results[dinput0 + i])) dforcing_row[i] = row(g, df_t, i, nc);
+    }
 
     Loop lc;
     loop_open(g, &lc, i64c(g, 0), nc, false, "c");
@@ -639,11 +652,14 @@ static void body_run_rev(Cg *g) {
     add_dparams(g, f, v, r.dparam_row, c);
     netacc_add(g, &acc, f, v);
     for (int s = 0; s < ns; s++) store_at(g, v[f->results[np + s]], dstate_row[s], c);   /* d states at step start */
+    for (int i = 0; i < ni; i++)
+        if (dforcing_row[i]) add_at(g, v[f->results[dinput0 + i]], dforcing_row[i], c);
     free(v);
     loop_close(g, &lc, true);
     loop_close(g, &lt, false);
     netacc_close(g, &acc);
     free(netw);
+    free(dforcing_row);
     free(dstate_row);
     free(used);
     free(used_state);
@@ -653,14 +669,16 @@ static void body_run_rev(Cg *g) {
 
 /* ---- Kernels --------------------------------------------------------------------------------------- */
 
-/* The internal loop function of kernel k: (DgRun fields...) with noalias arrays. */
-static LLVMValueRef emit_loops(Cg *g, KernelKind k, const char *kname, bool with_tape, LLVMTypeRef *fnty) {
+/* The internal loop function of kernel k: (DgRun fields...) with noalias arrays.
+ * `variant` picks the second loop function of run_fwd (writes the tape) and
+ * of run_rev (adds d forcing); the kernel chooses by the pointer's NULLness. */
+static LLVMValueRef emit_loops(Cg *g, KernelKind k, const char *kname, bool variant, LLVMTypeRef *fnty) {
     LLVMTypeRef params[A_COUNT];
     for (int i = 0; i < A_COUNT; i++) params[i] = i <= A_NSTEPS ? g->i64 : g->Tp;
     LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, A_COUNT, 0);
     *fnty = fty;
     char name[64];
-    snprintf(name, sizeof name, "%s.loops%s", kname, with_tape ? ".tape" : "");
+    snprintf(name, sizeof name, "%s.loops%s", kname, !variant ? "" : k == K_RUN_REV ? ".dforcing" : ".tape");
     LLVMValueRef fn = LLVMAddFunction(g->mod, name, fty);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     l_add_fn_attr(g->ctx, fn, "nounwind");
@@ -679,8 +697,8 @@ static LLVMValueRef emit_loops(Cg *g, KernelKind k, const char *kname, bool with
     switch (k) {
     case K_INIT: body_cellwise(g, &m->init, g->arg[A_STATES]); break;
     case K_INIT_REV: body_cellwise_rev(g, &g->adj->init_rev, g->arg[A_DSTATES], m->nstates); break;
-    case K_RUN_FWD: body_run_fwd(g, with_tape); break;
-    case K_RUN_REV: body_run_rev(g); break;
+    case K_RUN_FWD: body_run_fwd(g, variant); break;
+    case K_RUN_REV: body_run_rev(g, variant); break;
     case K_PROLOGUE: body_cellwise(g, &m->prologue, g->arg[A_OUT]); break;
     case K_PROLOGUE_REV: body_cellwise_rev(g, &g->adj->prologue_rev, g->arg[A_DOUT], m->nweights); break;
     default: DG_ICE("bad kernel kind");
@@ -693,7 +711,8 @@ static LLVMValueRef emit_loops(Cg *g, KernelKind k, const char *kname, bool with
 static LLVMValueRef emit_kernel(Cg *g, KernelKind k, const char *name) {
     LLVMTypeRef loops_ty;
     LLVMValueRef loops = emit_loops(g, k, name, false, &loops_ty);
-    LLVMValueRef loops_tape = k == K_RUN_FWD ? emit_loops(g, k, name, true, &loops_ty) : NULL;
+    /* run_fwd: a second loop function writes the tape; run_rev: one adds d forcing */
+    LLVMValueRef loops_variant = k == K_RUN_FWD || k == K_RUN_REV ? emit_loops(g, k, name, true, &loops_ty) : NULL;
 
     LLVMValueRef fn = LLVMAddFunction(g->mod, name, g->abi.kernel_fn);
     l_add_fn_attr(g->ctx, fn, "nounwind");
@@ -706,11 +725,11 @@ static LLVMValueRef emit_kernel(Cg *g, KernelKind k, const char *name) {
         if (i <= A_NSTEPS) args[i] = l_load(g->b, g->i64, field, "");
         else args[i] = l_ptr_cast(g->b, l_load(g->b, g->abi.str, field, ""), g->Tp, "");
     }
-    if (loops_tape) {   /* run_fwd writes the tape only when there is one */
+    if (loops_variant) {   /* run_fwd writes the tape only when there is one; run_rev d forcing likewise */
         LLVMBasicBlockRef yes = new_block(g, "tape"), no = new_block(g, "notape"), done = new_block(g, "done");
-        l_condbr(g->b, l_not_null(g->b, args[A_TAPE]), yes, no);
+        l_condbr(g->b, l_not_null(g->b, args[k == K_RUN_REV ? A_DFORCING : A_TAPE]), yes, no);
         LLVMPositionBuilderAtEnd(g->b, yes);
-        l_call(g->b, loops_ty, loops_tape, args, A_COUNT, "");
+        l_call(g->b, loops_ty, loops_variant, args, A_COUNT, "");
         l_br(g->b, done);
         LLVMPositionBuilderAtEnd(g->b, no);
         l_call(g->b, loops_ty, loops, args, A_COUNT, "");

@@ -23,7 +23,7 @@
 enum {   /* grep ORDER DgRun */
     CG_RUN_NCELLS, CG_RUN_NCOMP, CG_RUN_NSTEPS, CG_RUN_PARAMS, CG_RUN_DYN_PARAMS, CG_RUN_FORCING,
     CG_RUN_STATES, CG_RUN_OUT, CG_RUN_TAPE, CG_RUN_DOUT, CG_RUN_DPARAMS, CG_RUN_DDYN_PARAMS,
-    CG_RUN_DSTATES, CG_RUN_NETW, CG_RUN_DNETW, CG_RUN_NFIELDS
+    CG_RUN_DSTATES, CG_RUN_NETW, CG_RUN_DNETW, CG_RUN_DFORCING, CG_RUN_NFIELDS
 };
 enum {   /* grep ORDER DgModel */
     CG_MODEL_ABI_VERSION, CG_MODEL_NAME, CG_MODEL_DOC, CG_MODEL_NPARAMS, CG_MODEL_NINPUTS, CG_MODEL_NSTATES,
@@ -124,6 +124,8 @@ bool emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *path, FIL
 /* Runs the system C compiler ($DGC_CC, else cc) to link `object` with the
  * runtime library (whose main() calls dgrt_main(&dg_model, ...)) into `out`. */
 bool link_executable(const char *object, const char *out, FILE *err);
+/* The object + the model library (runtime/dgc_model_api.h, BMI) -> a shared library. */
+bool link_shared_library(const char *object, const char *out, FILE *err);
 
 /* ---- Ahead-of-time pipeline (emit.c) -------------------------------------------------- */
 

@@ -39,6 +39,8 @@ static void usage(FILE *out) {
             "\n"
             "build options:\n"
             "  -o EXE              write the executable (object + runtime, linked by cc)\n"
+            "  --shared            with -o LIB.so: a shared library with the C API of\n"
+            "                      runtime/dgc_model_api.h and the BMI 2.0 functions instead\n"
             "  --model NAME        the model to compile (default: the last model of FILE)\n"
             "  -O0 -O1 -O2 -O3     optimisation level (default -O2)\n"
             "  --emit-llvm FILE.ll write the optimised LLVM IR\n"
@@ -67,6 +69,7 @@ typedef struct {
     const char *emit_llvm, *emit_obj;
     int opt_level;
     bool native_cpu, time;
+    bool shared;            /* --shared: -o writes a shared library */
     int run_argc;           /* dgc run: the model's arguments (after FILE.dg or '--') */
     char **run_argv;
 } Options;
@@ -124,6 +127,7 @@ static int parse_args(int argc, char **argv, Options *o) {
         else if (!strcmp(a, "--cpu=native")) o->native_cpu = true;
         else if (!strcmp(a, "--cpu=generic")) o->native_cpu = false;
         else if (!strcmp(a, "--time")) o->time = true;
+        else if (!strcmp(a, "--shared")) o->shared = true;
         else if (!strcmp(a, "--color=never")) o->color = 0;
         else if (!strcmp(a, "--color=always")) o->color = 1;
         else if (!strcmp(a, "--color=auto")) o->color = -1;
@@ -141,6 +145,7 @@ static int parse_args(int argc, char **argv, Options *o) {
     if ((o->run || o->output || o->emit_llvm || o->emit_obj) && o->nfiles > 1)
         return usage_error("%s", "compiling takes one file");
     if (o->run && o->output) return usage_error("%s", "'dgc run' takes no -o");
+    if (o->shared && (o->run || !o->output)) return usage_error("%s", "--shared needs -o LIB.so (and no 'run')");
     if ((o->dump_ast || o->dump_checked || o->dump_ir || o->dump_adjoint || o->summary) && o->nfiles > 1)
         return usage_error("%s", "dumps and summaries take one file");
     return EXIT_OK;
@@ -225,7 +230,9 @@ static int compile_model(const Options *o, Program *p, Diag *d, const char *path
     if (o->time) print_times("aot", front, &times);
     if (st == CG_OK && o->output) {
         double t0 = cg_now();
-        if (!link_executable(co.emit_obj, o->output, stderr)) rc = EXIT_IO;
+        bool linked = o->shared ? link_shared_library(co.emit_obj, o->output, stderr)
+                                : link_executable(co.emit_obj, o->output, stderr);
+        if (!linked) rc = EXIT_IO;
         if (o->time) fprintf(stderr, "dgc: time: link %.1f ms\n", 1e3 * (cg_now() - t0));
     }
     if (tmp[0]) remove(tmp);

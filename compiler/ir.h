@@ -166,5 +166,9 @@ void ad_tangent(Arena *a, IrFunc *f, int begin, int end, const int *seed_ids, co
  * reverse sweep; IR_SEED(i) is the cotangent of f's result i. Results:
  * d params (nparams), d states (nstates), d network weights (nnetw). */
 IrFunc ad_reverse(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw, Diag *diag);
+/* The same with the forcing inputs active too: d inputs (ninputs) follow
+ * d network weights among the results (run_rev's d forcing, for clients
+ * such as the shared library that differentiate with respect to forcing). */
+IrFunc ad_reverse_inputs(Arena *a, const IrFunc *f, int nparams, int nstates, int nnetw, int ninputs, Diag *diag);
 
 #endif

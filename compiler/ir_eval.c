@@ -100,7 +100,8 @@ void ir_run_cell_rev(const IrModel *m, const IrFunc *init_rev, const IrFunc *ste
     int np = m->nparams, ns = m->nstates, nw = m->nnetw;
     double *vals = scratch_for(step_rev), *ivals = scratch_for(init_rev);
     double *seeds = calloc((size_t)(ns + m->noutputs + 1), sizeof(double));
-    double *res = malloc(sizeof(double) * (size_t)(np + ns + nw + 1));
+    int nres = step_rev->nresults > init_rev->nresults ? step_rev->nresults : init_rev->nresults;
+    double *res = malloc(sizeof(double) * (size_t)(nres > np + ns + nw ? nres : np + ns + nw + 1));
     IrLeaves lv = {.params = params, .netw = netw, .seeds = seeds};
     /* seeds[0..ns) carry d(states after the step), starting from 0 after the last step */
     for (int t = nsteps - 1; t >= 0; t--) {

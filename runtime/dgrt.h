@@ -12,6 +12,7 @@
  *   states     [nstates][ncells]
  *   out        [nsteps][noutputs][ncells]  (per cell, before averaging and routing)
  *   tape       [nsteps][nstates][ncells]   (states at the start of every step)
+ *   dforcing   [nsteps][ninputs][ncells]   (run_rev: d forcing per cell; a basin's is the sum over its cells)
  *   netw       [nnetw]                     (in-equation network weights, shared by all cells)
  * Kernels come in float (index 0) and double (index 1); the element type of
  * every array follows. Adjoint kernels ACCUMULATE into d-arrays (+=): the
@@ -22,7 +23,7 @@
 
 #include <stdint.h>
 
-#define DG_ABI_VERSION 1u
+#define DG_ABI_VERSION 2u   /* 2: DgRun.dforcing */
 
 enum { DG_F32 = 0, DG_F64 = 1 };
 enum { DG_PARAM_LEARNED = 0, DG_PARAM_FIXED = 1, DG_PARAM_DYNAMIC = 2 };   /* = ParamMark */
@@ -65,6 +66,7 @@ typedef struct {
     void       *dstates;     /* run_rev: in d final states, out d initial states; init_rev: in */
     const void *netw;        /* [nnetw] network weights, or NULL when nnetw == 0 */
     void       *dnetw;       /* += d/d netw (summed over cells and steps) */
+    void       *dforcing;    /* run_rev: += d/d forcing per cell [nsteps][ninputs][ncells], or NULL */
 } DgRun;
 
 typedef void (*DgKernel)(const DgRun *run);

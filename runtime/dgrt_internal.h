@@ -11,6 +11,7 @@
 #include "check.h"
 #include "csv.h"
 #include "dgrt.h"
+#include "dgrt_route.h"
 #include "forcing.h"
 
 // ---- Random numbers (splitmix64; deterministic across platforms) ---------------------------
@@ -69,20 +70,8 @@ void dgrt_netw_default(const DgModel *m, double *w);
 /* The candidate closest to `name` by edit distance (NULL if none is close). */
 const char *dgrt_closest(const char *name, const char *const *cands, int n);
 
-// ---- series.c: step outputs -> reported series ------------------------------------------
+// ---- series.c: step outputs -> reported series (operators: dgrt_route.h) ---------------
 
-/* Component average, x[t][o][b] = (1/ncomp) sum_k out[t][o][b*ncomp + k], and its adjoint (+=). */
-void dgrt_average_forward(double *x, const double *out, int64_t nsteps, int noutputs, int64_t nbasins, int64_t ncomp);
-void dgrt_average_backward(double *dout, const double *dx, int64_t nsteps, int noutputs, int64_t nbasins,
-                           int64_t ncomp);
-/* Routing of one series by n kernel weights (contiguous arrays):
- *   y_t = sum_{j=0}^{min(t, L-1)} w'_j x_{t-j},  L = min(n, T),
- * with w' = w when T >= n, else w renormalised over the first T ordinates
- * (hydrodl2's L = min(lenF, T); the prologue's weights sum to 1 over n).
- * Backward accumulates dx and dw (+=). */
-void dgrt_route_forward(double *y, const double *x, const double *w, int64_t T, int n);
-void dgrt_route_backward(double *dx, double *dw, const double *dy, const double *x, const double *w, int64_t T,
-                         int n);
 /* All outputs: out [T][noutputs][ncells], weights [nweights][nbasins] -> y [T][noutputs][nbasins];
  * the backward accumulates dout and dweights. */
 void dgrt_series_forward(const DgModel *m, int64_t T, int64_t nbasins, int64_t ncomp, const double *out,

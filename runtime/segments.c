@@ -58,6 +58,7 @@ static DgRun segment(const DgSegments *s, const DgRun *run, int64_t t0, int64_t 
     if (run->ddyn_params) r.ddyn_params = (char *)run->ddyn_params + (size_t)t0 * (size_t)m->nparams * (size_t)run->ncells * el;
     if (run->out) r.out = (char *)run->out + (size_t)t0 * (size_t)m->noutputs * (size_t)run->ncells * el;
     if (run->dout) r.dout = (const char *)run->dout + (size_t)t0 * (size_t)m->noutputs * (size_t)run->ncells * el;
+    if (run->dforcing) r.dforcing = (char *)run->dforcing + (size_t)t0 * (size_t)m->ninputs * (size_t)run->ncells * el;
     return r;
 }
 

@@ -59,8 +59,9 @@ ver=${LLVM_VERSION:-$(clang -dumpversion 2>/dev/null | cut -d. -f1)}
 ver=${ver:-14}
 
 missing=()
-# Open MPI: data-parallel training under mpirun (a build without it works as before)
-for pkg in libopenblas-dev libsleef-dev libopenmpi-dev openmpi-bin; do
+# Open MPI: data-parallel training under mpirun (a build without it works as before);
+# python3-numpy / python3-torch: the Python package python/ and its tests (ctest -L python)
+for pkg in libopenblas-dev libsleef-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-torch; do
     installed "$pkg" || missing+=("$pkg")
 done
 # LLVM headers/libraries and llvm-config

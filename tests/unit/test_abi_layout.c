@@ -36,6 +36,7 @@ static void check_layouts(LLVMTargetMachineRef tm) {
     OFF(abi.run, CG_RUN_DSTATES, DgRun, dstates);
     OFF(abi.run, CG_RUN_NETW, DgRun, netw);
     OFF(abi.run, CG_RUN_DNETW, DgRun, dnetw);
+    OFF(abi.run, CG_RUN_DFORCING, DgRun, dforcing);
     CHECK(LLVMCountStructElementTypes(abi.run) == CG_RUN_NFIELDS);
     SIZE(abi.run, DgRun);
 

@@ -4,7 +4,8 @@
  * 2 basins x its components for NSTEPS steps of synthetic forcing, with
  * parameters at random points inside their bounds (fixed seed).
  *   f64 kernels   init, run_fwd (outputs, tape, final states), run_rev +
- *                 init_rev (d params, d initial states, d network weights),
+ *                 init_rev (d params, d initial states, d network weights,
+ *                 d forcing per cell),
  *                 prologue, prologue_rev, and dynamic parameters
  *                 (dyn_params / ddyn_params) where the model has them:
  *                 equal to the reference to ~1e-12 relative (same ops, same
@@ -110,14 +111,16 @@ static void ref_fwd(const IrModel *m, const double *P, size_t pstride, const dou
 }
 
 /* += dparams (static params; dynamic ones too when ddyn is NULL), += ddyn[t][p]
- * (dynamic ones), dstate0 = d initial states (before init_rev), += dnetw */
+ * (dynamic ones), dstate0 = d initial states (before init_rev), += dnetw,
+ * dforcing[t][i] = d input i at step t */
 static void ref_rev(const IrModel *m, const CgAdjoints *adj, const double *P, size_t pstride, const double *forcing,
                     int nsteps, const double *netw, const double *tape, const double *dout, double *dparams,
-                    double *ddyn, double *dstate0, double *dnetw) {
-    int np = m->nparams, ns = m->nstates, nw = m->nnetw;
+                    double *ddyn, double *dstate0, double *dnetw, double *dforcing) {
+    int np = m->nparams, ns = m->nstates, nw = m->nnetw, ni = m->ninputs;
     double *vals = dalloc((size_t)adj->step_rev.n + (size_t)adj->init_rev.n);
     double *seeds = dalloc((size_t)(ns + m->noutputs));
-    double *res = dalloc((size_t)(np + ns + nw));
+    double *res = dalloc((size_t)(np + ns + nw + ni));
+    CHECK(adj->step_rev.nresults == np + ns + nw + ni);
     IrLeaves lv = {.netw = netw, .seeds = seeds};
     for (int t = nsteps - 1; t >= 0; t--) {
         lv.params = P + (size_t)t * pstride;
@@ -130,6 +133,7 @@ static void ref_rev(const IrModel *m, const CgAdjoints *adj, const double *P, si
             else dparams[p] += res[p];
         }
         for (int w = 0; w < nw; w++) dnetw[w] += res[np + ns + w];
+        for (int i = 0; i < ni; i++) dforcing[(size_t)t * (size_t)ni + (size_t)i] = res[np + ns + nw + i];
         memcpy(seeds, res + np, sizeof(double) * (size_t)ns);
     }
     memcpy(dstate0, seeds, sizeof(double) * (size_t)ns);
@@ -171,12 +175,12 @@ static double *cell_forcing(const Case *k, int c) {
 
 /* Results of the whole run chain of one precision, as doubles. */
 typedef struct {
-    double *s0, *tape, *final, *out, *dparams, *dstate0, *dnetw;
+    double *s0, *tape, *final, *out, *dparams, *dstate0, *dnetw, *dforcing;
     double *pro_out, *pro_dparams, *pro_dnetw;
 } Results;
 
 static void results_free(Results *r) {
-    double **all[] = {&r->s0, &r->tape, &r->final, &r->out, &r->dparams, &r->dstate0, &r->dnetw,
+    double **all[] = {&r->s0, &r->tape, &r->final, &r->out, &r->dparams, &r->dstate0, &r->dnetw, &r->dforcing,
                       &r->pro_out, &r->pro_dparams, &r->pro_dnetw};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(*all[i]);
 }
@@ -206,6 +210,8 @@ static void run_chain(const Case *k, int prec, const double *dyn, double *ddyn_o
     void *dout = IN(k->dout, n_out), *dynb = dyn ? IN(dyn, n_dyn) : NULL;
     void *states = BUF(n_states), *tape = BUF(n_tape), *out = BUF(n_out), *dparams = BUF(n_params);
     void *dstates = BUF(n_states), *dnetw = BUF(nw), *ddyn = ddyn_out ? BUF(n_dyn) : NULL;
+    size_t n_dforcing = T * ni * nc;
+    void *dforcing = BUF(n_dforcing);
     void *pparams = IN(pro_params, n_pparams), *pdout = IN(pro_dout, n_wout), *pout = BUF(n_wout);
     void *pdparams = BUF(n_pparams), *pdnetw = BUF(nw);
 
@@ -228,8 +234,11 @@ static void run_chain(const Case *k, int prec, const double *dyn, double *ddyn_o
     run.ddyn_params = ddyn;
     run.dstates = dstates;   /* d final states = 0 */
     run.dnetw = nw ? dnetw : NULL;
+    run.dforcing = dforcing;
     dm->run_rev[prec](&run);
     r->dstate0 = OUT(dstates, n_states);
+    r->dforcing = OUT(dforcing, n_dforcing);
+    run.dforcing = NULL;
     run.nsteps = 1;
     dm->init_rev[prec](&run);
     r->dparams = OUT(dparams, n_params);
@@ -257,7 +266,7 @@ static void run_chain(const Case *k, int prec, const double *dyn, double *ddyn_o
 #undef BUF
 #undef IN
 #undef OUT
-    void *bufs[] = {params, forcing, netw, dout, dynb, states, tape, out, dparams, dstates, dnetw, ddyn,
+    void *bufs[] = {params, forcing, netw, dout, dynb, states, tape, out, dparams, dstates, dnetw, ddyn, dforcing,
                     pparams, pdout, pout, pdparams, pdnetw};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     free(pro_params);
@@ -277,6 +286,9 @@ static void reference_chain(const Case *k, const double *dyn, double *ddyn_out, 
     r->dparams = dalloc(np * nc);
     r->dstate0 = dalloc(ns * nc);
     r->dnetw = dalloc(nw);
+    size_t ni = (size_t)m->ninputs;
+    r->dforcing = dalloc(T * ni * nc);
+    double *dforc = dalloc(T * ni);
     double *tape = dalloc((T + 1) * ns), *out = dalloc(T * no), *dout = dalloc(T * no);
     double *P = dalloc(T * np), *dp = dalloc(np), *ddyn = dalloc(T * np), *ds0 = dalloc(ns);
     for (size_t c = 0; c < nc; c++) {
@@ -304,7 +316,10 @@ static void reference_chain(const Case *k, const double *dyn, double *ddyn_out, 
             }
         memset(dp, 0, sizeof(double) * np);
         memset(ddyn, 0, sizeof(double) * T * np);
-        ref_rev(m, k->adj, P, dyn ? np : 0, f, NSTEPS, k->netw, tape, dout, dp, ddyn_out ? ddyn : NULL, ds0, r->dnetw);
+        ref_rev(m, k->adj, P, dyn ? np : 0, f, NSTEPS, k->netw, tape, dout, dp, ddyn_out ? ddyn : NULL, ds0, r->dnetw,
+                dforc);
+        for (size_t t = 0; t < T; t++)
+            for (size_t i = 0; i < ni; i++) r->dforcing[(t * ni + i) * nc + c] = dforc[t * ni + i];
         if (!dyn) {
             double *dp2 = dalloc(np), *dw2 = dalloc(nw);
             ir_run_cell_rev(m, &k->adj->init_rev, &k->adj->step_rev, P, f, NSTEPS, k->netw, tape, dout, dp2, dw2);
@@ -326,6 +341,7 @@ static void reference_chain(const Case *k, const double *dyn, double *ddyn_out, 
     free(dp);
     free(ddyn);
     free(ds0);
+    free(dforc);
 
     /* prologue: one cell per basin, component 0's parameters */
     size_t nwt = (size_t)m->nweights, nb = NBASINS;
@@ -367,6 +383,7 @@ static void compare_results(const Case *k, const char *tag, const Results *got, 
     CMP(final, ns * nc, tol);
     CMP(dparams, np * nc, tol);
     CMP(dstate0, ns * nc, tol);
+    CMP(dforcing, T * (size_t)m->ninputs * nc, tol);
     /* summed over cells in a different order than the reference */
     CMP(dnetw, nw, f32 ? tol : 1e-10);
     CMP(pro_out, (size_t)m->nweights * nb, tol);
