@@ -272,6 +272,7 @@ static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec 
     for (int i = 0; i < f->ninputs; i++)
         if (!strcmp(inputs[i].name, "T")) {
             const char *tc = csv_column_of(spec, "T");
+            if (!tc) tc = "T";   /* neither mapped nor a default: the column has the input's name */
             temp_col = dgrt_csv_find(&csv, tc);
             temp_name = tc;
             if (temp_col < 0) temp_col = -2;
