@@ -211,7 +211,7 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
     if (!dj) DG_ICE("out of memory");
     dj->opt_level = o->opt_level;
     dj->err = err;
-    LLVMTargetMachineRef tm = target_create_machine(true, o->opt_level, true, err);
+    LLVMTargetMachineRef tm = target_create_machine(TARGET_CPU_NATIVE, o->opt_level, true, err);
     if (!tm) {
         free(dj);
         return CG_LLVM_ERROR;
@@ -224,7 +224,7 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
         LLVMDisposeMessage(triple);
         lazy = dj->ism != NULL;
     }
-    if (lazy && !(dj->opt_tm = target_create_machine(true, o->opt_level, true, err))) {
+    if (lazy && !(dj->opt_tm = target_create_machine(TARGET_CPU_NATIVE, o->opt_level, true, err))) {
         LLVMDisposeTargetMachine(tm);
         jit_dispose(dj);
         return CG_LLVM_ERROR;
@@ -236,7 +236,10 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
     CgSplit split;
     LLVMModuleRef whole = NULL;
     double t0 = cg_now();
-    bool made = lazy ? cg_model_split(ctx, a, ir, d, &split) : (whole = cg_model(ctx, a, ir, d)) != NULL;
+    CgTarget target;
+    target_describe(tm, &target);
+    bool made = lazy ? cg_model_split(ctx, a, ir, &target, d, &split)
+                     : (whole = cg_model(ctx, a, ir, &target, d)) != NULL;
     dj->times.codegen = cg_now() - t0;
     if (!made) {
         LLVMOrcDisposeThreadSafeContext(tsc);

@@ -166,7 +166,7 @@ static void compare_results(const Case *k, const char *name, const char *tag, co
 }
 
 static const DgModel *compile(const IrModel *m, Arena *a, Diag *d, int opt_level, DgJit **jit) {
-    CgOptions o = {.opt_level = opt_level, .host_cpu = true, .jit_eager = true};
+    CgOptions o = {.opt_level = opt_level, .jit_eager = true};
     CgTimes times;
     const DgModel *dm = NULL;
     CgStatus st = jit_compile(m, a, d, &o, jit, &dm, &times, stderr);
