@@ -25,7 +25,9 @@
  * fcmp + select in the same operand order, comparisons are i1, no fast-math
  * flags, so no reassociation and no FMA contraction. Math: LLVM intrinsics
  * where they exist, libm (tanh, log1p, tan, asin, acos, atan + f) and the
- * runtime's dgrt_lgamma/dgrt_digamma (+f) otherwise. */
+ * runtime's dgrt_lgamma/dgrt_digamma (+f) otherwise; vectorised across
+ * cells by LLVM's libmvec mapping (exp, log, pow, sin, cos) and SLEEF's
+ * variants offered by vecmath.c (tanh, log1p, lgamma, tan, asin, acos, atan). */
 #include "codegen.h"
 #include "llvm_compat.h"
 
@@ -200,10 +202,14 @@ static LLVMValueRef intr1(Cg *g, const char *name, LLVMValueRef x) {
     return call1(g, fn, ty, x);
 }
 
+/* a call of an external function; vectorisable across cells where the
+ * target has vector variants of it (vecmath.c) */
 static LLVMValueRef ext1(Cg *g, const char *f64_name, const char *f32_name, LLVMValueRef x) {
     LLVMTypeRef ty;
     LLVMValueRef fn = external(g, f64_name, f32_name, &ty);
-    return call1(g, fn, ty, x);
+    LLVMValueRef call = call1(g, fn, ty, x);
+    vecmath_offer_variants(g->mod, call, g->f32 ? f32_name : f64_name, g->f32, g->target ? g->target->vector_bits : 0);
+    return call;
 }
 
 /* ---- One IR op (semantics: ir_eval.c, ir_eval_op) ------------------------------------------ */
@@ -882,6 +888,7 @@ static LLVMModuleRef generate(LLVMContextRef ctx, Arena *a, const IrModel *m, co
                 snprintf(split->body_name[i], sizeof split->body_name[i], "%s.body", name);
                 g.mod = split->kernel[i] = LLVMModuleCreateWithNameInContext(split->body_name[i], ctx);
                 emit_kernel(&g, (KernelKind)k, split->body_name[i]);
+                vecmath_keep_declarations(g.mod);
             } else {
                 g.mod = whole;
                 kernels[k][prec] = emit_kernel(&g, (KernelKind)k, name);
@@ -894,6 +901,7 @@ static LLVMModuleRef generate(LLVMContextRef ctx, Arena *a, const IrModel *m, co
             for (int k = 0; k < K_COUNT; k++)
                 kernels[k][prec] = LLVMAddFunction(g.mod, split->name[cg_kernel_index(k, prec)], g.abi.kernel_fn);
     }
+    if (!split) vecmath_keep_declarations(whole);
     emit_model_global(&g, kernels);
     LLVMDisposeBuilder(g.b);
     return g.mod;

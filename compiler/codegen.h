@@ -94,6 +94,22 @@ int  cg_kernel_index(int kind, int prec);
  * vectorises it to learn a target's vector width. Caller disposes. */
 LLVMModuleRef cg_vector_probe(LLVMContextRef ctx);
 
+/* ---- Vector math (vecmath.c) -------------------------------------------------------- */
+
+/* Offers the loop vectoriser SLEEF's variants of the scalar math function
+ * `scalar` ("tanh", "log1pf", "dgrt_lgamma", ...) that `call` calls, for
+ * the widths up to vector_bits; nothing for functions without variants. */
+void vecmath_offer_variants(LLVMModuleRef mod, LLVMValueRef call, const char *scalar, bool f32, int vector_bits);
+/* Keeps the offered variants' declarations alive until the vectoriser has
+ * run (@llvm.compiler.used); once per module, after the last call. */
+void vecmath_keep_declarations(LLVMModuleRef mod);
+/* Every variant that generated code may call, for the JIT to resolve. */
+typedef struct {
+    const char *name;
+    void (*addr)(void);
+} VecmathSymbol;
+const VecmathSymbol *vecmath_jit_symbols(int *n);
+
 /* ---- Options and timing of the back end ------------------------------------------- */
 
 typedef struct {
