@@ -139,8 +139,9 @@ bool target_init_for(int opt_level, FILE *err);
 #define TARGET_CPU_NATIVE  "native"    /* this machine's CPU and features (default) */
 #define TARGET_CPU_GENERIC "generic"   /* the architecture's baseline (x86-64: SSE2) */
 /* False when LLVM does not know cpu (a name other than native/generic);
- * other LLVM messages about it go to err. */
-bool target_cpu_known(const char *cpu, FILE *err);
+ * other LLVM messages about it go to err. opt_level: of the compilation to
+ * come, as this may be the process's first use of LLVM (target_init_for). */
+bool target_cpu_known(const char *cpu, int opt_level, FILE *err);
 /* A TargetMachine for the host triple and cpu (as CgOptions.target_cpu).
  * PIC. NULL after a message to err. Caller disposes. */
 LLVMTargetMachineRef target_create_machine(const char *cpu, int opt_level, bool jit, FILE *err);

@@ -47,7 +47,7 @@ static void usage(FILE *out) {
             "  --target-cpu=CPU    the CPU the code is for: native (this machine's, the default,\n"
             "                      as 'dgc run' always), generic (any machine of this architecture),\n"
             "                      or an LLVM CPU name (x86-64-v3, skylake-avx512, znver3, ...;\n"
-            "                      'clang --print-supported-cpus' lists them); 'EXE info' tells\n"
+            "                      'clang --print-supported-cpus' lists them); 'EXE info' shows it\n"
             "  --time              print the compile time of each stage\n"
             "\n"
             "  --version           print the version\n"
@@ -301,7 +301,7 @@ done:
 
 /* A CPU name LLVM does not know is a usage error, found before any work. */
 static int check_target_cpu(const Options *o) {
-    if (!o->target_cpu || target_cpu_known(o->target_cpu, stderr)) return EXIT_OK;
+    if (!o->target_cpu || target_cpu_known(o->target_cpu, o->opt_level, stderr)) return EXIT_OK;
     char *triple = LLVMGetDefaultTargetTriple();
     fprintf(stderr,
             "dgc: unknown CPU '%s' in --target-cpu\n"

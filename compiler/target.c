@@ -96,10 +96,10 @@ LLVMTargetMachineRef target_create_machine(const char *cpu, int opt_level, bool 
  * check a name against. So a machine is made once with stderr (file
  * descriptor 2, where LLVM writes) sent to a temporary file, and that
  * warning becomes the caller's usage error; anything else is passed on. */
-bool target_cpu_known(const char *cpu, FILE *err) {
+bool target_cpu_known(const char *cpu, int opt_level, FILE *err) {
     if (is_native(cpu) || !strcmp(cpu, TARGET_CPU_GENERIC)) return true;
     if (!*cpu) return false;
-    if (!target_init(err)) return true;   /* reported; the caller fails on the machine */
+    if (!target_init_for(opt_level, err)) return true;   /* reported; the caller fails on the machine */
     FILE *capture = tmpfile();
     int saved = capture ? dup(2) : -1;
     if (saved < 0) {   /* cannot capture: LLVM's own warning will have to do */
