@@ -256,7 +256,7 @@ static void compile_model(Compiled *c, const char *path) {
         exit(1);
     }
     /* eager: every kernel compiled here, none lazily inside a timed region */
-    CgOptions o = {.opt_level = 2, .host_cpu = true, .jit_eager = true};
+    CgOptions o = {.opt_level = 2, .jit_eager = true};
     if (jit_compile(ir, &c->prog.arena, &c->diag, &o, &c->jit, &c->m, &c->times, stderr) != CG_OK) {
         fprintf(stderr, "bench: JIT compilation of %s failed\n", path);
         exit(1);

@@ -27,7 +27,9 @@
  * fcmp + select in the same operand order, comparisons are i1, no fast-math
  * flags, so no reassociation and no FMA contraction. Math: LLVM intrinsics
  * where they exist, libm (tanh, log1p, tan, asin, acos, atan + f) and the
- * runtime's dgrt_lgamma/dgrt_digamma (+f) otherwise. */
+ * runtime's dgrt_lgamma/dgrt_digamma (+f) otherwise; vectorised across
+ * cells by LLVM's libmvec mapping (exp, log, pow, sin, cos) and SLEEF's
+ * variants offered by vecmath.c (tanh, log1p, lgamma, tan, asin, acos, atan). */
 #include "codegen.h"
 #include "llvm_compat.h"
 
@@ -106,6 +108,7 @@ void cg_abi_types(LLVMContextRef ctx, CgAbi *t) {
             [CG_MODEL_NETS] = l_ptr_type(t->net_info),
             [CG_MODEL_INIT] = k2, [CG_MODEL_INIT_REV] = k2, [CG_MODEL_RUN_FWD] = k2, [CG_MODEL_RUN_REV] = k2,
             [CG_MODEL_PROLOGUE] = k2, [CG_MODEL_PROLOGUE_REV] = k2, [CG_MODEL_LEARN] = t->learn_info,
+            [CG_MODEL_BUILT_FOR] = t->str,
         };
         t->model = named_struct(ctx, "DgModel", model, CG_MODEL_NFIELDS);
     }
@@ -153,6 +156,7 @@ typedef struct {
     CgAbi             abi;
     const IrModel    *m;
     const CgAdjoints *adj;
+    const CgTarget   *target;
     /* the precision being generated */
     bool              f32;
     LLVMTypeRef       T, Tp, i1, i64;
@@ -202,10 +206,14 @@ static LLVMValueRef intr1(Cg *g, const char *name, LLVMValueRef x) {
     return call1(g, fn, ty, x);
 }
 
+/* a call of an external function; vectorisable across cells where the
+ * target has vector variants of it (vecmath.c) */
 static LLVMValueRef ext1(Cg *g, const char *f64_name, const char *f32_name, LLVMValueRef x) {
     LLVMTypeRef ty;
     LLVMValueRef fn = external(g, f64_name, f32_name, &ty);
-    return call1(g, fn, ty, x);
+    LLVMValueRef call = call1(g, fn, ty, x);
+    vecmath_offer_variants(g->mod, call, g->f32 ? f32_name : f64_name, g->f32, g->target ? g->target->vector_bits : 0);
+    return call;
 }
 
 /* ---- One IR op (semantics: ir_eval.c, ir_eval_op) ------------------------------------------ */
@@ -839,6 +847,7 @@ static void emit_model_global(Cg *g, LLVMValueRef kernels[K_COUNT][2]) {
         [CG_MODEL_NNETW] = i32c(g, m->nnetw),         [CG_MODEL_NNETS] = i32c(g, m->nnets),
         [CG_MODEL_PARAMS] = params, [CG_MODEL_INPUTS] = inputs, [CG_MODEL_STATES] = states,
         [CG_MODEL_OUTPUTS] = outputs, [CG_MODEL_NETS] = nets, [CG_MODEL_LEARN] = learn,
+        [CG_MODEL_BUILT_FOR] = cstr(g, g->target ? g->target->built_for : ""),
     };
     static const int field_of[K_COUNT] = {CG_MODEL_INIT, CG_MODEL_INIT_REV, CG_MODEL_RUN_FWD,
                                           CG_MODEL_RUN_REV, CG_MODEL_PROLOGUE, CG_MODEL_PROLOGUE_REV};
@@ -874,11 +883,12 @@ static void llvm_diagnostic(LLVMDiagnosticInfoRef di, void *ctx) {
 
 /* One module with everything (split == NULL), or split->kernel[i] with
  * kernel i's body alone and split->meta with dg_model (see codegen.h). */
-static LLVMModuleRef generate(LLVMContextRef ctx, Arena *a, const IrModel *m, Diag *d, CgSplit *split) {
+static LLVMModuleRef generate(LLVMContextRef ctx, Arena *a, const IrModel *m, const CgTarget *t, Diag *d,
+                              CgSplit *split) {
     CgAdjoints adj;
     if (!cg_build_adjoints(a, m, d, &adj)) return NULL;
     LLVMContextSetDiagnosticHandler(ctx, llvm_diagnostic, NULL);
-    Cg g = {.ctx = ctx, .m = m, .adj = &adj};
+    Cg g = {.ctx = ctx, .m = m, .adj = &adj, .target = t};
     g.b = LLVMCreateBuilderInContext(ctx);
     cg_abi_types(ctx, &g.abi);
     g.i1 = LLVMInt1TypeInContext(ctx);
@@ -897,6 +907,7 @@ static LLVMModuleRef generate(LLVMContextRef ctx, Arena *a, const IrModel *m, Di
                 snprintf(split->body_name[i], sizeof split->body_name[i], "%s.body", name);
                 g.mod = split->kernel[i] = LLVMModuleCreateWithNameInContext(split->body_name[i], ctx);
                 emit_kernel(&g, (KernelKind)k, split->body_name[i]);
+                vecmath_keep_declarations(g.mod);
             } else {
                 g.mod = whole;
                 kernels[k][prec] = emit_kernel(&g, (KernelKind)k, name);
@@ -909,6 +920,7 @@ static LLVMModuleRef generate(LLVMContextRef ctx, Arena *a, const IrModel *m, Di
             for (int k = 0; k < K_COUNT; k++)
                 kernels[k][prec] = LLVMAddFunction(g.mod, split->name[cg_kernel_index(k, prec)], g.abi.kernel_fn);
     }
+    if (!split) vecmath_keep_declarations(whole);
     emit_model_global(&g, kernels);
     LLVMDisposeBuilder(g.b);
     return g.mod;
@@ -916,11 +928,36 @@ static LLVMModuleRef generate(LLVMContextRef ctx, Arena *a, const IrModel *m, Di
 
 int cg_kernel_index(int kind, int prec) { return prec * K_COUNT + kind; }
 
-LLVMModuleRef cg_model(LLVMContextRef ctx, Arena *a, const IrModel *m, Diag *d) {
-    return generate(ctx, a, m, d, NULL);
+LLVMModuleRef cg_model(LLVMContextRef ctx, Arena *a, const IrModel *m, const CgTarget *t, Diag *d) {
+    return generate(ctx, a, m, t, d, NULL);
 }
 
-bool cg_model_split(LLVMContextRef ctx, Arena *a, const IrModel *m, Diag *d, CgSplit *out) {
+bool cg_model_split(LLVMContextRef ctx, Arena *a, const IrModel *m, const CgTarget *t, Diag *d, CgSplit *out) {
     memset(out, 0, sizeof *out);
-    return generate(ctx, a, m, d, out) != NULL;
+    return generate(ctx, a, m, t, d, out) != NULL;
+}
+
+/* ---- Vector width probe (for target.c) ------------------------------------------------------------------- */
+
+/* void dg.vector_probe(float *noalias a, float *noalias b, i64 n):
+ *   for (i = 0; i < n; i++) a[i] = b[i] * 3        (marked for vectorisation) */
+LLVMModuleRef cg_vector_probe(LLVMContextRef ctx) {
+    Cg g = {.ctx = ctx};
+    g.mod = LLVMModuleCreateWithNameInContext("dg.vector_probe", ctx);
+    g.b = LLVMCreateBuilderInContext(ctx);
+    g.i64 = LLVMInt64TypeInContext(ctx);
+    g.T = LLVMFloatTypeInContext(ctx);
+    LLVMTypeRef params[3] = {l_ptr_type(g.T), l_ptr_type(g.T), g.i64};
+    g.fn = LLVMAddFunction(g.mod, "dg.vector_probe", LLVMFunctionType(LLVMVoidTypeInContext(ctx), params, 3, 0));
+    l_add_param_attr(ctx, g.fn, 0, "noalias");
+    l_add_param_attr(ctx, g.fn, 1, "noalias");
+    LLVMPositionBuilderAtEnd(g.b, new_block(&g, "entry"));
+    Loop L;
+    loop_open(&g, &L, i64c(&g, 0), LLVMGetParam(g.fn, 2), false, "i");
+    LLVMValueRef x = l_load(g.b, g.T, l_gep1(g.b, g.T, LLVMGetParam(g.fn, 1), L.iv, ""), "");
+    l_store(g.b, l_fmul(g.b, x, realc(&g, 3)), l_gep1(g.b, g.T, LLVMGetParam(g.fn, 0), L.iv, ""));
+    loop_close(&g, &L, true);
+    l_ret_void(g.b);
+    LLVMDisposeBuilder(g.b);
+    return g.mod;
 }

@@ -1,6 +1,8 @@
 /* codegen.h — dgc's LLVM back end, one stage per file:
  *   codegen.c  IrModel -> LLVMModuleRef (kernels + the `dg_model` global)
- *   target.c   host/generic TargetMachine; triple + data layout on every module
+ *   target.c   TargetMachine for the host, a generic or a named CPU; triple +
+ *              data layout on every module; what the code is built for
+ *   vecmath.c  vector math across cells: SLEEF variants of tanh, log1p, lgamma, ...
  *   emit.c     LLVMVerifyModule, optimisation (LLVMRunPasses), .o / .ll files
  *   link.c     system `cc`: object + the runtime library -> executable
  *   jit.c      ORC LLJIT: the same module compiled in-process -> const DgModel *
@@ -30,7 +32,7 @@ enum {   /* grep ORDER DgModel */
     CG_MODEL_NUSER_STATES, CG_MODEL_NOUTPUTS, CG_MODEL_NWEIGHTS, CG_MODEL_COMPONENTS, CG_MODEL_NNETW,
     CG_MODEL_NNETS, CG_MODEL_PARAMS, CG_MODEL_INPUTS, CG_MODEL_STATES, CG_MODEL_OUTPUTS, CG_MODEL_NETS,
     CG_MODEL_INIT, CG_MODEL_INIT_REV, CG_MODEL_RUN_FWD, CG_MODEL_RUN_REV, CG_MODEL_PROLOGUE,
-    CG_MODEL_PROLOGUE_REV, CG_MODEL_LEARN, CG_MODEL_NFIELDS
+    CG_MODEL_PROLOGUE_REV, CG_MODEL_LEARN, CG_MODEL_BUILT_FOR, CG_MODEL_NFIELDS
 };
 
 typedef struct {
@@ -50,6 +52,13 @@ typedef struct {
 /* Builds (or finds, when already built in ctx) the ABI struct types. */
 void cg_abi_types(LLVMContextRef ctx, CgAbi *abi);
 
+/* ---- The target as code generation sees it (target.c: target_describe) ------------- */
+
+typedef struct {
+    char built_for[128];   /* DgModel.built_for: "x86_64 cpu skylake-avx512, 256-bit vectors" */
+    int  vector_bits;      /* widest vectors the loop vectoriser makes here (0: none) */
+} CgTarget;
+
 /* ---- Code generation (codegen.c) ---------------------------------------------------- */
 
 /* The adjoints the kernels implement: ad_reverse of init, step and prologue,
@@ -64,7 +73,7 @@ bool cg_build_adjoints(Arena *a, const IrModel *m, Diag *d, CgAdjoints *out);
  * disposes the module): for each precision (f32, f64) the kernels
  *   void dgk_<init|init_rev|run_fwd|run_rev|prologue|prologue_rev>_<f32|f64>(const DgRun *)
  * and the constant `dg_model`. NULL after reporting errors into d. */
-LLVMModuleRef cg_model(LLVMContextRef ctx, Arena *a, const IrModel *m, Diag *d);
+LLVMModuleRef cg_model(LLVMContextRef ctx, Arena *a, const IrModel *m, const CgTarget *t, Diag *d);
 
 /* The same code as modules the lazy JIT can compile one kernel at a time:
  * kernel[i] defines body_name[i] ("dgk_run_fwd_f64.body") alone; meta
@@ -78,14 +87,35 @@ typedef struct {
     char          name[CG_NKERNELS][CG_KERNEL_NAME_MAX];
     char          body_name[CG_NKERNELS][CG_KERNEL_NAME_MAX];
 } CgSplit;
-bool cg_model_split(LLVMContextRef ctx, Arena *a, const IrModel *m, Diag *d, CgSplit *out);
+bool cg_model_split(LLVMContextRef ctx, Arena *a, const IrModel *m, const CgTarget *t, Diag *d, CgSplit *out);
 int  cg_kernel_index(int kind, int prec);
+
+/* A module with one loop over floats marked for vectorisation: target.c
+ * vectorises it to learn a target's vector width. Caller disposes. */
+LLVMModuleRef cg_vector_probe(LLVMContextRef ctx);
+
+/* ---- Vector math (vecmath.c) -------------------------------------------------------- */
+
+/* Offers the loop vectoriser SLEEF's variants of the scalar math function
+ * `scalar` ("tanh", "log1pf", "dgrt_lgamma", ...) that `call` calls, for
+ * the widths up to vector_bits; nothing for functions without variants. */
+void vecmath_offer_variants(LLVMModuleRef mod, LLVMValueRef call, const char *scalar, bool f32, int vector_bits);
+/* Keeps the offered variants' declarations alive until the vectoriser has
+ * run (@llvm.compiler.used); once per module, after the last call. */
+void vecmath_keep_declarations(LLVMModuleRef mod);
+/* Every variant that generated code may call, for the JIT to resolve. */
+typedef struct {
+    const char *name;
+    void (*addr)(void);
+} VecmathSymbol;
+const VecmathSymbol *vecmath_jit_symbols(int *n);
 
 /* ---- Options and timing of the back end ------------------------------------------- */
 
 typedef struct {
     int  opt_level;      /* 0..3 */
-    bool host_cpu;       /* tune for this machine's CPU (always for the JIT) */
+    const char *target_cpu;  /* AOT: TARGET_CPU_NATIVE (also NULL), TARGET_CPU_GENERIC or an LLVM
+                              * CPU name; checked with target_cpu_known. The JIT ignores it (host). */
     const char *emit_llvm;   /* write the optimised module here (NULL: no) */
     const char *emit_obj;    /* write the object file here (NULL: no) */
     bool jit_eager;          /* JIT: compile every kernel now, not at its first call */
@@ -105,9 +135,18 @@ double cg_now(void);     /* monotonic clock, seconds */
  * LLVM's process-wide options (no SLP vectoriser below -O3). */
 bool target_init(FILE *err);
 bool target_init_for(int opt_level, FILE *err);
-/* A TargetMachine for the host triple: host CPU + features, or a generic CPU
- * (portable objects). PIC. NULL after a message to err. Caller disposes. */
-LLVMTargetMachineRef target_create_machine(bool host_cpu, int opt_level, bool jit, FILE *err);
+/* --target-cpu values besides LLVM's CPU names */
+#define TARGET_CPU_NATIVE  "native"    /* this machine's CPU and features (default) */
+#define TARGET_CPU_GENERIC "generic"   /* the architecture's baseline (x86-64: SSE2) */
+/* False when LLVM does not know cpu (a name other than native/generic);
+ * other LLVM messages about it go to err. opt_level: of the compilation to
+ * come, as this may be the process's first use of LLVM (target_init_for). */
+bool target_cpu_known(const char *cpu, int opt_level, FILE *err);
+/* A TargetMachine for the host triple and cpu (as CgOptions.target_cpu).
+ * PIC. NULL after a message to err. Caller disposes. */
+LLVMTargetMachineRef target_create_machine(const char *cpu, int opt_level, bool jit, FILE *err);
+/* What tm builds: CgTarget.built_for and .vector_bits. */
+void target_describe(LLVMTargetMachineRef tm, CgTarget *out);
 /* Sets the triple and data layout of tm on m (pitfall 14). */
 void target_configure_module(LLVMModuleRef m, LLVMTargetMachineRef tm);
 

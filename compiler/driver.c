@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <llvm/Config/llvm-config.h>   /* LLVM_VERSION_MAJOR, for the list of CPU names */
 
 #ifndef DGC_STDLIB_DIR
 #define DGC_STDLIB_DIR ""
@@ -45,7 +46,10 @@ static void usage(FILE *out) {
             "  -O0 -O1 -O2 -O3     optimisation level (default -O2)\n"
             "  --emit-llvm FILE.ll write the optimised LLVM IR\n"
             "  --emit-obj FILE.o   write the object file\n"
-            "  --cpu=native        executables for this machine's CPU only (default: generic)\n"
+            "  --target-cpu=CPU    the CPU the code is for: native (this machine's, the default,\n"
+            "                      as 'dgc run' always), generic (any machine of this architecture),\n"
+            "                      or an LLVM CPU name (x86-64-v3, skylake-avx512, znver3, ...;\n"
+            "                      'clang --print-supported-cpus' lists them); 'EXE info' shows it\n"
             "  --time              print the compile time of each stage\n"
             "\n"
             "  --version           print the version\n"
@@ -68,7 +72,8 @@ typedef struct {
     const char *output;     /* -o */
     const char *emit_llvm, *emit_obj;
     int opt_level;
-    bool native_cpu, time;
+    const char *target_cpu; /* --target-cpu (NULL: native) */
+    bool time;
     bool shared;            /* --shared: -o writes a shared library */
     int run_argc;           /* dgc run: the model's arguments (after FILE.dg or '--') */
     char **run_argv;
@@ -124,8 +129,11 @@ static int parse_args(int argc, char **argv, Options *o) {
             if (++i >= end) return usage_error("%s needs a file name", a);
             *(a[7] == 'l' ? &o->emit_llvm : &o->emit_obj) = argv[i];
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) o->opt_level = a[2] - '0';
-        else if (!strcmp(a, "--cpu=native")) o->native_cpu = true;
-        else if (!strcmp(a, "--cpu=generic")) o->native_cpu = false;
+        else if (!strncmp(a, "--target-cpu=", 13)) o->target_cpu = a + 13;
+        else if (!strcmp(a, "--target-cpu")) {
+            if (++i >= end) return usage_error("%s needs a CPU name", a);
+            o->target_cpu = argv[i];
+        }
         else if (!strcmp(a, "--time")) o->time = true;
         else if (!strcmp(a, "--shared")) o->shared = true;
         else if (!strcmp(a, "--color=never")) o->color = 0;
@@ -146,6 +154,10 @@ static int parse_args(int argc, char **argv, Options *o) {
         return usage_error("%s", "compiling takes one file");
     if (o->run && o->output) return usage_error("%s", "'dgc run' takes no -o");
     if (o->shared && (o->run || !o->output)) return usage_error("%s", "--shared needs -o LIB.so (and no 'run')");
+    if (o->target_cpu && !*o->target_cpu) return usage_error("%s", "--target-cpu needs a CPU name");
+    if (o->run && o->target_cpu && strcmp(o->target_cpu, TARGET_CPU_NATIVE))
+        return usage_error("'dgc run' compiles for this machine; --target-cpu=%s is for -o and --emit-obj",
+                           o->target_cpu);
     if ((o->dump_ast || o->dump_checked || o->dump_ir || o->dump_adjoint || o->summary) && o->nfiles > 1)
         return usage_error("%s", "dumps and summaries take one file");
     return EXIT_OK;
@@ -186,7 +198,7 @@ static int compile_model(const Options *o, Program *p, Diag *d, const char *path
     IrModel *ir = lower_model(&p->arena, p, m);
     if (!ir) return EXIT_PROGRAM;
     double front = cg_now() - o->t_start;
-    CgOptions co = {.opt_level = o->opt_level, .host_cpu = o->native_cpu, .emit_llvm = o->emit_llvm,
+    CgOptions co = {.opt_level = o->opt_level, .target_cpu = o->target_cpu, .emit_llvm = o->emit_llvm,
                     .emit_obj = o->emit_obj};
     CgTimes times = {0};
 
@@ -294,10 +306,26 @@ done:
     return rc;
 }
 
+/* A CPU name LLVM does not know is a usage error, found before any work. */
+static int check_target_cpu(const Options *o) {
+    if (!o->target_cpu || target_cpu_known(o->target_cpu, o->opt_level, stderr)) return EXIT_OK;
+    char *triple = LLVMGetDefaultTargetTriple();
+    fprintf(stderr,
+            "dgc: unknown CPU '%s' in --target-cpu\n"
+            "dgc: use native (this machine's CPU, the default), generic (any machine of this architecture)\n"
+            "     or a CPU name LLVM %d knows, e.g. x86-64-v2, x86-64-v3, skylake-avx512, znver3; these list them:\n"
+            "       llc -mtriple=%s -mcpu=help\n"
+            "       clang --print-supported-cpus\n",
+            o->target_cpu, LLVM_VERSION_MAJOR, triple);
+    LLVMDisposeMessage(triple);
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv) {
     Options o = {0};
     o.t_start = cg_now();
     int rc = parse_args(argc, argv, &o);
+    if (rc == EXIT_OK) rc = check_target_cpu(&o);
     if (rc == EXIT_OK) {
         bool color = o.color == 1 || (o.color == -1 && isatty(2));
         for (int i = 0; i < o.nfiles; i++) {

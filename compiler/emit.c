@@ -65,12 +65,14 @@ bool emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *path, FIL
 
 CgStatus cg_compile_aot(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, CgTimes *times, FILE *err) {
     CgTimes tt = {0};
-    LLVMTargetMachineRef tm = target_create_machine(o->host_cpu, o->opt_level, false, err);
+    LLVMTargetMachineRef tm = target_create_machine(o->target_cpu, o->opt_level, false, err);
     if (!tm) return CG_LLVM_ERROR;
     LLVMContextRef ctx = LLVMContextCreate();
     CgStatus rc = CG_OK;
     double t0 = cg_now();
-    LLVMModuleRef mod = cg_model(ctx, a, ir, d);   /* owned here; disposed below */
+    CgTarget target;
+    target_describe(tm, &target);
+    LLVMModuleRef mod = cg_model(ctx, a, ir, &target, d);   /* owned here; disposed below */
     tt.codegen = cg_now() - t0;
     if (!mod) {
         rc = CG_PROGRAM_ERROR;

@@ -93,7 +93,9 @@ static bool ok(LLVMErrorRef e, const char *what, FILE *err) {
 
 /* Vector variants of exp/log/pow/sin/cos that the loop vectoriser calls
  * with -vector-library=LIBMVEC-X86 (target.c): glibc's libmvec, looked up
- * in the library itself (a fixed list, so nothing else is exposed).
+ * in the library itself (a fixed list, so nothing else is exposed). SLEEF's
+ * variants of tanh, log1p, ... (vecmath.c) come with their addresses: dgc
+ * links libsleef.
  * b = SSE, c = AVX, d = AVX2, e = AVX-512; N = lanes; v/vv = arguments. */
 static const char *const libmvec_names[] = {
     "_ZGVbN2v_exp",  "_ZGVcN4v_exp",  "_ZGVdN4v_exp",  "_ZGVeN8v_exp",
@@ -111,15 +113,21 @@ static const char *const libmvec_names[] = {
 static bool define_runtime_symbols(LLVMOrcLLJITRef jit, FILE *err) {
     size_t nrt = sizeof runtime_syms / sizeof runtime_syms[0];
     size_t nvec = sizeof libmvec_names / sizeof libmvec_names[0];
+    int nsleef = 0;
+    const VecmathSymbol *sleef = vecmath_jit_symbols(&nsleef);   /* SLEEF, linked into dgc */
     void *mvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_LOCAL);   /* kept open for the process's life */
     /* LLVMOrcCSymbolMapPairs points to LLVMJITCSymbolMapPair (LLVM 14) or
      * LLVMOrcCSymbolMapPair (15+): sized through the pointer, it fits both. */
-    LLVMOrcCSymbolMapPairs pairs = calloc(nrt + nvec, sizeof *pairs);
+    size_t total = nrt + nvec + (size_t)nsleef;
+    LLVMOrcCSymbolMapPairs pairs = calloc(total, sizeof *pairs);
     if (!pairs) return false;
     size_t n = 0;
-    for (size_t i = 0; i < nrt + nvec; i++) {
-        const char *name = i < nrt ? runtime_syms[i].name : libmvec_names[i - nrt];
-        void *addr = i < nrt ? (void *)runtime_syms[i].addr : mvec ? dlsym(mvec, name) : NULL;
+    for (size_t i = 0; i < total; i++) {
+        const char *name;
+        void *addr;
+        if (i < nrt) name = runtime_syms[i].name, addr = (void *)runtime_syms[i].addr;
+        else if (i < nrt + nvec) name = libmvec_names[i - nrt], addr = mvec ? dlsym(mvec, name) : NULL;
+        else name = sleef[i - nrt - nvec].name, addr = (void *)sleef[i - nrt - nvec].addr;
         if (!addr) continue;   /* not in this libmvec (e.g. AVX-512 variants of older glibc): never emitted here */
         pairs[n].Name = LLVMOrcLLJITMangleAndIntern(jit, name);   /* retained; owned by the MU */
         pairs[n].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)addr;
@@ -211,7 +219,7 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
     if (!dj) DG_ICE("out of memory");
     dj->opt_level = o->opt_level;
     dj->err = err;
-    LLVMTargetMachineRef tm = target_create_machine(true, o->opt_level, true, err);
+    LLVMTargetMachineRef tm = target_create_machine(TARGET_CPU_NATIVE, o->opt_level, true, err);
     if (!tm) {
         free(dj);
         return CG_LLVM_ERROR;
@@ -224,7 +232,7 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
         LLVMDisposeMessage(triple);
         lazy = dj->ism != NULL;
     }
-    if (lazy && !(dj->opt_tm = target_create_machine(true, o->opt_level, true, err))) {
+    if (lazy && !(dj->opt_tm = target_create_machine(TARGET_CPU_NATIVE, o->opt_level, true, err))) {
         LLVMDisposeTargetMachine(tm);
         jit_dispose(dj);
         return CG_LLVM_ERROR;
@@ -236,7 +244,10 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
     CgSplit split;
     LLVMModuleRef whole = NULL;
     double t0 = cg_now();
-    bool made = lazy ? cg_model_split(ctx, a, ir, d, &split) : (whole = cg_model(ctx, a, ir, d)) != NULL;
+    CgTarget target;
+    target_describe(tm, &target);
+    bool made = lazy ? cg_model_split(ctx, a, ir, &target, d, &split)
+                     : (whole = cg_model(ctx, a, ir, &target, d)) != NULL;
     dj->times.codegen = cg_now() - t0;
     if (!made) {
         LLVMOrcDisposeThreadSafeContext(tsc);

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define DG_ABI_VERSION 2u   /* 2: DgRun.dforcing */
+#define DG_ABI_VERSION 3u   /* 2: DgRun.dforcing; 3: DgModel.built_for */
 
 enum { DG_F32 = 0, DG_F64 = 1 };
 enum { DG_PARAM_LEARNED = 0, DG_PARAM_FIXED = 1, DG_PARAM_DYNAMIC = 2 };   /* = ParamMark */
@@ -120,6 +120,8 @@ typedef struct {
     DgKernel            prologue[2];      /* params (one cell per basin) -> out = routing weights */
     DgKernel            prologue_rev[2];  /* dout -> += dparams */
     DgLearnInfo         learn;            /* the parameter network to train */
+    const char         *built_for;        /* the machine code's target, e.g. "x86_64 cpu generic,
+                                           * 128-bit vectors"; NULL or "" when not told */
 } DgModel;
 
 /* The symbol every compiled model defines. */

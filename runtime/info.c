@@ -38,6 +38,7 @@ int dgrt_cmd_info(const DgModel *m, const DgOptions *o, FILE *out, FILE *errf) {
     fprintf(out, "model %s%s%s\n", m->name, m->doc && m->doc[0] ? ": " : "", m->doc ? m->doc : "");
     fprintf(out, "  ABI version %u; %d component%s per basin%s\n", m->abi_version, nc, nc == 1 ? "" : "s",
             nc > 1 ? " (outputs are averaged over them)" : "");
+    if (m->built_for && m->built_for[0]) fprintf(out, "  built for: %s\n", m->built_for);
 
     int w = 4, wu = 4;
     for (int i = 0; i < m->ninputs; i++) w = max_width(w, m->inputs[i].name);

@@ -197,4 +197,5 @@ const DgModel dg_model = {
     .run_rev = {run_rev_f32, run_rev_f64},
     .prologue = {prologue_f32, prologue_f64},
     .prologue_rev = {prologue_rev_f32, prologue_rev_f64},
+    .built_for = "the test's C compiler",
 };

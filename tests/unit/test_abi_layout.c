@@ -103,6 +103,7 @@ static void check_layouts(LLVMTargetMachineRef tm) {
     OFF(abi.model, CG_MODEL_PROLOGUE, DgModel, prologue);
     OFF(abi.model, CG_MODEL_PROLOGUE_REV, DgModel, prologue_rev);
     OFF(abi.model, CG_MODEL_LEARN, DgModel, learn);
+    OFF(abi.model, CG_MODEL_BUILT_FOR, DgModel, built_for);
     CHECK(LLVMCountStructElementTypes(abi.model) == CG_MODEL_NFIELDS);
     SIZE(abi.model, DgModel);
     SIZE(LLVMArrayType(abi.kernel_ptr, 2), DgKernel[2]);
@@ -118,9 +119,9 @@ static void check_layouts(LLVMTargetMachineRef tm) {
 }
 
 int main(void) {
-    /* the JIT's (host CPU) and the default ahead-of-time (generic CPU) machines */
+    /* the JIT's (host CPU) and a portable ahead-of-time (generic CPU) machine */
     for (int host = 0; host < 2; host++) {
-        LLVMTargetMachineRef tm = target_create_machine(host, 2, host, stderr);
+        LLVMTargetMachineRef tm = target_create_machine(host ? TARGET_CPU_NATIVE : TARGET_CPU_GENERIC, 2, host, stderr);
         CHECK(tm != NULL);
         if (!tm) break;
         check_layouts(tm);

@@ -1,14 +1,21 @@
 /* test_opt_equiv.c — the optimised kernels (-O2: vectorised loops, glibc
- * libmvec exp/log/pow, host CPU) against the unoptimised ones (-O0, scalar
- * libm) of the same model, through the same JIT (CgOptions.opt_level), for
- * stdlib/models/hbv.dg and examples/dhbv/dhbv.dg (16 components, dynamic
- * parameters). Each is run over NBASINS basins x its components for NSTEPS
+ * libmvec exp/log/pow, SLEEF tanh/log1p/lgamma/tan/asin/acos/atan, host CPU)
+ * against the unoptimised ones (-O0, scalar libm) of the same model, through
+ * the same JIT (CgOptions.opt_level), for stdlib/models/hbv.dg,
+ * examples/dhbv/dhbv.dg (16 components, dynamic parameters) and
+ * tests/gradcheck/vector_math.dg (every function with a vector variant,
+ * smooth: no threshold that one ulp could flip). Each is run over NBASINS basins x its components for NSTEPS
  * steps of synthetic forcing, parameters at random points inside their
  * bounds (fixed seed), in both precisions:
  *   init, run_fwd (outputs, tape, final states), run_rev + init_rev
  *   (d params, d initial states, d dynamic parameters, d network weights).
- *   f64: equal to 1e-12 relative (libmvec is a few ulp from scalar libm).
+ *   f64: equal to 1e-12 relative (libmvec and SLEEF's u10 functions are a
+ *        few ulp from scalar libm).
  *   f32: equal to 1e-4 relative to the largest magnitude of the series.
+ * The -O2 module of vector_math must call the vector variant of every SLEEF
+ * function (vecmath.c) in both precisions, so vector lanes are what is
+ * compared. (The first compilation of a process sets LLVM's options,
+ * target.c: here it is -O0, so exp/log/pow are not mapped to libmvec.)
  * Every comparison prints its largest difference (DG_VERBOSE=1). Guards the
  * speed work of bench/ (bench/README.md): a faster kernel must compute the
  * same numbers. */
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "kernel_inputs.h"
@@ -165,8 +173,39 @@ static void compare_results(const Case *k, const char *name, const char *tag, co
 #undef CMP
 }
 
-static const DgModel *compile(const IrModel *m, Arena *a, Diag *d, int opt_level, DgJit **jit) {
-    CgOptions o = {.opt_level = opt_level, .host_cpu = true, .jit_eager = true};
+/* ---- Vector math calls in the optimised module ----------------------------------------- */
+
+static const char *const sleef_fns[] = {"tanh", "log1p", "lgamma", "tan", "asin", "acos", "atan"};
+enum { NSLEEF = sizeof sleef_fns / sizeof sleef_fns[0] };
+static const char *const sleef_fns_all[] = {"tanh", "log1p", "lgamma", "tan", "asin", "acos", "atan", NULL};
+
+/* found[f][prec]: the LLVM IR file at path calls a vector variant of
+ * sleef_fns[f], "call <4 x double> @Sleef_tanhd4_u10(", in precision prec;
+ * *nmvec counts its calls of libmvec's (_ZGV...) */
+static void scan_vector_calls(const char *path, bool found[NSLEEF][2], int *nmvec) {
+    memset(found, 0, sizeof(bool) * NSLEEF * 2);
+    *nmvec = 0;
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        if (!strstr(line, " call <")) continue;
+        *nmvec += strstr(line, "@_ZGV") != NULL;
+        const char *s = strstr(line, "@Sleef_");
+        if (!s) continue;
+        s += 7;
+        for (int i = 0; i < NSLEEF; i++) {
+            size_t n = strlen(sleef_fns[i]);   /* "tan" must not match "tanhd4" */
+            if (!strncmp(s, sleef_fns[i], n) && (s[n] == 'd' || s[n] == 'f') && s[n + 1] >= '1' && s[n + 1] <= '9')
+                found[i][s[n] == 'd' ? DG_F64 : DG_F32] = true;
+        }
+    }
+    fclose(f);
+}
+
+static const DgModel *compile(const IrModel *m, Arena *a, Diag *d, int opt_level, DgJit **jit, const char *ll) {
+    CgOptions o = {.opt_level = opt_level, .jit_eager = true, .emit_llvm = ll};
     CgTimes times;
     const DgModel *dm = NULL;
     CgStatus st = jit_compile(m, a, d, &o, jit, &dm, &times, stderr);
@@ -174,11 +213,36 @@ static const DgModel *compile(const IrModel *m, Arena *a, Diag *d, int opt_level
     return st == CG_OK ? dm : NULL;
 }
 
-static void test_model(const IrModel *m, Arena *a, Diag *d, const char *file) {
+/* want_vector: the SLEEF functions (sleef_fns names) whose vector variants
+ * the -O2 module must call in both precisions; NULL-terminated */
+static void test_model(const IrModel *m, Arena *a, Diag *d, const char *file, const char *const *want_vector) {
     char name[256];
     snprintf(name, sizeof name, "%s:%s", file, m->name);
+    char ll[] = "/tmp/test_opt_equiv-XXXXXX.ll";
+    int fd = mkstemps(ll, 3);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    close(fd);
     DgJit *jit0 = NULL, *jit2 = NULL;
-    const DgModel *dm0 = compile(m, a, d, 0, &jit0), *dm2 = compile(m, a, d, 2, &jit2);
+    const DgModel *dm0 = compile(m, a, d, 0, &jit0, NULL), *dm2 = compile(m, a, d, 2, &jit2, ll);
+    bool found[NSLEEF][2];
+    int nmvec;
+    scan_vector_calls(ll, found, &nmvec);
+    remove(ll);
+    printf("%s: -O2 vector math calls: %d libmvec", name, nmvec);
+    for (int i = 0; i < NSLEEF; i++)
+        if (found[i][DG_F32] || found[i][DG_F64])
+            printf(", %s (%s%s%s)", sleef_fns[i], found[i][DG_F32] ? "f32" : "", found[i][DG_F32] && found[i][DG_F64] ? " " : "",
+                   found[i][DG_F64] ? "f64" : "");
+    printf("\n");
+    for (const char *const *w = want_vector; w && *w; w++)
+        for (int i = 0; i < NSLEEF; i++)
+            if (!strcmp(*w, sleef_fns[i]) && !(found[i][DG_F32] && found[i][DG_F64])) {
+                check_failures++;
+                fprintf(stderr, "FAIL %s: the -O2 kernels call no vector %s in %s\n", name, *w,
+                        found[i][DG_F32] ? "f64" : found[i][DG_F64] ? "f32" : "f32 or f64");
+            }
+    check_count++;
     if (!dm0 || !dm2) return;
 
     rng_state = 20261121;
@@ -234,7 +298,7 @@ static void test_model(const IrModel *m, Arena *a, Diag *d, const char *file) {
     jit_dispose(jit2);
 }
 
-static void test_file(const char *rel) {
+static void test_file(const char *rel, const char *const *want_vector) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", DG_SOURCE_DIR, rel);
     Program p;
@@ -252,7 +316,7 @@ static void test_file(const char *rel) {
         for (int i = p.nmodels - p.nroot_models; i < p.nmodels; i++) {
             IrModel *ir = lower_model(&p.arena, &p, p.models[i]);
             CHECK(ir != NULL);
-            if (ir) test_model(ir, &p.arena, &d, rel);
+            if (ir) test_model(ir, &p.arena, &d, rel, want_vector);
         }
     }
     program_free(&p);
@@ -260,7 +324,8 @@ static void test_file(const char *rel) {
 
 int main(void) {
     verbose = getenv("DG_VERBOSE") != NULL;
-    test_file("stdlib/models/hbv.dg");
-    test_file("examples/dhbv/dhbv.dg");
+    test_file("stdlib/models/hbv.dg", NULL);
+    test_file("examples/dhbv/dhbv.dg", NULL);
+    test_file("tests/gradcheck/vector_math.dg", sleef_fns_all);
     return check_report("test_opt_equiv");
 }
