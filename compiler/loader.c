@@ -4,6 +4,7 @@
  * is parsed once; a file reached while it is still loading is an import cycle. */
 #include "frontend.h"
 #include "parse.h"
+#include "strbuf.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -82,14 +83,15 @@ static void print_cycle(Program *p, LoadedFile *target) {
     /* the files still loading form the chain, in load order; the cycle
      * starts at the file imported again */
     char buf[1024];
-    size_t o = 0;
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
     bool on_cycle = false;
-    for (int i = 0; i < p->nfiles && o < sizeof buf - 200; i++) {
+    for (int i = 0; i < p->nfiles && !sb.cut; i++) {
         on_cycle |= p->files[i] == target;
         if (on_cycle && p->files[i]->load_state == 1)
-            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s -> ", src_file(&p->sources, p->files[i]->file)->name);
+            strbuf_add(&sb, "%s -> ", src_file(&p->sources, p->files[i]->file)->name);
     }
-    snprintf(buf + o, sizeof buf - o, "%s", src_file(&p->sources, target->file)->name);
+    strbuf_add(&sb, "%s", src_file(&p->sources, target->file)->name);
     diag_note_plain(p->diag, "the cycle is %s", buf);
 }
 
