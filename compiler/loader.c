@@ -1,15 +1,20 @@
 /* loader.c — loads the root .dg file and, depth first, every file it
  * imports. Import paths resolve against the importing file's directory, then
  * the search path (-I, DGC_PATH, the installed stdlib). A file reached twice
- * is parsed once; a file reached while it is still loading is an import cycle. */
+ * is parsed once; a file reached while it is still loading is an import cycle.
+ * Loading recurses once per nested import, so the nesting is capped
+ * (MAX_IMPORT_DEPTH) with an error instead of running out of stack. */
 #include "frontend.h"
 #include "parse.h"
 #include "strbuf.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Far deeper than any real model library; a chain longer than this is
+ * generated or runaway, and is reported at the import that goes too deep. */
+enum { MAX_IMPORT_DEPTH = 200 };
 
 void program_init(Program *p) {
     memset(p, 0, sizeof *p);
@@ -49,12 +54,13 @@ static LoadedFile *find_by_path(Program *p, const char *canonical) {
     return NULL;
 }
 
-static void load_imports(Program *p, LoadedFile *lf);
+static void load_imports(Program *p, LoadedFile *lf, int depth);
 
-static void parse_loaded(Program *p, LoadedFile *lf) {
+/* depth: how many imports lead from the root file to lf (the root is 0) */
+static void parse_loaded(Program *p, LoadedFile *lf, int depth) {
     lf->load_state = 1;
     lf->ast = parse_file(&p->arena, &p->names, p->diag, &p->sources, lf->file);
-    load_imports(p, lf);
+    load_imports(p, lf, depth);
     lf->load_state = 2;
 }
 
@@ -95,7 +101,7 @@ static void print_cycle(Program *p, LoadedFile *target) {
     diag_note_plain(p->diag, "the cycle is %s", buf);
 }
 
-static void load_imports(Program *p, LoadedFile *lf) {
+static void load_imports(Program *p, LoadedFile *lf, int depth) {
     const SourceFile *self = src_file(&p->sources, lf->file);
     int n = 0;
     for (int i = 0; i < lf->ast->ndecls; i++) n += lf->ast->decls[i].kind == TOP_IMPORT;
@@ -113,8 +119,9 @@ static void load_imports(Program *p, LoadedFile *lf) {
                             p->nsearch ? " and in the search path (-I, DGC_PATH, stdlib)" : "");
             continue;
         }
-        char canon[PATH_MAX];
-        const char *key = realpath(path, canon) ? canon : path;
+        char *canon = realpath(path, NULL);   /* malloc'd: a PATH_MAX array per nesting level adds up */
+        const char *key = canon ? arena_strndup(&p->arena, canon, strlen(canon)) : path;
+        free(canon);
         LoadedFile *target = find_by_path(p, key);
         if (target && target->load_state == 1) {
             /* the location names this file; the message quotes the import as written */
@@ -127,6 +134,12 @@ static void load_imports(Program *p, LoadedFile *lf) {
             continue;
         }
         if (!target) {
+            if (depth >= MAX_IMPORT_DEPTH) {
+                diag_error(p->diag, d->import.span, "imports nested deeper than %d", MAX_IMPORT_DEPTH);
+                diag_note_plain(p->diag, "'%s' is reached from '%s' through %d nested imports", self->name,
+                                src_file(&p->sources, p->files[0]->file)->name, depth);
+                continue;
+            }
             uint32_t idx;
             const char *err;
             if (src_load(&p->sources, path, &idx, &err) != 0) {
@@ -134,7 +147,7 @@ static void load_imports(Program *p, LoadedFile *lf) {
                 continue;
             }
             target = add_file(p, idx);
-            parse_loaded(p, target);
+            parse_loaded(p, target, depth + 1);
         }
         bool dup = false;
         for (int k = 0; k < lf->nimports; k++) dup |= lf->imports[k] == target;
@@ -154,14 +167,14 @@ LoadedFile *program_load(Program *p, const char *path) {
         return NULL;
     }
     LoadedFile *lf = add_file(p, idx);
-    parse_loaded(p, lf);
+    parse_loaded(p, lf, 0);
     return lf;
 }
 
 LoadedFile *program_load_buffer(Program *p, const char *name, const char *data, size_t len) {
     uint32_t idx = src_add(&p->sources, name, NULL, data, len);
     LoadedFile *lf = add_file(p, idx);
-    parse_loaded(p, lf);
+    parse_loaded(p, lf, 0);
     return lf;
 }
 
