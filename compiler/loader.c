@@ -101,6 +101,16 @@ static void print_cycle(Program *p, LoadedFile *target) {
     diag_note_plain(p->diag, "the cycle is %s", buf);
 }
 
+/* The error for a file that src_load refused (err says why). */
+static void report_unreadable(Program *p, Span at, const char *rel, int rc, const char *err) {
+    if (rc == SRC_NOT_REGULAR) {
+        diag_error(p->diag, at, "'%s' is not a regular file", rel);
+        diag_note_plain(p->diag, "%s; dgc reads source only from regular files", err);
+    } else {
+        diag_error(p->diag, at, "cannot read imported file '%s': %s", rel, err);
+    }
+}
+
 static void load_imports(Program *p, LoadedFile *lf, int depth) {
     const SourceFile *self = src_file(&p->sources, lf->file);
     int n = 0;
@@ -142,8 +152,9 @@ static void load_imports(Program *p, LoadedFile *lf, int depth) {
             }
             uint32_t idx;
             const char *err;
-            if (src_load(&p->sources, path, &idx, &err) != 0) {
-                diag_error(p->diag, d->import.span, "cannot read imported file '%s': %s", rel, err);
+            int rc = src_load(&p->sources, path, &idx, &err);
+            if (rc != SRC_OK) {
+                report_unreadable(p, d->import.span, rel, rc, err);
                 continue;
             }
             target = add_file(p, idx);
@@ -162,7 +173,13 @@ static void load_imports(Program *p, LoadedFile *lf, int depth) {
 LoadedFile *program_load(Program *p, const char *path) {
     uint32_t idx;
     const char *err;
-    if (src_load(&p->sources, path, &idx, &err) != 0) {
+    int rc = src_load(&p->sources, path, &idx, &err);
+    if (rc == SRC_NOT_REGULAR) {
+        diag_error_file(p->diag, path, "'%s' is not a regular file", path);
+        diag_note_plain(p->diag, "%s; dgc reads source only from regular files", err);
+        return NULL;
+    }
+    if (rc != SRC_OK) {
         diag_error_file(p->diag, path, "cannot read file: %s", err);
         return NULL;
     }
