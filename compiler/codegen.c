@@ -353,11 +353,13 @@ static LLVMValueRef *emit_func_parts(Cg *g, const IrFunc *f, const Leaves *L) {
     int *slot = malloc(sizeof(int) * (size_t)n);    /* slab index, or -1 */
     bool *is_bool = calloc((size_t)n, 1);
     LLVMValueRef *v = calloc((size_t)n, sizeof(LLVMValueRef));
-    LLVMValueRef *local = calloc((size_t)n, sizeof(LLVMValueRef));
-    if (!part || !slot || !is_bool || !v || !local) DG_ICE("out of memory");
+    LLVMValueRef *local = calloc((size_t)n, sizeof(LLVMValueRef));   /* valid in part `local_in[i]` only */
+    int *local_in = malloc(sizeof(int) * (size_t)n);                  /* (no clearing per part: linear) */
+    if (!part || !slot || !is_bool || !v || !local || !local_in) DG_ICE("out of memory");
     int nparts = 0, in_part = 0;
     for (int i = 0; i < n; i++) {
         slot[i] = -1;
+        local_in[i] = -1;
         if (is_leaf(f->insts[i].op)) { part[i] = -1; continue; }
         if (in_part == CG_PART_SIZE) { nparts++; in_part = 0; }
         part[i] = nparts;
@@ -421,7 +423,6 @@ static LLVMValueRef *emit_func_parts(Cg *g, const IrFunc *f, const Leaves *L) {
         LLVMValueRef ps = LLVMGetParam(fn, 0), pw = LLVMGetParam(fn, 1);
         g->fn = fn;
         LLVMPositionBuilderAtEnd(g->b, new_block(g, "entry"));
-        memset(local, 0, sizeof(LLVMValueRef) * (size_t)n);
         for (; i < n && (part[i] < 0 || part[i] == k); i++) {
             const IrInst *in = &f->insts[i];
             if (part[i] < 0) continue;
@@ -430,14 +431,17 @@ static LLVMValueRef *emit_func_parts(Cg *g, const IrFunc *f, const Leaves *L) {
             for (int q = 0; q < ar; q++) {
                 int a = ops[q];
                 if (f->insts[a].op == IR_CONST) x[q] = realc(g, f->insts[a].imm);
-                else if (local[a]) x[q] = local[a];
-                else if (f->insts[a].op == IR_NETW) x[q] = local[a] = load_at(g, pw, i64c(g, f->insts[a].index));
+                else if (local_in[a] == k) x[q] = local[a];
+                else if (f->insts[a].op == IR_NETW) x[q] = load_at(g, pw, i64c(g, f->insts[a].index));
                 else {   /* from another part or the loop body: first use in this part */
                     LLVMValueRef ld = load_at(g, ps, i64c(g, slot[a]));
-                    x[q] = local[a] = is_bool[a] ? l_fcmp(g->b, LLVMRealUNE, ld, realc(g, 0)) : ld;
+                    x[q] = is_bool[a] ? l_fcmp(g->b, LLVMRealUNE, ld, realc(g, 0)) : ld;
                 }
+                local[a] = x[q];
+                local_in[a] = k;
             }
             local[i] = emit_op(g, in->op, x[0], x[1], x[2]);
+            local_in[i] = k;
             if (slot[i] >= 0) {
                 is_bool[i] = LLVMTypeOf(local[i]) == g->i1;
                 LLVMValueRef st = is_bool[i] ? l_select(g->b, local[i], realc(g, 1), realc(g, 0)) : local[i];
@@ -461,6 +465,7 @@ static LLVMValueRef *emit_func_parts(Cg *g, const IrFunc *f, const Leaves *L) {
     free(slot);
     free(is_bool);
     free(local);
+    free(local_in);
     return v;
 }
 
