@@ -303,30 +303,181 @@ static void add_at(Cg *g, LLVMValueRef v, LLVMValueRef row, LLVMValueRef i) {
     l_store(g->b, l_fadd(g->b, l_load(g->b, g->T, p, ""), v), p);
 }
 
-/* Emits f for one cell; returns the value of every instruction (caller frees). */
+static bool is_leaf(IrOp op) {
+    return op == IR_CONST || op == IR_PARAM || op == IR_INPUT || op == IR_STATE || op == IR_SEED || op == IR_NETW;
+}
+
+/* The value of leaf instruction `in` in the current cell. */
+static LLVMValueRef emit_leaf(Cg *g, const IrInst *in, const Leaves *L) {
+    switch (in->op) {
+    case IR_CONST: return realc(g, in->imm);
+    case IR_PARAM: return load_at(g, L->param_row[in->index], L->c);
+    case IR_INPUT: return load_at(g, L->input_row[in->index], L->b);
+    case IR_STATE: return L->state_val ? L->state_val[in->index] : load_at(g, L->state_row[in->index], L->c);
+    case IR_SEED: return load_at(g, L->seed_row[in->index], L->c);
+    case IR_NETW:
+        if (!L->netw_val || !L->netw_val[in->index]) DG_ICE("codegen: network weight not loaded");
+        return L->netw_val[in->index];
+    default: DG_ICE("codegen: '%s' is not a leaf", ir_op_name(in->op));
+    }
+}
+
+/* Functions longer than CG_PART_MIN instructions are emitted in parts of
+ * CG_PART_SIZE (see emit_func_parts). */
+enum { CG_PART_MIN = 6000, CG_PART_SIZE = 1500 };
+static LLVMValueRef *emit_func_parts(Cg *g, const IrFunc *f, const Leaves *L);
+
+/* Emits f for one cell; returns the value of every instruction, or (for a
+ * function emitted in parts) of every result and leaf (caller frees). */
 static LLVMValueRef *emit_func(Cg *g, const IrFunc *f, const Leaves *L) {
+    if (f->n > CG_PART_MIN) return emit_func_parts(g, f, L);
     LLVMValueRef *v = malloc(sizeof(LLVMValueRef) * (size_t)(f->n ? f->n : 1));
     if (!v) DG_ICE("out of memory");
     for (int i = 0; i < f->n; i++) {
         const IrInst *in = &f->insts[i];
-        switch (in->op) {
-        case IR_CONST: v[i] = realc(g, in->imm); break;
-        case IR_PARAM: v[i] = load_at(g, L->param_row[in->index], L->c); break;
-        case IR_INPUT: v[i] = load_at(g, L->input_row[in->index], L->b); break;
-        case IR_STATE:
-            v[i] = L->state_val ? L->state_val[in->index] : load_at(g, L->state_row[in->index], L->c);
-            break;
-        case IR_SEED: v[i] = load_at(g, L->seed_row[in->index], L->c); break;
-        case IR_NETW:
-            if (!L->netw_val || !L->netw_val[in->index]) DG_ICE("codegen: network weight not loaded");
-            v[i] = L->netw_val[in->index];
-            break;
-        default: {
-            int ar = ir_op_arity(in->op);
-            v[i] = emit_op(g, in->op, v[in->a], ar > 1 ? v[in->b] : NULL, ar > 2 ? v[in->c] : NULL);
-        }
+        if (is_leaf(in->op)) { v[i] = emit_leaf(g, in, L); continue; }
+        int ar = ir_op_arity(in->op);
+        v[i] = emit_op(g, in->op, v[in->a], ar > 1 ? v[in->b] : NULL, ar > 2 ? v[in->c] : NULL);
+    }
+    return v;
+}
+
+/* ---- Long functions in parts ------------------------------------------------------------
+ * LLVM's code generator is superlinear in the size of a basic block with
+ * many values live across it (instruction selection, machine sinking,
+ * live intervals and the greedy register allocator all grow about
+ * quadratically): a generated model with 150 states and 1,500 fluxes spent
+ * minutes there on one cell-loop body. So a function longer than
+ * CG_PART_MIN instructions is emitted as a chain of `noinline` part
+ * functions of about CG_PART_SIZE instructions each, called in order from
+ * the cell loop. A value used outside the part (or the loop body) that
+ * computes it goes through a per-cell slab of T on the loop function's
+ * stack: stored where it is computed, loaded where it is first used in each
+ * part (constants and network weights, the same for every cell, are made or
+ * read in the part itself, so no slab traffic for them). Same operations in
+ * the same order, so results are bit-identical.
+ * Such loops are not vectorised across cells (calls); bodies this long were
+ * not vectorised either. */
+
+static LLVMValueRef *emit_func_parts(Cg *g, const IrFunc *f, const Leaves *L) {
+    int n = f->n;
+    int *part = malloc(sizeof(int) * (size_t)n);    /* -1: a leaf, computed in the loop body */
+    int *slot = malloc(sizeof(int) * (size_t)n);    /* slab index, or -1 */
+    bool *is_bool = calloc((size_t)n, 1);
+    LLVMValueRef *v = calloc((size_t)n, sizeof(LLVMValueRef));
+    LLVMValueRef *local = calloc((size_t)n, sizeof(LLVMValueRef));   /* valid in part `local_in[i]` only */
+    int *local_in = malloc(sizeof(int) * (size_t)n);                  /* (no clearing per part: linear) */
+    if (!part || !slot || !is_bool || !v || !local || !local_in) DG_ICE("out of memory");
+    int nparts = 0, in_part = 0;
+    for (int i = 0; i < n; i++) {
+        slot[i] = -1;
+        local_in[i] = -1;
+        if (is_leaf(f->insts[i].op)) { part[i] = -1; continue; }
+        if (in_part == CG_PART_SIZE) { nparts++; in_part = 0; }
+        part[i] = nparts;
+        in_part++;
+    }
+    nparts++;
+    /* slots: operands used outside their part, and results (read by the loop body) */
+    int nslots = 0;
+    for (int i = 0; i < n; i++) {
+        const IrInst *in = &f->insts[i];
+        if (is_leaf(in->op)) continue;
+        int ar = ir_op_arity(in->op), ops[3] = {in->a, in->b, in->c};
+        for (int k = 0; k < ar; k++) {
+            int a = ops[k];
+            IrOp aop = f->insts[a].op;   /* constants and weights are read in the part itself */
+            if (aop != IR_CONST && aop != IR_NETW && part[a] != part[i] && slot[a] < 0) slot[a] = nslots++;
         }
     }
+    for (int r = 0; r < f->nresults; r++) {
+        int x = f->results[r];
+        if (part[x] >= 0 && slot[x] < 0) slot[x] = nslots++;
+    }
+
+    /* the slab, allocated once in the entry block of the loop function */
+    LLVMValueRef loop_fn = g->fn;
+    LLVMBuilderRef eb = LLVMCreateBuilderInContext(g->ctx);
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(loop_fn);
+    LLVMValueRef first = LLVMGetFirstInstruction(entry);
+    if (first) LLVMPositionBuilderBefore(eb, first);
+    else LLVMPositionBuilderAtEnd(eb, entry);
+    LLVMValueRef slab = l_ptr_cast(eb, l_alloca(eb, LLVMArrayType(g->T, (unsigned)(nslots ? nslots : 1)), "slab"),
+                                   g->Tp, "");
+    LLVMDisposeBuilder(eb);
+
+    /* leaves in the loop body; those a part reads go to the slab */
+    for (int i = 0; i < n; i++) {
+        if (part[i] >= 0) continue;
+        v[i] = emit_leaf(g, &f->insts[i], L);
+        if (slot[i] >= 0) store_at(g, v[i], slab, i64c(g, slot[i]));
+    }
+
+    /* the parts: void NAME.partK(T *slab, const T *netw) */
+    LLVMBasicBlockRef body = LLVMGetInsertBlock(g->b);
+    LLVMTypeRef part_args[2] = {g->Tp, g->Tp};
+    LLVMTypeRef part_ty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), part_args, 2, 0);
+    LLVMValueRef call_args[2] = {slab, g->arg[A_NETW]};
+    size_t nlen;
+    const char *base = LLVMGetValueName2(loop_fn, &nlen);
+    int i = 0;
+    for (int k = 0; k < nparts; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "%.*s.part%d", (int)(nlen < 64 ? nlen : 64), base, k);
+        LLVMValueRef fn = LLVMAddFunction(g->mod, name, part_ty);
+        LLVMSetLinkage(fn, LLVMInternalLinkage);
+        l_add_fn_attr(g->ctx, fn, "nounwind");
+        l_add_fn_attr(g->ctx, fn, "noinline");   /* inlined back, it would be the long body again */
+        for (unsigned q = 0; q < 2; q++) {
+            l_add_param_attr(g->ctx, fn, q, "noalias");
+            l_add_param_attr(g->ctx, fn, q, "nocapture");
+        }
+        LLVMValueRef ps = LLVMGetParam(fn, 0), pw = LLVMGetParam(fn, 1);
+        g->fn = fn;
+        LLVMPositionBuilderAtEnd(g->b, new_block(g, "entry"));
+        for (; i < n && (part[i] < 0 || part[i] == k); i++) {
+            const IrInst *in = &f->insts[i];
+            if (part[i] < 0) continue;
+            int ar = ir_op_arity(in->op), ops[3] = {in->a, in->b, in->c};
+            LLVMValueRef x[3] = {NULL, NULL, NULL};
+            for (int q = 0; q < ar; q++) {
+                int a = ops[q];
+                if (f->insts[a].op == IR_CONST) x[q] = realc(g, f->insts[a].imm);
+                else if (local_in[a] == k) x[q] = local[a];
+                else if (f->insts[a].op == IR_NETW) x[q] = load_at(g, pw, i64c(g, f->insts[a].index));
+                else {   /* from another part or the loop body: first use in this part */
+                    LLVMValueRef ld = load_at(g, ps, i64c(g, slot[a]));
+                    x[q] = is_bool[a] ? l_fcmp(g->b, LLVMRealUNE, ld, realc(g, 0)) : ld;
+                }
+                local[a] = x[q];
+                local_in[a] = k;
+            }
+            local[i] = emit_op(g, in->op, x[0], x[1], x[2]);
+            local_in[i] = k;
+            if (slot[i] >= 0) {
+                is_bool[i] = LLVMTypeOf(local[i]) == g->i1;
+                LLVMValueRef st = is_bool[i] ? l_select(g->b, local[i], realc(g, 1), realc(g, 0)) : local[i];
+                store_at(g, st, ps, i64c(g, slot[i]));
+            }
+        }
+        l_ret_void(g->b);
+        g->fn = loop_fn;
+        LLVMPositionBuilderAtEnd(g->b, body);
+        l_call(g->b, part_ty, fn, call_args, 2, "");
+    }
+
+    /* results back in the loop body */
+    for (int r = 0; r < f->nresults; r++) {
+        int x = f->results[r];
+        if (v[x]) continue;
+        LLVMValueRef ld = load_at(g, slab, i64c(g, slot[x]));
+        v[x] = is_bool[x] ? l_fcmp(g->b, LLVMRealUNE, ld, realc(g, 0)) : ld;
+    }
+    free(part);
+    free(slot);
+    free(is_bool);
+    free(local);
+    free(local_in);
     return v;
 }
 

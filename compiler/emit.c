@@ -4,6 +4,7 @@
  * object files and textual IR; and the ahead-of-time pipeline that strings
  * codegen, target, optimisation and emission together. */
 #include "codegen.h"
+#include "progress.h"
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Error.h>
@@ -69,6 +70,10 @@ CgStatus cg_compile_aot(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o
     if (!tm) return CG_LLVM_ERROR;
     LLVMContextRef ctx = LLVMContextCreate();
     CgStatus rc = CG_OK;
+    char what[96];
+    snprintf(what, sizeof what, "model '%.64s'", ir->name);
+    progress_begin(what);
+    progress_phase("generating LLVM IR");
     double t0 = cg_now();
     CgTarget target;
     target_describe(tm, &target);
@@ -80,16 +85,19 @@ CgStatus cg_compile_aot(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o
     }
     target_configure_module(mod, tm);
     if (!emit_verify(mod, err)) DG_ICE("generated module of '%s' does not verify", ir->name);
+    progress_phase("optimising");
     t0 = cg_now();
     if (!emit_optimize(mod, tm, o->opt_level, err)) rc = CG_LLVM_ERROR;
     tt.optimize = cg_now() - t0;
     if (rc == CG_OK && o->emit_llvm && !emit_llvm_ir(mod, o->emit_llvm, err)) rc = CG_LLVM_ERROR;
+    progress_phase("generating machine code");
     t0 = cg_now();
     if (rc == CG_OK && o->emit_obj && !emit_object(mod, tm, o->emit_obj, err)) rc = CG_LLVM_ERROR;
     tt.machine_code = cg_now() - t0;
     tt.modules = o->emit_obj ? 1 : 0;
     LLVMDisposeModule(mod);
 done:
+    progress_end();
     LLVMContextDispose(ctx);
     LLVMDisposeTargetMachine(tm);
     if (times) *times = tt;

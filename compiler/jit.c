@@ -15,6 +15,7 @@
  * kernels it calls, not all twelve. With --emit-llvm/--emit-obj or
  * CgOptions.jit_eager the whole module is optimised and compiled at once. */
 #include "codegen.h"
+#include "progress.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ struct DgJit {
     FILE                            *err;
     CgTimes                          times;     /* cumulative */
     double                           t_mark;    /* end of the last module's optimisation */
+    char                             what[96];  /* "model 'NAME'", for progress lines */
     LLVMOrcThreadSafeModuleRef      *spent;     /* LLVM 14: wrappers the transform layer leaks (below) */
     int                              nspent, capspent;
 };
@@ -148,6 +150,13 @@ static bool define_runtime_symbols(LLVMOrcLLJITRef jit, FILE *err) {
 
 static LLVMErrorRef optimize_module(void *ctx, LLVMModuleRef m) {
     DgJit *dj = ctx;
+    size_t len;
+    const char *id = LLVMGetModuleIdentifier(m, &len);   /* "dgk_run_rev_f32.body" */
+    char what[160];
+    snprintf(what, sizeof what, "kernel %.*s of %s", (int)(len > 5 && !strcmp(id + len - 5, ".body") ? len - 5 : len),
+             id, dj->what);
+    progress_begin(what);   /* ended in object_transform, when its machine code is made */
+    progress_phase("optimising");
     if (!emit_optimize(m, dj->opt_tm, dj->opt_level, dj->err)) return LLVMCreateStringError("optimisation failed");
     return NULL;
 }
@@ -165,6 +174,7 @@ static LLVMErrorRef ir_transform(void *ctx, LLVMOrcThreadSafeModuleRef *mod, LLV
 #endif
     double t0 = cg_now();
     LLVMErrorRef e = LLVMOrcThreadSafeModuleWithModuleDo(*mod, optimize_module, dj);
+    progress_phase("generating machine code");
     dj->t_mark = cg_now();
     dj->times.optimize += dj->t_mark - t0;
     return e;
@@ -176,6 +186,7 @@ static LLVMErrorRef object_transform(void *ctx, LLVMMemoryBufferRef *obj) {
     DgJit *dj = ctx;
     dj->times.machine_code += cg_now() - dj->t_mark;
     dj->times.modules++;
+    progress_end();
     return NULL;
 }
 
@@ -219,6 +230,7 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
     if (!dj) DG_ICE("out of memory");
     dj->opt_level = o->opt_level;
     dj->err = err;
+    snprintf(dj->what, sizeof dj->what, "model '%.64s'", ir->name);
     LLVMTargetMachineRef tm = target_create_machine(TARGET_CPU_NATIVE, o->opt_level, true, err);
     if (!tm) {
         free(dj);
@@ -243,6 +255,8 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
     LLVMContextRef ctx = LLVMOrcThreadSafeContextGetContext(tsc);
     CgSplit split;
     LLVMModuleRef whole = NULL;
+    progress_begin(dj->what);   /* ended before the lookup when lazy (each kernel has its own), after it when eager */
+    progress_phase("generating LLVM IR");
     double t0 = cg_now();
     CgTarget target;
     target_describe(tm, &target);
@@ -250,6 +264,7 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
                      : (whole = cg_model(ctx, a, ir, &target, d)) != NULL;
     dj->times.codegen = cg_now() - t0;
     if (!made) {
+        progress_end();
         LLVMOrcDisposeThreadSafeContext(tsc);
         LLVMDisposeTargetMachine(tm);
         jit_dispose(dj);
@@ -268,6 +283,7 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
         if (!emit_verify(mods[i], err)) DG_ICE("generated module of '%s' does not verify", ir->name);
     }
     bool good = true;
+    progress_phase("optimising");
     if (lazy && !LAZY_OPTIMIZE) {   /* optimise now, make machine code lazily */
         t0 = cg_now();
         for (int i = 0; good && i < nmods; i++) good = emit_optimize(mods[i], tm, o->opt_level, err);
@@ -314,11 +330,14 @@ CgStatus jit_compile(const IrModel *ir, Arena *a, Diag *d, const CgOptions *o, D
     /* machine code is generated here, at the first lookup (pitfall 12); lazily
      * compiled kernels at their first call */
     LLVMOrcExecutorAddress addr = 0;
+    if (lazy) progress_end();
+    else progress_phase("generating machine code");
     t0 = cg_now();
     if (good) good = ok(LLVMOrcLLJITLookup(dj->jit, &addr, "dg_model"), "JIT lookup of 'dg_model' failed", err) && addr;
     if (!lazy) {
         dj->times.machine_code = cg_now() - t0;
         dj->times.modules = 1;
+        progress_end();
     }
     if (!good) {
         jit_dispose(dj);

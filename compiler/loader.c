@@ -1,14 +1,20 @@
 /* loader.c — loads the root .dg file and, depth first, every file it
  * imports. Import paths resolve against the importing file's directory, then
  * the search path (-I, DGC_PATH, the installed stdlib). A file reached twice
- * is parsed once; a file reached while it is still loading is an import cycle. */
+ * is parsed once; a file reached while it is still loading is an import cycle.
+ * Loading recurses once per nested import, so the nesting is capped
+ * (MAX_IMPORT_DEPTH) with an error instead of running out of stack. */
 #include "frontend.h"
 #include "parse.h"
+#include "strbuf.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Far deeper than any real model library; a chain longer than this is
+ * generated or runaway, and is reported at the import that goes too deep. */
+enum { MAX_IMPORT_DEPTH = 200 };
 
 void program_init(Program *p) {
     memset(p, 0, sizeof *p);
@@ -48,12 +54,13 @@ static LoadedFile *find_by_path(Program *p, const char *canonical) {
     return NULL;
 }
 
-static void load_imports(Program *p, LoadedFile *lf);
+static void load_imports(Program *p, LoadedFile *lf, int depth);
 
-static void parse_loaded(Program *p, LoadedFile *lf) {
+/* depth: how many imports lead from the root file to lf (the root is 0) */
+static void parse_loaded(Program *p, LoadedFile *lf, int depth) {
     lf->load_state = 1;
     lf->ast = parse_file(&p->arena, &p->names, p->diag, &p->sources, lf->file);
-    load_imports(p, lf);
+    load_imports(p, lf, depth);
     lf->load_state = 2;
 }
 
@@ -82,18 +89,29 @@ static void print_cycle(Program *p, LoadedFile *target) {
     /* the files still loading form the chain, in load order; the cycle
      * starts at the file imported again */
     char buf[1024];
-    size_t o = 0;
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
     bool on_cycle = false;
-    for (int i = 0; i < p->nfiles && o < sizeof buf - 200; i++) {
+    for (int i = 0; i < p->nfiles && !sb.cut; i++) {
         on_cycle |= p->files[i] == target;
         if (on_cycle && p->files[i]->load_state == 1)
-            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s -> ", src_file(&p->sources, p->files[i]->file)->name);
+            strbuf_add(&sb, "%s -> ", src_file(&p->sources, p->files[i]->file)->name);
     }
-    snprintf(buf + o, sizeof buf - o, "%s", src_file(&p->sources, target->file)->name);
+    strbuf_add(&sb, "%s", src_file(&p->sources, target->file)->name);
     diag_note_plain(p->diag, "the cycle is %s", buf);
 }
 
-static void load_imports(Program *p, LoadedFile *lf) {
+/* The error for a file that src_load refused (err says why). */
+static void report_unreadable(Program *p, Span at, const char *rel, int rc, const char *err) {
+    if (rc == SRC_NOT_REGULAR) {
+        diag_error(p->diag, at, "'%s' is not a regular file", rel);
+        diag_note_plain(p->diag, "%s; dgc reads source only from regular files", err);
+    } else {
+        diag_error(p->diag, at, "cannot read imported file '%s': %s", rel, err);
+    }
+}
+
+static void load_imports(Program *p, LoadedFile *lf, int depth) {
     const SourceFile *self = src_file(&p->sources, lf->file);
     int n = 0;
     for (int i = 0; i < lf->ast->ndecls; i++) n += lf->ast->decls[i].kind == TOP_IMPORT;
@@ -111,8 +129,9 @@ static void load_imports(Program *p, LoadedFile *lf) {
                             p->nsearch ? " and in the search path (-I, DGC_PATH, stdlib)" : "");
             continue;
         }
-        char canon[PATH_MAX];
-        const char *key = realpath(path, canon) ? canon : path;
+        char *canon = realpath(path, NULL);   /* malloc'd: a PATH_MAX array per nesting level adds up */
+        const char *key = canon ? arena_strndup(&p->arena, canon, strlen(canon)) : path;
+        free(canon);
         LoadedFile *target = find_by_path(p, key);
         if (target && target->load_state == 1) {
             /* the location names this file; the message quotes the import as written */
@@ -125,14 +144,21 @@ static void load_imports(Program *p, LoadedFile *lf) {
             continue;
         }
         if (!target) {
+            if (depth >= MAX_IMPORT_DEPTH) {
+                diag_error(p->diag, d->import.span, "imports nested deeper than %d", MAX_IMPORT_DEPTH);
+                diag_note_plain(p->diag, "'%s' is reached from '%s' through %d nested imports", self->name,
+                                src_file(&p->sources, p->files[0]->file)->name, depth);
+                continue;
+            }
             uint32_t idx;
             const char *err;
-            if (src_load(&p->sources, path, &idx, &err) != 0) {
-                diag_error(p->diag, d->import.span, "cannot read imported file '%s': %s", rel, err);
+            int rc = src_load(&p->sources, path, &idx, &err);
+            if (rc != SRC_OK) {
+                report_unreadable(p, d->import.span, rel, rc, err);
                 continue;
             }
             target = add_file(p, idx);
-            parse_loaded(p, target);
+            parse_loaded(p, target, depth + 1);
         }
         bool dup = false;
         for (int k = 0; k < lf->nimports; k++) dup |= lf->imports[k] == target;
@@ -147,19 +173,25 @@ static void load_imports(Program *p, LoadedFile *lf) {
 LoadedFile *program_load(Program *p, const char *path) {
     uint32_t idx;
     const char *err;
-    if (src_load(&p->sources, path, &idx, &err) != 0) {
+    int rc = src_load(&p->sources, path, &idx, &err);
+    if (rc == SRC_NOT_REGULAR) {
+        diag_error_file(p->diag, path, "'%s' is not a regular file", path);
+        diag_note_plain(p->diag, "%s; dgc reads source only from regular files", err);
+        return NULL;
+    }
+    if (rc != SRC_OK) {
         diag_error_file(p->diag, path, "cannot read file: %s", err);
         return NULL;
     }
     LoadedFile *lf = add_file(p, idx);
-    parse_loaded(p, lf);
+    parse_loaded(p, lf, 0);
     return lf;
 }
 
 LoadedFile *program_load_buffer(Program *p, const char *name, const char *data, size_t len) {
     uint32_t idx = src_add(&p->sources, name, NULL, data, len);
     LoadedFile *lf = add_file(p, idx);
-    parse_loaded(p, lf);
+    parse_loaded(p, lf, 0);
     return lf;
 }
 

@@ -454,17 +454,19 @@ static void verify_no_recursion(Sema *s) {
                        "function '%s' calls itself through '%s' (recursion is not supported)", fi->decl->name.name,
                        next->decl->name.name);
             char chain[512];
-            size_t o = (size_t)snprintf(chain, sizeof chain, "'%s'", fi->decl->name.name);
+            StrBuf sb;
+            strbuf_init(&sb, chain, sizeof chain);
+            strbuf_add(&sb, "'%s'", fi->decl->name.name);
             FnInfo *at = next;
-            for (int guard = 0; at != fi && guard < s->nfns && o < sizeof chain - 80; guard++) {
-                o += (size_t)snprintf(chain + o, sizeof chain - o, " calls '%s'", at->decl->name.name);
+            for (int guard = 0; at != fi && guard < s->nfns && !sb.cut; guard++) {
+                strbuf_add(&sb, " calls '%s'", at->decl->name.name);
                 FnInfo *step = NULL;
                 for (int k = 0; k < at->ncallees && !step; k++)
                     if (at->callees[k]->scc == fi->scc) step = at->callees[k];
                 if (!step) break;
                 at = step;
             }
-            snprintf(chain + o, sizeof chain - o, " calls '%s'", fi->decl->name.name);
+            strbuf_add(&sb, " calls '%s'", fi->decl->name.name);
             diag_note_plain(s->d, "the cycle is %s", chain);
         }
         /* the rest of its cycle is the same error: mark it reported */

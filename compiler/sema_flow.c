@@ -26,12 +26,12 @@ typedef struct {
 
 static void report_cycle(FluxOrder *fo, Sym *back_to) {
     char buf[512];
-    size_t o = 0;
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
     int start = 0;
     for (int i = 0; i < fo->npath; i++) if (fo->path[i] == back_to) start = i;
-    for (int i = start; i < fo->npath && o < sizeof buf - 80; i++)
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "'%s' -> ", fo->path[i]->name);
-    snprintf(buf + o, sizeof buf - o, "'%s'", back_to->name);
+    for (int i = start; i < fo->npath; i++) strbuf_add(&sb, "'%s' -> ", fo->path[i]->name);
+    strbuf_add(&sb, "'%s'", back_to->name);
     diag_error(fo->s->d, back_to->span, "flux '%s' depends on itself: %s", back_to->name, buf);
     diag_note_plain(fo->s->d, "fluxes are evaluated from the states of the current step; break the cycle "
                               "with a state or rewrite one flux without the other");

@@ -5,6 +5,7 @@
 
 #include "builtins.h"
 #include "frontend.h"
+#include "strbuf.h"
 #include "suggest.h"
 
 /* ---- Pointer maps ---------------------------------------------------------

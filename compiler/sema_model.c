@@ -257,12 +257,12 @@ static FlatList *flatten(Sema *s, ModelDecl *md, LoadedFile *origin, ModelDecl *
                 diag_error(s->d, md->base.span, "model '%s' extends itself through '%s'", md->name.name,
                            md->base.name);
                 char chain[512];
-                size_t o = 0;
+                StrBuf sb;
+                strbuf_init(&sb, chain, sizeof chain);
                 int first = 0;
                 for (int i = 0; i <= depth; i++) if (stack[i] == g->model) first = i;
-                for (int i = first; i <= depth && o < sizeof chain - 80; i++)
-                    o += (size_t)snprintf(chain + o, sizeof chain - o, "'%s' extends ", stack[i]->name.name);
-                snprintf(chain + o, sizeof chain - o, "'%s'", g->model->name.name);
+                for (int i = first; i <= depth; i++) strbuf_add(&sb, "'%s' extends ", stack[i]->name.name);
+                strbuf_add(&sb, "'%s'", g->model->name.name);
                 diag_note_plain(s->d, "the cycle is %s", chain);
             }
         } else if (depth + 1 >= MAX_EXTENDS_DEPTH) {
@@ -393,9 +393,9 @@ static bool option_known(Sema *s, const OptionList *opts, int i, const char *con
     else if (nnames == 0) diag_note_plain(s->d, "%s takes no options", owner);
     else {
         char buf[256];
-        size_t o2 = 0;
-        for (int k = 0; k < nnames; k++)
-            o2 += (size_t)snprintf(buf + o2, sizeof buf - o2, "%s'%s'", k ? ", " : "", names[k]);
+        StrBuf sb;
+        strbuf_init(&sb, buf, sizeof buf);
+        for (int k = 0; k < nnames; k++) strbuf_add(&sb, "%s'%s'", k ? ", " : "", names[k]);
         diag_note_plain(s->d, "options of %s: %s", owner, buf);
     }
     return false;

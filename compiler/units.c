@@ -1,6 +1,7 @@
 /* units.c — unit table and algebra. The basis is chosen for hydrology so
  * that derived units print the way hydrologists write them (mm/d, 1/d). */
 #include "units.h"
+#include "strbuf.h"
 #include "suggest.h"
 
 #include <math.h>
@@ -141,22 +142,19 @@ Unit unit_from_ast(const AstUnit *au, Diag *d, Arena *arena) {
 
     /* keep the declared spelling for messages: "mm/d", "mm/degC/d" */
     char buf[256];
-    size_t o = 0;
-    buf[0] = '\0';
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < au->nfactors && o < sizeof buf - 32; i++) {
+        for (int i = 0; i < au->nfactors; i++) {
             const UnitFactor *f = &au->factors[i];
             if ((pass == 0) != (f->power > 0)) continue;
             int p = f->power < 0 ? -f->power : f->power;
-            if (pass == 0) o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o ? "*" : "", f->name.name);
-            else {
-                if (o == 0) o += (size_t)snprintf(buf, sizeof buf, "1");
-                o += (size_t)snprintf(buf + o, sizeof buf - o, "/%s", f->name.name);
-            }
-            if (p != 1) o += (size_t)snprintf(buf + o, sizeof buf - o, "^%d", p);
+            if (pass == 0) strbuf_add(&sb, "%s%s", sb.len ? "*" : "", f->name.name);
+            else strbuf_add(&sb, "%s/%s", sb.len ? "" : "1", f->name.name);
+            if (p != 1) strbuf_add(&sb, "^%d", p);
         }
     }
-    r.text = au->nfactors ? arena_strndup(arena, buf, o) : "-";
+    r.text = au->nfactors ? arena_strndup(arena, buf, sb.len) : "-";
     return r;
 }
 
@@ -166,27 +164,28 @@ const char *unit_text(Unit u, Arena *arena) {
     if (u.text) return u.text;
     static const char *const basis[DIM_COUNT] = {"mm", "d", "degC", "kg"};
     char buf[160];
-    size_t o = 0;
-    if (!same_scale(u.scale, 1.0)) o += (size_t)snprintf(buf, sizeof buf, "%g ", u.scale);
-    size_t start = o;
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
+    if (!same_scale(u.scale, 1.0)) strbuf_add(&sb, "%g ", u.scale);
+    size_t start = sb.len;
     for (int i = 0; i < DIM_COUNT; i++) {
         if (u.dim[i] <= 0) continue;
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o > start ? "*" : "", basis[i]);
+        strbuf_add(&sb, "%s%s", sb.len > start ? "*" : "", basis[i]);
         if (u.dim[i] != 2) {
-            if (u.dim[i] % 2) o += (size_t)snprintf(buf + o, sizeof buf - o, "^%g", u.dim[i] / 2.0);
-            else o += (size_t)snprintf(buf + o, sizeof buf - o, "^%d", u.dim[i] / 2);
+            if (u.dim[i] % 2) strbuf_add(&sb, "^%g", u.dim[i] / 2.0);
+            else strbuf_add(&sb, "^%d", u.dim[i] / 2);
         }
     }
-    bool any_num = o > start;
+    bool any_num = sb.len > start;
     for (int i = 0; i < DIM_COUNT; i++) {
         if (u.dim[i] >= 0) continue;
-        if (!any_num) { o += (size_t)snprintf(buf + o, sizeof buf - o, "1"); any_num = true; }
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "/%s", basis[i]);
+        if (!any_num) { strbuf_add(&sb, "1"); any_num = true; }
+        strbuf_add(&sb, "/%s", basis[i]);
         if (u.dim[i] != -2) {
-            if (u.dim[i] % 2) o += (size_t)snprintf(buf + o, sizeof buf - o, "^%g", -u.dim[i] / 2.0);
-            else o += (size_t)snprintf(buf + o, sizeof buf - o, "^%d", -u.dim[i] / 2);
+            if (u.dim[i] % 2) strbuf_add(&sb, "^%g", -u.dim[i] / 2.0);
+            else strbuf_add(&sb, "^%d", -u.dim[i] / 2);
         }
     }
-    if (o == start) o += (size_t)snprintf(buf + o, sizeof buf - o, "-");
-    return arena_strndup(arena, buf, o);
+    if (sb.len == start) strbuf_add(&sb, "-");
+    return arena_strndup(arena, buf, sb.len);
 }

@@ -43,6 +43,7 @@ struct ParseCtx;
 #include <stdlib.h>
 #include <string.h>
 #include "parse.h"
+#include "strbuf.h"
 
 int dg_yylex(DG_YYSTYPE *lval, DG_YYLTYPE *lloc, void *scanner);
 static void dg_yyerror(DG_YYLTYPE *loc, void *scanner, struct ParseCtx *ctx, const char *msg);
@@ -732,9 +733,9 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struc
         diag_error(ctx->diag, at, "unexpected %s", found);
     } else {
         char msg[768];
-        size_t o = 0;
-        for (int i = 0; i < n && o < sizeof msg; i++)
-            o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s", i == 0 ? "" : (i == n - 1 ? " or " : ", "), list[i]);
+        StrBuf sb;
+        strbuf_init(&sb, msg, sizeof msg);
+        for (int i = 0; i < n; i++) strbuf_add(&sb, "%s%s", i == 0 ? "" : (i == n - 1 ? " or " : ", "), list[i]);
         diag_error(ctx->diag, at, "expected %s, found %s", msg, found);
     }
     /* a keyword where a name fits, on the same line (a keyword that starts a

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { SRC_MAX_BYTES = 16 << 20 };
 
@@ -46,38 +48,47 @@ uint32_t src_add(SourceMap *sm, const char *name, const char *path, const char *
     return sm->nfiles++;
 }
 
+/* What a file that is not regular is, for the note under the error. */
+static const char *kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) return "it is a directory";
+    if (S_ISFIFO(mode)) return "it is a named pipe (FIFO)";
+    if (S_ISSOCK(mode)) return "it is a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "it is a device";
+    return "it is not a plain file";
+}
+
+/* Opened non-blocking, then checked with fstat before any read: a plain open
+ * of a FIFO waits for a writer that may never come. Only regular files are
+ * read, so a source path can never make dgc hang. */
 int src_load(SourceMap *sm, const char *name, uint32_t *out_index, const char **err) {
-    FILE *fp = fopen(name, "rb");
-    if (!fp) { *err = strerror(errno); return -1; }
+    int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) { *err = strerror(errno); return SRC_UNREADABLE; }
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        *err = S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file";
-        return -1;
-    }
-    if (st.st_size > SRC_MAX_BYTES) { fclose(fp); *err = "file too large (over 16 MiB)"; return -1; }
+    if (fstat(fd, &st) != 0) { *err = strerror(errno); close(fd); return SRC_UNREADABLE; }
+    if (!S_ISREG(st.st_mode)) { *err = kind_of(st.st_mode); close(fd); return SRC_NOT_REGULAR; }
+    if (st.st_size > SRC_MAX_BYTES) { close(fd); *err = "file too large (over 16 MiB)"; return SRC_UNREADABLE; }
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
         if (cap - len < 65536) {
             cap = cap ? cap * 2 : 65536;
-            if (cap > (size_t)SRC_MAX_BYTES * 2) { free(buf); fclose(fp); *err = "file too large"; return -1; }
+            if (cap > (size_t)SRC_MAX_BYTES * 2) { free(buf); close(fd); *err = "file too large"; return SRC_UNREADABLE; }
             char *nb = realloc(buf, cap);
-            if (!nb) { free(buf); fclose(fp); *err = "out of memory"; return -1; }
+            if (!nb) { free(buf); close(fd); *err = "out of memory"; return SRC_UNREADABLE; }
             buf = nb;
         }
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { *err = strerror(errno); free(buf); close(fd); return SRC_UNREADABLE; }
         if (got == 0) break;
+        len += (size_t)got;
     }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) { free(buf); *err = "read error (is it a directory?)"; return -1; }
+    close(fd);
     char resolved[PATH_MAX];
     const char *path = realpath(name, resolved) ? resolved : name;
     *out_index = src_add(sm, name, path, buf ? buf : "", len);
     free(buf);
-    return 0;
+    return SRC_OK;
 }
 
 SourceFile *src_file(const SourceMap *sm, uint32_t index) {

@@ -31,7 +31,9 @@ typedef struct {
 void        src_init(SourceMap *sm, Arena *arena);
 /* Adds a file from memory; returns its index. */
 uint32_t    src_add(SourceMap *sm, const char *name, const char *path, const char *text, size_t len);
-/* Reads a file from disk; returns -1 and sets *err (static string) on failure. */
+/* Reads a regular file from disk: SRC_OK, or an error with *err set (a
+ * static string). Anything else (FIFO, device, directory) is refused unread. */
+enum { SRC_OK = 0, SRC_UNREADABLE = -1, SRC_NOT_REGULAR = -2 };
 int         src_load(SourceMap *sm, const char *name, uint32_t *out_index, const char **err);
 SourceFile *src_file(const SourceMap *sm, uint32_t index);
 

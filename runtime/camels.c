@@ -177,7 +177,11 @@ static int area_km2(const char *camels_dir, const char *basin, double *area, Dgr
 
 /* gauge_id Year Mnth Day Q(cfs) flag — no header line */
 static int load_usgs(DgObs *o, const char *path, double area, DgrtErr *err) {
-    FILE *fp = fopen(path, "r");
+    const char *kind;
+    FILE *fp = dgrt_fopen_regular(path, "r", &kind);
+    if (!fp && kind)
+        return dgrt_fail(err, DGRT_EXIT_DATA, "check --data and the basin id",
+                         "%s: the streamflow file is not a regular file: it is %s", path, kind);
     if (!fp) return dgrt_fail(err, DGRT_EXIT_DATA, "check --data and the basin id", "%s: cannot open the streamflow file", path);
     char line[512];
     int64_t cap = 1024, n = 0;

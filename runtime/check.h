@@ -10,10 +10,14 @@
 #ifndef DGRT_CHECK_H
 #define DGRT_CHECK_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Exit codes of dgrt_main (grep ORDER DgrtExit: usage text in cli.c). */
 enum {
@@ -101,16 +105,49 @@ static inline void *dgrt_realloc_check_(void *old, size_t n, const char *file, i
 #define callocCheck(n, size) dgrt_calloc_check_((n), (size), __FILE__, __LINE__)
 #define reallocCheck(p, n) dgrt_realloc_check_((p), (n), __FILE__, __LINE__)
 
-/* fopenCheck: NULL and an error naming the file and errno's text. */
+/* Opens a file for reading only if it is a regular file: a plain fopen of a
+ * FIFO waits for a writer that may never come, so the file is opened
+ * non-blocking, checked with fstat before any read, then switched back to
+ * blocking. NULL with errno set; *kind (if the file exists but is no regular
+ * file) says what it is instead, else NULL. MODE is "r" or "rb". */
+static inline FILE *dgrt_fopen_regular(const char *path, const char *mode, const char **kind) {
+    *kind = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    int flags = fcntl(fd, F_GETFL);
+    if (fstat(fd, &st) != 0 || flags < 0) { int e = errno; close(fd); errno = e; return NULL; }
+    if (!S_ISREG(st.st_mode)) {
+        *kind = S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a named pipe (FIFO)"
+              : S_ISSOCK(st.st_mode) ? "a socket" : "a device";
+        close(fd);
+        errno = EINVAL;
+        return NULL;
+    }
+    FILE *f = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 ? fdopen(fd, mode) : NULL;
+    if (!f) { int e = errno; close(fd); errno = e; }
+    return f;
+}
+
+/* fopenCheck: NULL and an error naming the file and errno's text (reading:
+ * only regular files, see dgrt_fopen_regular). */
 #define fopenCheck(path, mode, err) dgrt_fopen_check_((path), (mode), (err), __FILE__, __LINE__)
-#include <errno.h>
 static inline FILE *dgrt_fopen_check_(const char *path, const char *mode, DgrtErr *err, const char *file, int line) {
+    if (mode[0] == 'r') {
+        const char *kind;
+        FILE *f = dgrt_fopen_regular(path, mode, &kind);
+        if (!f && kind)
+            dgrt_err_set_(err, DGRT_EXIT_DATA, file, line, "give the path of a regular file",
+                          "'%s' is not a regular file: it is %s", path, kind);
+        else if (!f)
+            dgrt_err_set_(err, DGRT_EXIT_DATA, file, line, "check the path (relative paths start at the current directory)",
+                          "cannot open '%s' for reading: %s", path, strerror(errno));
+        return f;
+    }
     FILE *f = fopen(path, mode);
     if (!f)
-        dgrt_err_set_(err, DGRT_EXIT_DATA, file, line,
-                      mode[0] == 'r' ? "check the path (relative paths start at the current directory)"
-                                     : "check that the directory exists and is writable",
-                      "cannot open '%s' for %s: %s", path, mode[0] == 'r' ? "reading" : "writing", strerror(errno));
+        dgrt_err_set_(err, DGRT_EXIT_DATA, file, line, "check that the directory exists and is writable",
+                      "cannot open '%s' for writing: %s", path, strerror(errno));
     return f;
 }
 

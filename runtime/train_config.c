@@ -321,7 +321,9 @@ static void format_value(const DgTrainConfig *c, int k, char *buf, size_t size) 
 }
 
 char *dgrt_train_config_format(const DgTrainConfig *c) {
-    size_t cap = 32768 + sizeof c->basins, len = 0;
+    /* big enough by construction: each text value fits in its field of *c, and a
+     * key name, " = ", a number and the newline fit in 64 bytes ("map = " in 8) */
+    size_t cap = sizeof *c + NKEYS * 64 + DGRT_MAX_MAPS * 8, len = 0;
     char *s = mallocCheck(cap);
     s[0] = 0;
     char val[sizeof c->basins];

@@ -85,8 +85,8 @@ static void test_source(void) {
 
     uint32_t idx;
     const char *err = NULL;
-    CHECK(src_load(&sm, "/nonexistent/file.dg", &idx, &err) == -1 && err);
-    CHECK(src_load(&sm, "/", &idx, &err) == -1 && strstr(err, "directory"));
+    CHECK(src_load(&sm, "/nonexistent/file.dg", &idx, &err) == SRC_UNREADABLE && err);
+    CHECK(src_load(&sm, "/", &idx, &err) == SRC_NOT_REGULAR && strstr(err, "directory"));
     arena_free(&a);
 }
 
