@@ -9,6 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -131,21 +134,92 @@ static int split_line(char *line, char delim, Fields *fs) {
 // ---- Reading a table ----------------------------------------------------------------
 
 int dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
-    FILE *f = fopenCheck(path, "rb", err);
+    return dgrt_read_file_checked(path, NULL, text, len, err);
+}
+
+/* "path:line:col" of byte `off` of text (1-based line, character column). */
+static void text_where(const char *path, const char *text, size_t off, char *buf, size_t size) {
+    int line = 1;
+    size_t start = 0;
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n') line++, start = i + 1;
+    snprintf(buf, size, "%s:%d:%d", path, line, char_col(text + start, off - start));
+}
+
+/* Opens a file for reading without blocking on a FIFO (open(2) of a FIFO
+ * waits for a writer): O_NONBLOCK, then the descriptor's type is checked. */
+static FILE *open_for_reading(const char *path, const DgReadLimits *lim, DgrtErr *err) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        dgrt_fail(err, DGRT_EXIT_DATA, "check the path (relative paths start at the current directory)",
+                  "cannot open '%s' for reading: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s': %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode) || (lim && lim->regular_only && !S_ISREG(st.st_mode))) {
+        dgrt_fail(err, DGRT_EXIT_DATA, "give the path of a regular file",
+                  "'%s' is %s, not a regular file", path,
+                  S_ISDIR(st.st_mode)    ? "a directory"
+                  : S_ISFIFO(st.st_mode) ? "a FIFO"
+                  : S_ISCHR(st.st_mode)  ? "a character device"
+                  : S_ISBLK(st.st_mode)  ? "a block device"
+                  : S_ISSOCK(st.st_mode) ? "a socket"
+                                         : "a special file");
+        close(fd);
+        return NULL;
+    }
+    if (lim && lim->max_bytes && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > (uintmax_t)lim->max_bytes) {
+        dgrt_fail(err, DGRT_EXIT_DATA, lim->hint, "'%s' is too large for %s: %jd bytes (at most %zu)", path,
+                  lim->what ? lim->what : "this reader", (intmax_t)st.st_size, lim->max_bytes);
+        close(fd);
+        return NULL;
+    }
+    int flags = fcntl(fd, F_GETFL);   /* blocking reads from here on (a FIFO with a writer, a pipe) */
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s': %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+int dgrt_read_file_checked(const char *path, const DgReadLimits *lim, char **text, size_t *len, DgrtErr *err) {
+    FILE *f = open_for_reading(path, lim, err);
     if (!f) return err->code;
+    size_t max = lim && lim->max_bytes ? lim->max_bytes : SIZE_MAX - 1;
     size_t cap = 1 << 16, n = 0;
     char *buf = mallocCheck(cap);
+    int rc = 0;
     for (;;) {
         if (n + 1 >= cap) buf = reallocCheck(buf, cap *= 2);
         size_t got = fread(buf + n, 1, cap - n - 1, f);
+        /* a text file has no NUL byte: stop at the first (also ends reading /dev/zero at once) */
+        const char *nul = lim && lim->text ? memchr(buf + n, 0, got) : NULL;
         n += got;
+        if (nul) {
+            char where[1100];
+            text_where(path, buf, (size_t)(nul - buf), where, sizeof where);
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "is this a text file?", "%s: NUL byte in the file", where);
+            break;
+        }
+        if (n > max) {   /* a file that grew, or a pipe or device without a size */
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, lim->hint, "'%s' is too large for %s: more than %zu bytes", path,
+                           lim->what ? lim->what : "this reader", max);
+            break;
+        }
         if (got == 0) break;
     }
-    int bad = ferror(f);
+    if (!rc && ferror(f)) rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s': %s", path, strerror(errno));
     fclose(f);
-    if (bad) {
+    if (rc) {
         free(buf);
-        return dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s'", path);
+        return rc;
     }
     buf[n] = 0;
     *text = buf;
@@ -379,14 +453,32 @@ int dgrt_csv_int(const DgCsv *csv, int64_t row, int col, long *out, DgrtErr *err
 
 int dgrt_csv_date(const DgCsv *csv, int64_t row, int col, int32_t *day, DgrtErr *err) {
     if (dgrt_parse_date(dgrt_csv_cell(csv, row, col), day))
-        return cell_error(csv, row, col, err, "dates are written YYYY-MM-DD, e.g. 1980-10-01",
+        return cell_error(csv, row, col, err, "dates are written YYYY-MM-DD, e.g. 1980-10-01 (years 0001 to 9999)",
                           "a date (expected YYYY-MM-DD)");
+    return 0;
+}
+
+int dgrt_csv_ymd(const DgCsv *csv, int64_t row, const int ymd_cols[3], int32_t *day, DgrtErr *err) {
+    long v[3];
+    for (int k = 0; k < 3; k++)
+        if (dgrt_csv_int(csv, row, ymd_cols[k], &v[k], err)) return err->code;
+    if (!dgrt_valid_ymd(v[0], v[1], v[2])) {
+        char where[600];
+        int bad = v[0] < 1 || v[0] > 9999 ? 0 : v[1] < 1 || v[1] > 12 ? 1 : 2;
+        return dgrt_fail(err, DGRT_EXIT_DATA, "the year, month and day columns form a calendar date of years 1 to 9999",
+                         "%s: %s-%s-%s is not a date (%s)", dgrt_csv_where(csv, row, ymd_cols[bad], where, sizeof where),
+                         dgrt_csv_cell(csv, row, ymd_cols[0]), dgrt_csv_cell(csv, row, ymd_cols[1]),
+                         dgrt_csv_cell(csv, row, ymd_cols[2]),
+                         bad == 0 ? "the year is not in 1..9999" : bad == 1 ? "no such month" : "no such day in the month");
+    }
+    *day = dgrt_days_from_ymd((int)v[0], (int)v[1], (int)v[2]);
     return 0;
 }
 
 // ---- Dates ------------------------------------------------------------------------------
 /* Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms). */
 
+/* y, m, d as dgrt_valid_ymd accepts them (callers check first). */
 int32_t dgrt_days_from_ymd(int y, int m, int d) {
     y -= m <= 2;
     int era = (y >= 0 ? y : y - 399) / 400;
@@ -410,10 +502,13 @@ void dgrt_ymd_from_days(int32_t z, int *y, int *m, int *d) {
 
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-int dgrt_valid_ymd(int y, int m, int d) {
+/* Years 1..9999: what YYYY-MM-DD can write, and far inside the int32 day
+ * numbers (dgrt_days_from_ymd overflows int arithmetic beyond about 5.8
+ * million years). Every reader checks a date here before converting it. */
+int dgrt_valid_ymd(long y, long m, long d) {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1) return 0;
-    return d <= mdays[m - 1] + (m == 2 && is_leap(y));
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
+    return d <= mdays[m - 1] + (m == 2 && is_leap((int)y));
 }
 
 int dgrt_day_of_year(int32_t day) {
