@@ -281,6 +281,15 @@ static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const 
                                dgrt_csv_where(&csv, r, col, where, sizeof where), oc, cell);
                 goto done;
             }
+            if (v > 1e6) { /* no observed series of a basin reaches a million (mm/d, mm, ...): a damaged cell */
+                char where[600];
+                rc = dgrt_fail(err, DGRT_EXIT_DATA,
+                               "observations are at most 1e6 (in the target's unit); write a missing one as an "
+                               "empty cell, NA, NaN or -999",
+                               "%s: column '%s': %s is more than 1e6, not a plausible observation",
+                               dgrt_csv_where(&csv, r, col, where, sizeof where), oc, cell);
+                goto done;
+            }
             if (v < 0) v = NAN; /* -999 and the like: missing, as CAMELS writes them */
         }
         int64_t t = (int64_t)fday0 + r - b->day0;

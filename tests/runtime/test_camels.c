@@ -122,6 +122,22 @@ static void test_damaged_streamflow(void) {
     usgs("03000000", "");
     expect_obs("03000000", u, ":1:1: no streamflow lines in the file", NULL);
 
+    /* attributes: "inf" parses as a number but no statistic survives it */
+    static const char *const tables[] = {"clim", "geol", "hydro", "name", "soil", "vege"};
+    for (int k = 0; k < 6; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "camels_%s.txt", tables[k]);
+        put(name, k == 0 ? "gauge_id;p_mean;aridity\n03000000;inf;0.5\n" : "gauge_id\n03000000\n");
+    }
+    const char *b[1] = {"03000000"}, *an[2] = {"aridity", "p_mean"};
+    DgAttributes a;
+    EXPECT(dgrt_attributes_load(&a, dir, b, 1, an, 1, &err) == 0 && a.values[0] == 0.5);
+    dgrt_attributes_free(&a);
+    EXPECT(dgrt_attributes_load(&a, dir, b, 1, an, 2, &err) == DGRT_EXIT_DATA);
+    char want[1400];
+    snprintf(want, sizeof want, "%s/camels_clim.txt:2:10: column 'p_mean': 'inf' is not finite", dir);
+    EXPECT(!strcmp(err.msg, want));
+
     /* the model output (OBS_RUN, MOD_RUN in mm/day) */
     const char *mo = "03000000_05_model_output.txt";
     const char *head = "YR MNTH DY HR SWE PRCP RAIM TAIR PET ET MOD_RUN OBS_RUN\n";
