@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "check.h"
 #include "csv.h"
 #include "rt_files.h"
@@ -210,11 +211,14 @@ static void test_read_limits(void) {
     snprintf(want, sizeof want, "'%s' is a directory, not a regular file", DG_RT_TMP_DIR);
     CHECK_STR(err.msg, want);
     DgReadLimits lim = {.max_bytes = 16, .regular_only = 1, .text = 1, .what = "a test file", .hint = "smaller"};
-    CHECK(dgrt_read_file_checked("/dev/zero", &lim, &text, &len, &err) == DGRT_EXIT_DATA);
-    CHECK_STR(err.msg, "'/dev/zero' is a character device, not a regular file");
-    DgReadLimits text_only = {.text = 1};
-    CHECK(dgrt_read_file_checked("/dev/zero", &text_only, &text, &len, &err) == DGRT_EXIT_DATA);
-    CHECK_STR(err.msg, "/dev/zero:1:1: NUL byte in the file");
+    struct stat st;
+    if (stat("/dev/zero", &st) == 0 && S_ISCHR(st.st_mode)) {   /* some sandboxes replace devices by files */
+        CHECK(dgrt_read_file_checked("/dev/zero", &lim, &text, &len, &err) == DGRT_EXIT_DATA);
+        CHECK_STR(err.msg, "'/dev/zero' is a character device, not a regular file");
+        DgReadLimits text_only = {.text = 1};
+        CHECK(dgrt_read_file_checked("/dev/zero", &text_only, &text, &len, &err) == DGRT_EXIT_DATA);
+        CHECK_STR(err.msg, "/dev/zero:1:1: NUL byte in the file");
+    }
     const char *p = write_file("nul.txt", "ab\ncd");
     FILE *f = fopen(p, "ab");
     fputc(0, f);
