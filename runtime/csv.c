@@ -54,7 +54,22 @@ typedef struct {
     char **f;      /* field text (NUL-terminated in place) */
     int   *col;    /* character column */
     int    n, cap;
+    /* columns are counted on a copy of the line as it was (quoted fields are
+     * unescaped in place), from the last column asked for: once per line,
+     * where counting from the line start for every field took minutes on a
+     * header of 300k columns */
+    char  *orig;
+    size_t orig_cap, at;
+    int    at_col;
 } Fields;
+
+/* The character column of byte `off` of the line split last. */
+static int col_at(Fields *fs, size_t off) {
+    if (off < fs->at) fs->at = 0, fs->at_col = 1;
+    for (; fs->at < off; fs->at++)
+        if (((unsigned char)fs->orig[fs->at] & 0xC0) != 0x80) fs->at_col++;
+    return fs->at_col;
+}
 
 static void fields_push(Fields *fs, char *text, int col) {
     if (fs->n == fs->cap) {
@@ -75,6 +90,10 @@ static void fields_push(Fields *fs, char *text, int col) {
 static int split_line(char *line, char delim, Fields *fs) {
     fs->n = 0;
     size_t len = strlen(line);
+    if (len + 1 > fs->orig_cap) fs->orig = reallocCheck(fs->orig, fs->orig_cap = len + 1);
+    memcpy(fs->orig, line, len + 1);
+    fs->at = 0;
+    fs->at_col = 1;
     if (delim == ' ') {
         size_t i = 0;
         while (i < len) {
@@ -82,7 +101,7 @@ static int split_line(char *line, char delim, Fields *fs) {
             if (i >= len) break;
             size_t start = i;
             while (i < len && !is_blank(line[i])) i++;
-            int col = char_col(line, start);
+            int col = col_at(fs, start);
             if (i < len) line[i++] = 0;
             fields_push(fs, line + start, col);
         }
@@ -92,7 +111,7 @@ static int split_line(char *line, char delim, Fields *fs) {
     for (;;) {
         while (i < len && is_blank(line[i])) i++;
         size_t start = i;
-        int col = char_col(line, start);
+        int col = col_at(fs, start);
         if (i < len && line[i] == '"') {
             /* quoted: unescape "" in place, the field ends at the closing quote */
             size_t w = i, r = i + 1;
@@ -115,7 +134,7 @@ static int split_line(char *line, char delim, Fields *fs) {
             line[w] = 0;
             fields_push(fs, line + start, col);
             if (!more) {
-                return r < len ? -char_col(line, r) : 0;
+                return r < len ? -col_at(fs, r) : 0;
             }
             i = r + 1;
             continue;
@@ -129,6 +148,37 @@ static int split_line(char *line, char delim, Fields *fs) {
         if (!more) return 0;
         i++;
     }
+}
+
+// ---- Duplicates ----------------------------------------------------------------------
+
+typedef struct {
+    const char *key;
+    int64_t index;
+} KeyIndex;
+
+static int cmp_key_index(const void *a, const void *b) {
+    const KeyIndex *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* By sorting (n log n): comparing every pair made a header of 300k columns
+ * take ten minutes. The answer is the pairwise loop's: the smallest i with an
+ * earlier equal key, and the first such key. */
+int64_t dgrt_first_duplicate(const char *const *keys, int64_t n, int64_t *earlier) {
+    if (n < 2) return -1;
+    KeyIndex *v = mallocCheck(sizeof(KeyIndex) * (size_t)n);
+    for (int64_t i = 0; i < n; i++) v[i] = (KeyIndex){keys[i], i};
+    qsort(v, (size_t)n, sizeof *v, cmp_key_index);
+    int64_t best = -1, first = -1;
+    for (int64_t i = 1; i < n; i++)   /* in a run of equal keys, the second is the one to report */
+        if (!strcmp(v[i].key, v[i - 1].key) && (i < 2 || strcmp(v[i - 1].key, v[i - 2].key)) &&
+            (best < 0 || v[i].index < best))
+            best = v[i].index, first = v[i - 1].index;
+    free(v);
+    if (best >= 0) *earlier = first;
+    return best;
 }
 
 // ---- Reading a table ----------------------------------------------------------------
@@ -354,13 +404,13 @@ int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr
                                    "%s:%d:%d: empty column name in the header", path, line_no, fs.col[i]);
                     goto fail;
                 }
-                for (int j = 0; j < i; j++)
-                    if (!strcmp(fs.f[i], fs.f[j])) {
-                        rc = dgrt_fail(err, DGRT_EXIT_DATA, "rename or remove one of the two columns",
-                                       "%s:%d:%d: duplicate column '%s' (also at %d:%d)", path, line_no, fs.col[i],
-                                       fs.f[i], line_no, fs.col[j]);
-                        goto fail;
-                    }
+            }
+            int64_t j, i = dgrt_first_duplicate((const char *const *)fs.f, fs.n, &j);
+            if (i >= 0) {
+                rc = dgrt_fail(err, DGRT_EXIT_DATA, "rename or remove one of the two columns",
+                               "%s:%d:%d: duplicate column '%s' (also at %d:%d)", path, line_no, fs.col[i], fs.f[i],
+                               line_no, fs.col[j]);
+                goto fail;
             }
             continue;
         }
@@ -372,7 +422,10 @@ int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr
             goto fail;
         }
         if (csv->nrows == cap_rows) {
-            cap_rows = cap_rows ? cap_rows * 2 : 256;
+            /* the first block holds about 64k cells: a wide header (one line of
+             * 300k commas) must not reserve 256 rows of it before any row exists */
+            int64_t first = 65536 / csv->ncols;
+            cap_rows = cap_rows ? cap_rows * 2 : first < 1 ? 1 : first > 256 ? 256 : first;
             csv->cells = reallocCheck(csv->cells, sizeof(char *) * (size_t)(cap_rows * csv->ncols));
             csv->cols = reallocCheck(csv->cols, sizeof(int) * (size_t)(cap_rows * csv->ncols));
             csv->lines = reallocCheck(csv->lines, sizeof(int) * (size_t)cap_rows);
@@ -393,10 +446,12 @@ int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr
         goto fail;
     }
     free(fs.f);
+    free(fs.orig);
     free(fs.col);
     return 0;
 fail:
     free(fs.f);
+    free(fs.orig);
     free(fs.col);
     dgrt_csv_free(csv);
     return rc;

@@ -62,6 +62,10 @@ int  dgrt_commit_file(FILE *f, int failed, const char *tmp, const char *path, Dg
  * a regular file (a device, FIFO, directory): NULL with err filled. */
 FILE *dgrt_open_output(const char *path, char *tmp, size_t tmpsize, DgrtErr *err);
 
+/* The first of n keys (in their order) that an earlier key equals, and in
+ * *earlier the first such earlier one; -1 when all differ. O(n log n). */
+int64_t dgrt_first_duplicate(const char *const *keys, int64_t n, int64_t *earlier);
+
 /* Column index by exact name, or -1. */
 int  dgrt_csv_find(const DgCsv *csv, const char *name);
 /* Column index, or -1 with "no column 'X' (the header has: ...)". */

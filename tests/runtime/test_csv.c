@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "check.h"
 #include "csv.h"
 #include "rt_files.h"
@@ -67,6 +70,8 @@ static void test_errors(void) {
     expect_read_error("after_quote.csv", "date,\"P\"x,T\n", NULL, ":1:9: text after a closing quote", NULL);
     expect_read_error("dup.csv", "date,P,P\n", NULL, ":1:8: duplicate column 'P' (also at 1:6)",
                       "rename or remove one of the two columns");
+    expect_read_error("dup3.csv", "x,a,b,a,b,a\n", NULL, ":1:7: duplicate column 'a' (also at 1:3)", NULL);
+    expect_read_error("dup4.csv", "x,b,a,c,a,b\n", NULL, ":1:9: duplicate column 'a' (also at 1:5)", NULL);
     expect_read_error("empty_name.csv", "date,,P\n", NULL, ":1:6: empty column name in the header", NULL);
     DgCsvOptions ws = {' ', 3};
     expect_read_error("short_pre.txt", "  44.82\n 133.00\n", &ws,
@@ -237,11 +242,48 @@ static void test_read_limits(void) {
     free(text);
 }
 
+/* A file of a very wide header and two rows needs memory for two rows: the
+ * row buffer started at 256 rows (300k columns x 256 x 12 bytes = 0.9 GB).
+ * Checked in a child with 512 MB of address space (not under ASan). */
+static void test_wide_rows(void) {
+#if defined(__SANITIZE_ADDRESS__)
+    return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
+    enum { NCOLS = 300000 };
+    size_t cap = (size_t)NCOLS * 16 + 64, n = 0;
+    char *text = malloc(cap);
+    for (int row = 0; row < 3; row++)
+        for (int c = 0; c < NCOLS; c++)
+            n += (size_t)snprintf(text + n, cap - n, row == 0 ? "c%d%s" : "%d%s", row == 0 ? c : row,
+                                  c + 1 < NCOLS ? "," : "\n");
+    const char *p = write_file("wide.csv", text);
+    free(text);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit lim = {512ul << 20, 512ul << 20};
+        if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(91);
+        DgCsv csv;
+        DgrtErr err = {0};
+        int rc = dgrt_csv_read(&csv, p, NULL, &err);
+        _exit(rc == 0 && csv.ncols == NCOLS && csv.nrows == 2 ? 0 : 92);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void) {
     test_errors();
     test_good();
     test_dates();
     test_date_ranges();
     test_read_limits();
+    test_wide_rows();
     return check_report("test_csv");
 }
