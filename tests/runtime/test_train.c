@@ -205,6 +205,7 @@ static void test_config_ranges(void) {
     expect_config_error("seed = -1\n", "1:8: seed '-1' is not an integer in [0, 18446744073709551615]", NULL);
     expect_config_error("seed = 18446744073709551616\n", "1:8: seed '18446744073709551616' is not an integer", NULL);
     expect_config_error("lr = nan\n", "1:6: lr 'nan' is not a number in [0, 100]", NULL);
+    expect_config_error("checkpoint =\n", "1:13: checkpoint needs a file name", "default checkpoint.bin");
     expect_config_error("momentum = 1.5\n", "1:12: momentum '1.5' is not a number in [0, 1] (momentum)", NULL);
     DgTrainConfig c;
     dgrt_train_config_defaults(&c);
