@@ -55,7 +55,7 @@ static const struct {
     {"iters_per_epoch", K_INT, F(iters_per_epoch), 0, 1e8, 1, NULL, "iterations per epoch, 0 = MHPI's rule"},
     {"batch", K_INT, F(batch), 1, 1e5, 1, NULL, "basins per iteration"},
     {"rho", K_INT, F(rho), 1, 36600, 1, NULL, "days of a window that count, up to 100 years"},
-    {"warmup", K_INT, F(warmup), 0, 36600, 1, NULL, "warm-up days before them, up to 100 years"},
+    {"warmup", K_INT, F(warmup), 0, 36600, 1, NULL, "warm-up days before each window, up to 100 years"},
     {"optimizer", K_CHOICE, F(optimizer), 0, 0, 1, "adadelta|adam|adamw|sgd", "optimiser"},
     {"lr", K_FLOAT, F(lr), 0, 100, 1, NULL, "learning rate"},
     {"weight_decay", K_FLOAT, F(weight_decay), 0, 10, 1, NULL, "weight decay"},

@@ -192,7 +192,7 @@ static void test_config_ranges(void) {
     expect_config_error("batch = 1e9\n", "1:9: batch '1e9' is not an integer in [1, 100000]", NULL);
     expect_config_error("warmup = 9223372036854775807\n",
                         "1:10: warmup '9223372036854775807' is not an integer in [0, 36600] (warm-up days before "
-                        "them, up to 100 years)",
+                        "each window, up to 100 years)",
                         NULL);
     expect_config_error("epochs = 9223372036854775807\n", "1:10: epochs '9223372036854775807' is not an integer in "
                                                           "[0, 1000000] (epochs)", NULL);
