@@ -3,10 +3,12 @@
 #   make build   configure + build into build/          (bin: build/bin/dgc)
 #   make test    build, ctest; then ASan+UBSan build in build-asan/ and ctest there
 #   make demo    build, then dgc check --summary over stdlib/ and examples/
-#   make fuzz    libFuzzer run of the front end for FUZZ_SECONDS (build-fuzz/)
+#   make fuzz    libFuzzer runs of the front end and of the runtime's readers,
+#                FUZZ_SECONDS each (build-fuzz/; FUZZ_HARNESSES picks some)
 #   make bench   Release build in build-bench/, run bench/ (table; build/bench/results.csv)
 #   make clean   remove the build directories
 # Variables: JOBS=2 BUILD_TYPE=RelWithDebInfo WERROR=ON FUZZ_SECONDS=600
+#            FUZZ_HARNESSES="frontend forcing streamflow attributes params config checkpoint"
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
@@ -15,6 +17,7 @@ JOBS         ?= 2
 BUILD_TYPE   ?= RelWithDebInfo
 WERROR       ?= ON
 FUZZ_SECONDS ?= 600
+FUZZ_HARNESSES ?= frontend forcing streamflow attributes params config checkpoint
 
 # The sanitizer build prefers clang (better UBSan coverage); gcc works too.
 ASAN_CC     := $(if $(shell command -v clang 2>/dev/null),clang,cc)
@@ -53,8 +56,8 @@ demo: build
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	      -DDG_FUZZ=ON -DDG_WERROR=$(WERROR)
-	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_frontend
-	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(addprefix fuzz_,$(FUZZ_HARNESSES))
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
 # Release build of its own (no -Werror: warnings of a newer compiler must not
 # stop a measurement); bench/README.md says what is measured.

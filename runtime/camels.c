@@ -1,8 +1,10 @@
 /* camels.c — CAMELS-US attributes and observed streamflow (see camels.h). */
 #include "camels.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
@@ -56,8 +58,7 @@ int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *co
     if (rc) goto done;
     a->nbasins = nbasins;
     a->nattrs = nnames;
-    a->values = malloc(sizeof(double) * (size_t)(nbasins * nnames + 1));
-    if (!a->values) { fprintf(stderr, "error: out of memory reading the attributes\n"); exit(1); }
+    a->values = mallocCheck(sizeof(double) * ((size_t)nbasins * (size_t)nnames + 1));
     for (int k = 0; k < nnames && !rc; k++) {
         int file = -1, col = -1;
         for (int f = 0; f < NFILES && file < 0; f++) {
@@ -67,7 +68,7 @@ int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *co
         if (file < 0) {
             int ncands = 0;
             for (int f = 0; f < NFILES; f++) ncands += tables[f].ncols;
-            const char **cands = malloc(sizeof(char *) * (size_t)(ncands + 1));
+            const char **cands = mallocCheck(sizeof(char *) * (size_t)(ncands + 1));
             ncands = 0;
             for (int f = 0; f < NFILES; f++)
                 for (int c = 0; c < tables[f].ncols; c++) cands[ncands++] = tables[f].names[c];
@@ -98,6 +99,12 @@ int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *co
                 snprintf(err->hint, sizeof err->hint, "only numeric attributes can feed a network");
                 rc = DGRT_EXIT_DATA;
                 break;
+            } else if (isinf(v)) {   /* strtod reads "inf": no statistics survive it */
+                char where[600];
+                rc = dgrt_fail(err, DGRT_EXIT_DATA, "write a missing attribute as NaN, as CAMELS does",
+                               "%s: column '%s': '%s' is not finite", dgrt_csv_where(t, row, col, where, sizeof where),
+                               names[k], cell);
+                break;
             }
             a->values[b * nnames + k] = v;
         }
@@ -113,7 +120,29 @@ void dgrt_attributes_free(DgAttributes *a) {
     memset(a, 0, sizeof *a);
 }
 
-/* ---- Streamflow ------------------------------------------------------------- */
+/* ---- Streamflow -------------------------------------------------------------
+ * Observations may be missing (they are masked in the loss): CAMELS writes
+ * them as -999 (and USGS flags them M), so a negative value, a NaN cell or
+ * flag M is a missing day. What is there must be plausible: a finite number,
+ * at most DGRT_MAX_Q_MM_DAY mm/day over the basin (the world's largest daily
+ * rainfall is 1825 mm) — a larger one is a damaged file or a wrong area. */
+#define DGRT_MAX_Q_MM_DAY 2000.0
+
+/* Observation (or benchmark) v of a basin in mm/day, read from `what` at
+ * `where`: NaN when missing, else checked. `cell` is the text as written. */
+static int obs_value(double v, double mm_day, const char *where, const char *what, const char *cell, DgrtErr *err) {
+    if (isnan(v) || v < 0) return 0;   /* missing: -999, NaN */
+    if (isinf(v))
+        return dgrt_fail(err, DGRT_EXIT_DATA, "write a missing observation as -999 (or a NaN cell)",
+                         "%s: %s '%.40s' is not finite", where, what, cell);
+    if (!(mm_day <= DGRT_MAX_Q_MM_DAY))
+        return dgrt_fail(err, DGRT_EXIT_DATA,
+                         "a basin-mean streamflow above 2000 mm/day is not plausible: check the value (and the "
+                         "basin's area)",
+                         "%s: %s %.40s is %.6g mm/day, more than the plausible %g", where, what, cell, mm_day,
+                         DGRT_MAX_Q_MM_DAY);
+    return 0;
+}
 
 static int load_model_output(DgObs *o, const char *path, DgrtErr *err) {
     DgCsv t;
@@ -123,24 +152,28 @@ static int load_model_output(DgObs *o, const char *path, DgrtErr *err) {
     int cy = dgrt_csv_column(&t, "YR", err), cm = cy < 0 ? -1 : dgrt_csv_column(&t, "MNTH", err);
     int cd = cm < 0 ? -1 : dgrt_csv_column(&t, "DY", err), cq = cd < 0 ? -1 : dgrt_csv_column(&t, "OBS_RUN", err);
     int cb = dgrt_csv_find(&t, "MOD_RUN");
-    if (cq < 0) { dgrt_csv_free(&t); return DGRT_EXIT_DATA; }
+    if (cq < 0) {
+        dgrt_err_hint(err, "a CAMELS model output file has the columns YR MNTH DY HR SWE PRCP RAIM TAIR PET ET "
+                           "MOD_RUN OBS_RUN");
+        dgrt_csv_free(&t);
+        return DGRT_EXIT_DATA;
+    }
+    if (t.nrows == 0) {
+        rc = dgrt_fail(err, DGRT_EXIT_DATA, "the rows after the header hold one day each",
+                       "%s:%d:1: no data rows after the header", path, t.header_line);
+        dgrt_csv_free(&t);
+        return rc;
+    }
     o->n = t.nrows;
-    o->q = malloc(sizeof(double) * (size_t)(t.nrows + 1));
-    o->bench = cb >= 0 ? malloc(sizeof(double) * (size_t)(t.nrows + 1)) : NULL;
+    o->q = mallocCheck(sizeof(double) * (size_t)(t.nrows + 1));
+    o->bench = cb >= 0 ? mallocCheck(sizeof(double) * (size_t)(t.nrows + 1)) : NULL;
+    const int ymd[3] = {cy, cm, cd};
     for (int64_t r = 0; r < t.nrows && !rc; r++) {
-        long y, m, d;
         double q, b = NAN;
-        if ((rc = dgrt_csv_int(&t, r, cy, &y, err)) || (rc = dgrt_csv_int(&t, r, cm, &m, err)) ||
-            (rc = dgrt_csv_int(&t, r, cd, &d, err)) || (rc = dgrt_csv_number(&t, r, cq, &q, err)) ||
+        int32_t day;
+        if ((rc = dgrt_csv_ymd(&t, r, ymd, &day, err)) || (rc = dgrt_csv_number(&t, r, cq, &q, err)) ||
             (cb >= 0 && (rc = dgrt_csv_number(&t, r, cb, &b, err))))
             break;
-        if (!dgrt_valid_ymd((int)y, (int)m, (int)d)) {
-            char where[1100];
-            rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL, "%s: invalid date %ld-%02ld-%02ld",
-                           dgrt_csv_where(&t, r, cy, where, sizeof where), y, m, d);
-            break;
-        }
-        int32_t day = dgrt_days_from_ymd((int)y, (int)m, (int)d);
         if (r == 0) o->start = day;
         else if (day != o->start + r) {
             char where[1100];
@@ -148,6 +181,12 @@ static int load_model_output(DgObs *o, const char *path, DgrtErr *err) {
                            "%s: expected the day after the previous row", dgrt_csv_where(&t, r, cy, where, sizeof where));
             break;
         }
+        char where[1100];
+        if ((rc = obs_value(q, q, dgrt_csv_where(&t, r, cq, where, sizeof where), "OBS_RUN",
+                            dgrt_csv_cell(&t, r, cq), err)) ||
+            (cb >= 0 && (rc = obs_value(b, b, dgrt_csv_where(&t, r, cb, where, sizeof where), "MOD_RUN",
+                                        dgrt_csv_cell(&t, r, cb), err))))
+            break;
         o->q[r] = q < 0 ? NAN : q;   /* CAMELS writes missing observations as -999 */
         if (o->bench) o->bench[r] = b < 0 ? NAN : b;
     }
@@ -156,6 +195,9 @@ static int load_model_output(DgObs *o, const char *path, DgrtErr *err) {
     return rc;
 }
 
+/* area_gages2 (km^2) of the basin from camels_topo.txt: a positive number up
+ * to 1e7 km^2 (the Amazon's basin has 6.1e6), or an error naming the file,
+ * the cell and the basin (a zero area would turn every flow infinite). */
 static int area_km2(const char *camels_dir, const char *basin, double *area, DgrtErr *err) {
     char path[1024];
     dgrt_camels_table_path(path, sizeof path, camels_dir, "topo");
@@ -164,18 +206,49 @@ static int area_km2(const char *camels_dir, const char *basin, double *area, Dgr
     int rc = dgrt_csv_read(&t, path, &opt, err);
     if (rc) return rc;
     int id = dgrt_csv_column(&t, "gauge_id", err), ca = id < 0 ? -1 : dgrt_csv_column(&t, "area_gages2", err);
-    rc = ca < 0 ? DGRT_EXIT_DATA : dgrt_fail(err, DGRT_EXIT_DATA, NULL, "%s: basin '%s' is not in the table", path, basin);
-    for (int64_t r = 0; ca >= 0 && r < t.nrows; r++)
-        if (!strcmp(dgrt_csv_cell(&t, r, id), basin)) {
-            rc = dgrt_csv_number(&t, r, ca, area, err);
-            break;
-        }
-    if (!rc) err->code = 0;
+    if (ca < 0) {
+        dgrt_err_hint(err, "streamflow in cfs is converted to mm/day with area_gages2 (km^2) of camels_topo.txt");
+        dgrt_csv_free(&t);
+        return DGRT_EXIT_DATA;
+    }
+    int64_t row = -1;
+    for (int64_t r = 0; r < t.nrows && row < 0; r++)
+        if (!strcmp(dgrt_csv_cell(&t, r, id), basin)) row = r;
+    if (row < 0) {
+        rc = dgrt_fail(err, DGRT_EXIT_DATA, "streamflow in cfs is converted to mm/day with the area of the basin",
+                       "%s: basin '%s' is not in the table", path, basin);
+    } else {
+        char where[1100];
+        const char *cell = dgrt_csv_cell(&t, row, ca);
+        dgrt_csv_where(&t, row, ca, where, sizeof where);
+        double a = NAN;
+        if (cell[0] && strcasecmp(cell, "NaN") && strcasecmp(cell, "NA") && dgrt_csv_number(&t, row, ca, &a, err))
+            rc = err->code;
+        else if (isnan(a))
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "give the basin's area in km^2 (streamflow in cfs needs it)",
+                           "%s: area_gages2 of basin '%s' is missing", where, basin);
+        else if (!(a > 0 && a <= 1e7))
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "give the basin's area in km^2 (streamflow in cfs needs it)",
+                           "%s: area_gages2 of basin '%s' is %s km^2, not in (0, 1e7]", where, basin, cell);
+        else *area = a;
+    }
     dgrt_csv_free(&t);
     return rc;
 }
 
-/* gauge_id Year Mnth Day Q(cfs) flag — no header line */
+/* A whole integer field of a USGS line (no sign games, no overflow), in [lo, hi]. */
+static int usgs_int(const char *s, long lo, long hi, long *out) {
+    if (!(*s >= '0' && *s <= '9') && !(*s == '-' && s[1] >= '0' && s[1] <= '9')) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || errno || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}
+
+/* gauge_id Year Mnth Day Q(cfs) flag — no header line; fields separated by
+ * blanks. Lines of any length (getline); every error names line and column. */
 static int load_usgs(DgObs *o, const char *path, double area, DgrtErr *err) {
     const char *kind;
     FILE *fp = dgrt_fopen_regular(path, "r", &kind);
@@ -183,38 +256,89 @@ static int load_usgs(DgObs *o, const char *path, double area, DgrtErr *err) {
         return dgrt_fail(err, DGRT_EXIT_DATA, "check --data and the basin id",
                          "%s: the streamflow file is not a regular file: it is %s", path, kind);
     if (!fp) return dgrt_fail(err, DGRT_EXIT_DATA, "check --data and the basin id", "%s: cannot open the streamflow file", path);
-    char line[512];
+    const char *fmt_hint = "a CAMELS streamflow line is: gauge_id year month day Q(cfs) flag";
     int64_t cap = 1024, n = 0;
-    o->q = malloc(sizeof(double) * (size_t)cap);
-    int rc = 0, lineno = 0;
-    while (fgets(line, sizeof line, fp)) {
+    o->q = mallocCheck(sizeof(double) * (size_t)cap);
+    int rc = 0;
+    long lineno = 0;
+    char *line = NULL;
+    size_t linecap = 0;
+    ssize_t len;
+    while (!rc && (len = getline(&line, &linecap, fp)) >= 0) {
         lineno++;
-        char id[32], flag[16] = "";
-        int y, m, d;
-        double q;
-        int got = sscanf(line, "%31s %d %d %d %lf %15s", id, &y, &m, &d, &q, flag);
-        if (got < 5) {
-            rc = dgrt_fail(err, DGRT_EXIT_DATA, "expected: gauge_id year month day Q(cfs) flag",
-                           "%s:%d:1: malformed line", path, lineno);
+        if (lineno > INT32_MAX) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL, "%s: more than %d lines", path, INT32_MAX);
             break;
         }
-        if (!dgrt_valid_ymd(y, m, d)) {
-            rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL, "%s:%d: invalid date %d-%02d-%02d", path, lineno, y, m, d);
+        size_t l = (size_t)len;
+        const char *nul = memchr(line, 0, l);
+        if (nul) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "is this a text file?", "%s:%ld:%ld: NUL byte in the file", path,
+                           lineno, (long)(nul - line) + 1);
             break;
         }
-        int32_t day = dgrt_days_from_ymd(y, m, d);
+        while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = 0;
+        /* fields: start columns and text (split in place) */
+        char *field[7];
+        long col[7];
+        int nf = 0;
+        for (size_t i = 0; i < l && nf < 7;) {
+            while (i < l && (line[i] == ' ' || line[i] == '\t')) i++;
+            if (i >= l) break;
+            field[nf] = line + i;
+            col[nf++] = (long)i + 1;
+            while (i < l && line[i] != ' ' && line[i] != '\t') i++;
+            if (i < l) line[i++] = 0;
+        }
+        if (nf == 0) continue;   /* a blank line */
+        if (nf < 5 || nf > 6) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, fmt_hint, "%s:%ld:%ld: %s: expected 5 or 6 fields", path, lineno,
+                           nf > 6 ? col[6] : (long)l + 1, nf < 5 ? "too few fields" : "too many fields");
+            break;
+        }
+        long ymd[3];
+        static const char *const names[3] = {"year", "month", "day"};
+        static const long hi[3] = {9999, 12, 31};
+        for (int k = 0; k < 3 && !rc; k++)
+            if (!usgs_int(field[1 + k], 1, hi[k], &ymd[k]))
+                rc = dgrt_fail(err, DGRT_EXIT_DATA, fmt_hint, "%s:%ld:%ld: %s '%.40s' is not an integer in [1, %ld]",
+                               path, lineno, col[1 + k], names[k], field[1 + k], hi[k]);
+        if (rc) break;
+        if (!dgrt_valid_ymd(ymd[0], ymd[1], ymd[2])) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, fmt_hint, "%s:%ld:%ld: %ld-%02ld-%02ld is not a date", path, lineno,
+                           col[3], ymd[0], ymd[1], ymd[2]);
+            break;
+        }
+        int32_t day = dgrt_days_from_ymd((int)ymd[0], (int)ymd[1], (int)ymd[2]);
         if (n == 0) o->start = day;
-        else if (day != o->start + n) {
+        else if ((int64_t)day != o->start + n) {
             rc = dgrt_fail(err, DGRT_EXIT_DATA, "the file must have one row per day, in order",
-                           "%s:%d: expected the day after the previous line", path, lineno);
+                           "%s:%ld:%ld: expected the day after the previous line", path, lineno, col[1]);
             break;
         }
+        char *end;
+        double q = strtod(field[4], &end);
+        if (*end || end == field[4]) {
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, fmt_hint, "%s:%ld:%ld: Q '%.40s' is not a number", path, lineno,
+                           col[4], field[4]);
+            break;
+        }
+        int missing = nf == 6 && field[5][0] == 'M';
+        double mm = dgrt_cfs_to_mm_day(q, area);
+        char where[1100];
+        snprintf(where, sizeof where, "%s:%ld:%ld", path, lineno, col[4]);
+        if (!missing && (rc = obs_value(q, mm, where, "Q (cfs)", field[4], err))) break;
         if (n == cap) {
             cap *= 2;
-            o->q = realloc(o->q, sizeof(double) * (size_t)cap);
+            o->q = reallocCheck(o->q, sizeof(double) * (size_t)cap);
         }
-        o->q[n++] = (q < 0 || flag[0] == 'M') ? NAN : dgrt_cfs_to_mm_day(q, area);
+        o->q[n++] = (missing || isnan(q) || q < 0) ? NAN : mm;
     }
+    if (!rc && ferror(fp)) rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL, "%s: cannot read the streamflow file", path);
+    if (!rc && n == 0)
+        rc = dgrt_fail(err, DGRT_EXIT_DATA, fmt_hint, "%s:%ld:1: no streamflow lines in the file", path,
+                       lineno ? lineno : 1);
+    free(line);
     fclose(fp);
     o->n = n;
     snprintf(o->path, sizeof o->path, "%s", path);
@@ -233,7 +357,7 @@ int dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *
     if (is_regular(path) || find_in_huc(path, sizeof path, base, name)) {
         rc = load_model_output(o, path, err);
     } else {
-        double area;
+        double area = NAN;
         rc = area_km2(camels_dir, basin, &area, err);
         if (!rc) {
             snprintf(name, sizeof name, "%s_streamflow_qc.txt", basin);

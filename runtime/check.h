@@ -78,10 +78,15 @@ static inline void dgrt_err_print(const DgrtErr *e, FILE *f) {
     if (getenv("DGC_DEBUG")) fprintf(f, "note: raised at %s:%d\n", dgrt_src_path(e->src_file ? e->src_file : "?"), e->src_line);
 }
 
+/* What to change when memory runs out ("" = the general hint): set by the
+ * job that sizes the arrays (the trainer: batch, warmup, rho), check.c. */
+extern char dgrt_oom_note[256];
+
 /* Out of memory is not recoverable: print and exit (llm.c mallocCheck). */
 static inline void dgrt_oom_(size_t n, const char *file, int line) {
     DgrtErr e;
-    dgrt_err_set_(&e, DGRT_EXIT_DATA, file, line, "the run needs less memory with fewer steps (--period) or cells",
+    dgrt_err_set_(&e, DGRT_EXIT_DATA, file, line,
+                  dgrt_oom_note[0] ? dgrt_oom_note : "the run needs less memory with fewer steps (--period) or cells",
                   "out of memory allocating %zu bytes", n);
     dgrt_err_print(&e, stderr);
     exit(DGRT_EXIT_DATA);

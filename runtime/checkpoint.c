@@ -241,9 +241,13 @@ static float *get_f32s(Rd *r, uint64_t n) {
     }
     return v;
 }
+/* A string of the file: no NUL inside (the text would end early there). */
 static char *get_str(Rd *r) {
     uint64_t n = get_u64(r);
-    if (!need(r, (size_t)n)) return NULL;
+    if (r->bad || n > r->len - r->pos || memchr(r->p + r->pos, 0, (size_t)n)) {
+        r->bad = 1;
+        return NULL;
+    }
     char *s = mallocCheck((size_t)n + 1);
     memcpy(s, r->p + r->pos, (size_t)n);
     s[n] = 0;
@@ -251,11 +255,18 @@ static char *get_str(Rd *r) {
     return s;
 }
 
+/* One section into ck. A section may repeat (the last one counts): what an
+ * earlier one allocated is freed first. Values a resumed run would use as
+ * counts, indices or divisors are checked here, so that a damaged (or
+ * hand-made) file with a valid checksum is an error, not a crash. */
 static int read_section(DgCheckpoint *ck, const char tag[4], Rd *r) {
     if (!memcmp(tag, "MODL", 4)) {
+        free(ck->model);
+        free(ck->signature);
         ck->model = get_str(r);
         ck->signature = get_str(r);
     } else if (!memcmp(tag, "CONF", 4)) {
+        free(ck->config);
         ck->config = get_str(r);
     } else if (!memcmp(tag, "NORM", 4)) {
         uint32_t nf = get_u32(r), na = get_u32(r);
@@ -267,6 +278,12 @@ static int read_section(DgCheckpoint *ck, const char tag[4], Rd *r) {
         for (uint32_t i = 0; i < nf; i++) ck->norm.fstd[i] = get_f64(r);
         for (uint32_t i = 0; i < na; i++) ck->norm.amean[i] = get_f64(r);
         for (uint32_t i = 0; i < na; i++) ck->norm.astd[i] = get_f64(r);
+        for (uint32_t i = 0; i < nf; i++)   /* the writer stores std 0 as 1 (dataset.c) */
+            if ((ck->norm.ftransform[i] != 0 && ck->norm.ftransform[i] != 1) || !isfinite(ck->norm.fmean[i]) ||
+                !(isfinite(ck->norm.fstd[i]) && ck->norm.fstd[i] > 0))
+                return -1;
+        for (uint32_t i = 0; i < na; i++)
+            if (!isfinite(ck->norm.amean[i]) || !(isfinite(ck->norm.astd[i]) && ck->norm.astd[i] > 0)) return -1;
     } else if (!memcmp(tag, "NETW", 4)) {
         ck->nweights = get_u64(r);
         free(ck->weights);
@@ -276,7 +293,9 @@ static int read_section(DgCheckpoint *ck, const char tag[4], Rd *r) {
         ck->opt_t = (int64_t)get_u64(r);
         ck->opt_nbuf = (int32_t)get_u32(r);
         ck->opt_n = get_u64(r);
-        if (ck->opt_nbuf < 0 || ck->opt_nbuf > 4) return -1;
+        if (r->bad || ck->opt_nbuf < 0 || ck->opt_nbuf > 4 || ck->opt_t < 0) return -1;
+        /* opt_nbuf * opt_n floats must fit what is left (the product could wrap around) */
+        if (ck->opt_nbuf > 0 && ck->opt_n > (r->len - r->pos) / 4 / (uint64_t)ck->opt_nbuf) return -1;
         free(ck->opt_memory);
         ck->opt_memory = get_f32s(r, (uint64_t)ck->opt_nbuf * ck->opt_n);
     } else if (!memcmp(tag, "PROG", 4)) {
@@ -288,6 +307,7 @@ static int read_section(DgCheckpoint *ck, const char tag[4], Rd *r) {
         ck->nrng = (int32_t)get_u32(r);
         if (ck->nrng < 0 || ck->nrng > DGRT_CKPT_MAX_RNG) return -1;
         for (int i = 0; i < ck->nrng; i++) ck->rng[i] = get_u64(r);
+        if (ck->epoch < 0 || ck->iter < 0 || ck->best_epoch < -1 || ck->bad_epochs < 0) return -1;
     }
     return r->bad ? -1 : 0;
 }
@@ -298,7 +318,12 @@ int dgrt_checkpoint_read(DgCheckpoint *ck, const char *path, DgrtErr *err) {
     ck->best_epoch = -1;
     char *text;
     size_t len;
-    if (dgrt_read_file(path, &text, &len, err)) return err->code;
+    /* a regular file (not a FIFO or /dev/zero, which would be read forever), of a sane size */
+    const DgReadLimits lim = {.max_bytes = (size_t)1 << 30,
+                              .regular_only = 1,
+                              .what = "a checkpoint",
+                              .hint = "give the file written by `train --checkpoint FILE`"};
+    if (dgrt_read_file_checked(path, &lim, &text, &len, err)) return err->code;
     uint8_t *data = (uint8_t *)text;
     const char *hint = "the file is damaged; use an older checkpoint or train again";
     int rc = 0;

@@ -9,6 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -51,7 +54,22 @@ typedef struct {
     char **f;      /* field text (NUL-terminated in place) */
     int   *col;    /* character column */
     int    n, cap;
+    /* columns are counted on a copy of the line as it was (quoted fields are
+     * unescaped in place), from the last column asked for: once per line,
+     * where counting from the line start for every field took minutes on a
+     * header of 300k columns */
+    char  *orig;
+    size_t orig_cap, at;
+    int    at_col;
 } Fields;
+
+/* The character column of byte `off` of the line split last. */
+static int col_at(Fields *fs, size_t off) {
+    if (off < fs->at) fs->at = 0, fs->at_col = 1;
+    for (; fs->at < off; fs->at++)
+        if (((unsigned char)fs->orig[fs->at] & 0xC0) != 0x80) fs->at_col++;
+    return fs->at_col;
+}
 
 static void fields_push(Fields *fs, char *text, int col) {
     if (fs->n == fs->cap) {
@@ -72,6 +90,10 @@ static void fields_push(Fields *fs, char *text, int col) {
 static int split_line(char *line, char delim, Fields *fs) {
     fs->n = 0;
     size_t len = strlen(line);
+    if (len + 1 > fs->orig_cap) fs->orig = reallocCheck(fs->orig, fs->orig_cap = len + 1);
+    memcpy(fs->orig, line, len + 1);
+    fs->at = 0;
+    fs->at_col = 1;
     if (delim == ' ') {
         size_t i = 0;
         while (i < len) {
@@ -79,7 +101,7 @@ static int split_line(char *line, char delim, Fields *fs) {
             if (i >= len) break;
             size_t start = i;
             while (i < len && !is_blank(line[i])) i++;
-            int col = char_col(line, start);
+            int col = col_at(fs, start);
             if (i < len) line[i++] = 0;
             fields_push(fs, line + start, col);
         }
@@ -89,7 +111,7 @@ static int split_line(char *line, char delim, Fields *fs) {
     for (;;) {
         while (i < len && is_blank(line[i])) i++;
         size_t start = i;
-        int col = char_col(line, start);
+        int col = col_at(fs, start);
         if (i < len && line[i] == '"') {
             /* quoted: unescape "" in place, the field ends at the closing quote */
             size_t w = i, r = i + 1;
@@ -112,7 +134,7 @@ static int split_line(char *line, char delim, Fields *fs) {
             line[w] = 0;
             fields_push(fs, line + start, col);
             if (!more) {
-                return r < len ? -char_col(line, r) : 0;
+                return r < len ? -col_at(fs, r) : 0;
             }
             i = r + 1;
             continue;
@@ -128,24 +150,126 @@ static int split_line(char *line, char delim, Fields *fs) {
     }
 }
 
+// ---- Duplicates ----------------------------------------------------------------------
+
+typedef struct {
+    const char *key;
+    int64_t index;
+} KeyIndex;
+
+static int cmp_key_index(const void *a, const void *b) {
+    const KeyIndex *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* By sorting (n log n): comparing every pair made a header of 300k columns
+ * take ten minutes. The answer is the pairwise loop's: the smallest i with an
+ * earlier equal key, and the first such key. */
+int64_t dgrt_first_duplicate(const char *const *keys, int64_t n, int64_t *earlier) {
+    if (n < 2) return -1;
+    KeyIndex *v = mallocCheck(sizeof(KeyIndex) * (size_t)n);
+    for (int64_t i = 0; i < n; i++) v[i] = (KeyIndex){keys[i], i};
+    qsort(v, (size_t)n, sizeof *v, cmp_key_index);
+    int64_t best = -1, first = -1;
+    for (int64_t i = 1; i < n; i++)   /* in a run of equal keys, the second is the one to report */
+        if (!strcmp(v[i].key, v[i - 1].key) && (i < 2 || strcmp(v[i - 1].key, v[i - 2].key)) &&
+            (best < 0 || v[i].index < best))
+            best = v[i].index, first = v[i - 1].index;
+    free(v);
+    if (best >= 0) *earlier = first;
+    return best;
+}
+
 // ---- Reading a table ----------------------------------------------------------------
 
 int dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
-    FILE *f = fopenCheck(path, "rb", err);
+    return dgrt_read_file_checked(path, NULL, text, len, err);
+}
+
+/* "path:line:col" of byte `off` of text (1-based line, character column). */
+static void text_where(const char *path, const char *text, size_t off, char *buf, size_t size) {
+    int line = 1;
+    size_t start = 0;
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n') line++, start = i + 1;
+    snprintf(buf, size, "%s:%d:%d", path, line, char_col(text + start, off - start));
+}
+
+/* Opens a file for reading without blocking on a FIFO (open(2) of a FIFO
+ * waits for a writer): O_NONBLOCK, then the descriptor's type is checked. */
+static FILE *open_for_reading(const char *path, const DgReadLimits *lim, DgrtErr *err) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        dgrt_fail(err, DGRT_EXIT_DATA, "check the path (relative paths start at the current directory)",
+                  "cannot open '%s' for reading: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s': %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode) || (lim && lim->regular_only && !S_ISREG(st.st_mode))) {
+        dgrt_fail(err, DGRT_EXIT_DATA, "give the path of a regular file",
+                  "'%s' is %s, not a regular file", path,
+                  S_ISDIR(st.st_mode)    ? "a directory"
+                  : S_ISFIFO(st.st_mode) ? "a FIFO"
+                  : S_ISCHR(st.st_mode)  ? "a character device"
+                  : S_ISBLK(st.st_mode)  ? "a block device"
+                  : S_ISSOCK(st.st_mode) ? "a socket"
+                                         : "a special file");
+        close(fd);
+        return NULL;
+    }
+    if (lim && lim->max_bytes && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > (uintmax_t)lim->max_bytes) {
+        dgrt_fail(err, DGRT_EXIT_DATA, lim->hint, "'%s' is too large for %s: %jd bytes (at most %zu)", path,
+                  lim->what ? lim->what : "this reader", (intmax_t)st.st_size, lim->max_bytes);
+        close(fd);
+        return NULL;
+    }
+    int flags = fcntl(fd, F_GETFL);   /* blocking reads from here on (a FIFO with a writer, a pipe) */
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s': %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+int dgrt_read_file_checked(const char *path, const DgReadLimits *lim, char **text, size_t *len, DgrtErr *err) {
+    FILE *f = open_for_reading(path, lim, err);
     if (!f) return err->code;
+    size_t max = lim && lim->max_bytes ? lim->max_bytes : SIZE_MAX - 1;
     size_t cap = 1 << 16, n = 0;
     char *buf = mallocCheck(cap);
+    int rc = 0;
     for (;;) {
         if (n + 1 >= cap) buf = reallocCheck(buf, cap *= 2);
         size_t got = fread(buf + n, 1, cap - n - 1, f);
+        /* a text file has no NUL byte: stop at the first (also ends reading /dev/zero at once) */
+        const char *nul = lim && lim->text ? memchr(buf + n, 0, got) : NULL;
         n += got;
+        if (nul) {
+            char where[1100];
+            text_where(path, buf, (size_t)(nul - buf), where, sizeof where);
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "is this a text file?", "%s: NUL byte in the file", where);
+            break;
+        }
+        if (n > max) {   /* a file that grew, or a pipe or device without a size */
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, lim->hint, "'%s' is too large for %s: more than %zu bytes", path,
+                           lim->what ? lim->what : "this reader", max);
+            break;
+        }
         if (got == 0) break;
     }
-    int bad = ferror(f);
+    if (!rc && ferror(f)) rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s': %s", path, strerror(errno));
     fclose(f);
-    if (bad) {
+    if (rc) {
         free(buf);
-        return dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot read '%s'", path);
+        return rc;
     }
     buf[n] = 0;
     *text = buf;
@@ -280,13 +404,13 @@ int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr
                                    "%s:%d:%d: empty column name in the header", path, line_no, fs.col[i]);
                     goto fail;
                 }
-                for (int j = 0; j < i; j++)
-                    if (!strcmp(fs.f[i], fs.f[j])) {
-                        rc = dgrt_fail(err, DGRT_EXIT_DATA, "rename or remove one of the two columns",
-                                       "%s:%d:%d: duplicate column '%s' (also at %d:%d)", path, line_no, fs.col[i],
-                                       fs.f[i], line_no, fs.col[j]);
-                        goto fail;
-                    }
+            }
+            int64_t j, i = dgrt_first_duplicate((const char *const *)fs.f, fs.n, &j);
+            if (i >= 0) {
+                rc = dgrt_fail(err, DGRT_EXIT_DATA, "rename or remove one of the two columns",
+                               "%s:%d:%d: duplicate column '%s' (also at %d:%d)", path, line_no, fs.col[i], fs.f[i],
+                               line_no, fs.col[j]);
+                goto fail;
             }
             continue;
         }
@@ -298,7 +422,10 @@ int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr
             goto fail;
         }
         if (csv->nrows == cap_rows) {
-            cap_rows = cap_rows ? cap_rows * 2 : 256;
+            /* the first block holds about 64k cells: a wide header (one line of
+             * 300k commas) must not reserve 256 rows of it before any row exists */
+            int64_t first = 65536 / csv->ncols;
+            cap_rows = cap_rows ? cap_rows * 2 : first < 1 ? 1 : first > 256 ? 256 : first;
             csv->cells = reallocCheck(csv->cells, sizeof(char *) * (size_t)(cap_rows * csv->ncols));
             csv->cols = reallocCheck(csv->cols, sizeof(int) * (size_t)(cap_rows * csv->ncols));
             csv->lines = reallocCheck(csv->lines, sizeof(int) * (size_t)cap_rows);
@@ -319,10 +446,12 @@ int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr
         goto fail;
     }
     free(fs.f);
+    free(fs.orig);
     free(fs.col);
     return 0;
 fail:
     free(fs.f);
+    free(fs.orig);
     free(fs.col);
     dgrt_csv_free(csv);
     return rc;
@@ -379,14 +508,32 @@ int dgrt_csv_int(const DgCsv *csv, int64_t row, int col, long *out, DgrtErr *err
 
 int dgrt_csv_date(const DgCsv *csv, int64_t row, int col, int32_t *day, DgrtErr *err) {
     if (dgrt_parse_date(dgrt_csv_cell(csv, row, col), day))
-        return cell_error(csv, row, col, err, "dates are written YYYY-MM-DD, e.g. 1980-10-01",
+        return cell_error(csv, row, col, err, "dates are written YYYY-MM-DD, e.g. 1980-10-01 (years 0001 to 9999)",
                           "a date (expected YYYY-MM-DD)");
+    return 0;
+}
+
+int dgrt_csv_ymd(const DgCsv *csv, int64_t row, const int ymd_cols[3], int32_t *day, DgrtErr *err) {
+    long v[3];
+    for (int k = 0; k < 3; k++)
+        if (dgrt_csv_int(csv, row, ymd_cols[k], &v[k], err)) return err->code;
+    if (!dgrt_valid_ymd(v[0], v[1], v[2])) {
+        char where[600];
+        int bad = v[0] < 1 || v[0] > 9999 ? 0 : v[1] < 1 || v[1] > 12 ? 1 : 2;
+        return dgrt_fail(err, DGRT_EXIT_DATA, "the year, month and day columns form a calendar date of years 1 to 9999",
+                         "%s: %s-%s-%s is not a date (%s)", dgrt_csv_where(csv, row, ymd_cols[bad], where, sizeof where),
+                         dgrt_csv_cell(csv, row, ymd_cols[0]), dgrt_csv_cell(csv, row, ymd_cols[1]),
+                         dgrt_csv_cell(csv, row, ymd_cols[2]),
+                         bad == 0 ? "the year is not in 1..9999" : bad == 1 ? "no such month" : "no such day in the month");
+    }
+    *day = dgrt_days_from_ymd((int)v[0], (int)v[1], (int)v[2]);
     return 0;
 }
 
 // ---- Dates ------------------------------------------------------------------------------
 /* Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms). */
 
+/* y, m, d as dgrt_valid_ymd accepts them (callers check first). */
 int32_t dgrt_days_from_ymd(int y, int m, int d) {
     y -= m <= 2;
     int era = (y >= 0 ? y : y - 399) / 400;
@@ -410,10 +557,13 @@ void dgrt_ymd_from_days(int32_t z, int *y, int *m, int *d) {
 
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-int dgrt_valid_ymd(int y, int m, int d) {
+/* Years 1..9999: what YYYY-MM-DD can write, and far inside the int32 day
+ * numbers (dgrt_days_from_ymd overflows int arithmetic beyond about 5.8
+ * million years). Every reader checks a date here before converting it. */
+int dgrt_valid_ymd(long y, long m, long d) {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1) return 0;
-    return d <= mdays[m - 1] + (m == 2 && is_leap(y));
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
+    return d <= mdays[m - 1] + (m == 2 && is_leap((int)y));
 }
 
 int dgrt_day_of_year(int32_t day) {

@@ -39,8 +39,19 @@ int  dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtEr
 void dgrt_csv_free(DgCsv *csv);
 
 /* A whole file as a NUL-terminated string (*len bytes before the NUL; the
- * text may contain other NULs). 0, or DGRT_EXIT_DATA with err filled. */
+ * text may contain other NULs). 0, or DGRT_EXIT_DATA with err filled.
+ * A directory is refused; a FIFO is read without blocking at open. */
 int  dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err);
+
+/* Limits of dgrt_read_file_checked (a zero field = no limit). */
+typedef struct {
+    size_t      max_bytes;     /* larger files (or streams) are refused */
+    int         regular_only;  /* refuse FIFOs, devices, sockets (e.g. /dev/zero) */
+    int         text;          /* refuse NUL bytes: "path:line:col: NUL byte in the file" */
+    const char *what;          /* "a config file", for the size message */
+    const char *hint;          /* hint of the size message */
+} DgReadLimits;
+int  dgrt_read_file_checked(const char *path, const DgReadLimits *lim, char **text, size_t *len, DgrtErr *err);
 
 /* Finishes a file written as `tmp` next to `path`: closes it and renames it
  * over `path`, so readers never see half a file. `failed` reports an earlier
@@ -50,6 +61,10 @@ int  dgrt_commit_file(FILE *f, int failed, const char *tmp, const char *path, Dg
  * tmp[tmpsize]) for dgrt_commit_file. Refuses a path that exists and is not
  * a regular file (a device, FIFO, directory): NULL with err filled. */
 FILE *dgrt_open_output(const char *path, char *tmp, size_t tmpsize, DgrtErr *err);
+
+/* The first of n keys (in their order) that an earlier key equals, and in
+ * *earlier the first such earlier one; -1 when all differ. O(n log n). */
+int64_t dgrt_first_duplicate(const char *const *keys, int64_t n, int64_t *earlier);
 
 /* Column index by exact name, or -1. */
 int  dgrt_csv_find(const DgCsv *csv, const char *name);
@@ -63,6 +78,9 @@ static inline const char *dgrt_csv_cell(const DgCsv *csv, int64_t row, int col) 
 int dgrt_csv_number(const DgCsv *csv, int64_t row, int col, double *out, DgrtErr *err);
 int dgrt_csv_int(const DgCsv *csv, int64_t row, int col, long *out, DgrtErr *err);
 int dgrt_csv_date(const DgCsv *csv, int64_t row, int col, int32_t *day, DgrtErr *err);
+/* A date from three integer columns (year, month, day; CAMELS's Year Mnth
+ * Day): each an integer (no overflow), together a date of years 1..9999. */
+int dgrt_csv_ymd(const DgCsv *csv, int64_t row, const int ymd_cols[3], int32_t *day, DgrtErr *err);
 /* "path:line:col" of a cell (row -1 = the header), for callers' own messages. */
 const char *dgrt_csv_where(const DgCsv *csv, int64_t row, int col, char *buf, size_t size);
 
@@ -70,7 +88,9 @@ const char *dgrt_csv_where(const DgCsv *csv, int64_t row, int col, char *buf, si
 int32_t dgrt_days_from_ymd(int y, int m, int d);
 void    dgrt_ymd_from_days(int32_t day, int *y, int *m, int *d);
 int     dgrt_day_of_year(int32_t day);          /* 1..366 */
-int     dgrt_valid_ymd(int y, int m, int d);
+/* A calendar date of years 1..9999 (the only years dates are converted for:
+ * check before calling dgrt_days_from_ymd). */
+int     dgrt_valid_ymd(long y, long m, long d);
 /* "YYYY-MM-DD" exactly; returns 0 on success. */
 int     dgrt_parse_date(const char *s, int32_t *day);
 /* buf of at least 11 chars */

@@ -47,6 +47,8 @@ static int split_ids(const char *text, const char *where, char ***ids, int *n, D
     size_t len = strlen(text);
     int cap = 16, cnt = 0;
     char **v = mallocCheck(sizeof(char *) * (size_t)cap);
+    int *lines = mallocCheck(sizeof(int) * (size_t)cap), *lens = mallocCheck(sizeof(int) * (size_t)cap);
+    const char **starts = mallocCheck(sizeof(char *) * (size_t)cap);
     const char *p = text, *end = text + len;
     int line = 1;
     while (p < end) {
@@ -62,23 +64,43 @@ static int split_ids(const char *text, const char *where, char ***ids, int *n, D
         const char *s = p;
         while (p < end && *p != ',' && *p != '#' && !isspace((unsigned char)*p)) p++;
         size_t l = (size_t)(p - s);
-        if (l >= 31) {
+        if (l >= 31 || cnt == INT32_MAX) {
             for (int i = 0; i < cnt; i++) free(v[i]);
             free(v);
+            free(lines);
+            free(lens);
+            free(starts);
             return dgrt_fail(err, DGRT_EXIT_USAGE, "basin ids are CAMELS gauge ids, e.g. 01031500",
                              "%s:%d: '%.*s' is not a basin id", where, line, (int)(l > 40 ? 40 : l), s);
         }
-        if (cnt == cap) v = reallocCheck(v, sizeof(char *) * (size_t)(cap *= 2));
+        if (cnt == cap) {
+            cap = cap > INT32_MAX / 2 ? INT32_MAX : cap * 2;
+            v = reallocCheck(v, sizeof(char *) * (size_t)cap);
+            lines = reallocCheck(lines, sizeof(int) * (size_t)cap);
+            lens = reallocCheck(lens, sizeof(int) * (size_t)cap);
+            starts = reallocCheck(starts, sizeof(char *) * (size_t)cap);
+        }
         v[cnt] = mallocCheck(32);
         normalise_id(v[cnt], 32, s, l);
-        for (int i = 0; i < cnt; i++)
-            if (!strcmp(v[i], v[cnt])) {
-                for (int k = 0; k <= cnt; k++) free(v[k]);
-                free(v);
-                return dgrt_fail(err, DGRT_EXIT_USAGE, "list every basin once",
-                                 "%s:%d: basin '%.*s' is listed twice", where, line, (int)l, s);
-            }
+        lines[cnt] = line;
+        lens[cnt] = (int)l;
+        starts[cnt] = s;
         cnt++;
+    }
+    /* an id listed twice, found by sorting (a long basin file made pairwise comparing quadratic) */
+    int64_t first, dup = dgrt_first_duplicate((const char *const *)v, cnt, &first);
+    if (dup >= 0) {
+        dgrt_fail(err, DGRT_EXIT_USAGE, "list every basin once", "%s:%d: basin '%.*s' is listed twice", where,
+                  lines[dup], lens[dup], starts[dup]);
+        for (int k = 0; k < cnt; k++) free(v[k]);
+        cnt = 0;
+    }
+    free(lines);
+    free(lens);
+    free(starts);
+    if (dup >= 0) {
+        free(v);
+        return err->code;
     }
     if (cnt == 0) {
         free(v);
@@ -281,6 +303,15 @@ static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const 
                                dgrt_csv_where(&csv, r, col, where, sizeof where), oc, cell);
                 goto done;
             }
+            if (v > 1e6) { /* no observed series of a basin reaches a million (mm/d, mm, ...): a damaged cell */
+                char where[600];
+                rc = dgrt_fail(err, DGRT_EXIT_DATA,
+                               "observations are at most 1e6 (in the target's unit); write a missing one as an "
+                               "empty cell, NA, NaN or -999",
+                               "%s: column '%s': %s is more than 1e6, not a plausible observation",
+                               dgrt_csv_where(&csv, r, col, where, sizeof where), oc, cell);
+                goto done;
+            }
             if (v < 0) v = NAN; /* -999 and the like: missing, as CAMELS writes them */
         }
         int64_t t = (int64_t)fday0 + r - b->day0;
@@ -306,6 +337,7 @@ static int load_attributes_csv(DgDataset *d, const char *path, char *const *ids,
         if (dgrt_csv_read(&t, path, &opt, err)) return err->code;
     }
     int rc = 0;
+    char **rid = NULL, *rid_text = NULL; /* [nrows] the rows' ids, normalised */
     int64_t *row = mallocCheck(sizeof(int64_t) * (size_t)(n + 1));
     int *col = mallocCheck(sizeof(int) * (size_t)(na + 1));
     int idc = dgrt_csv_find(&t, "basin");
@@ -326,29 +358,25 @@ static int load_attributes_csv(DgDataset *d, const char *path, char *const *ids,
             rc = err->code;
             goto done;
         }
-    /* every basin's row; an id listed twice is an error wherever it is */
+    /* every basin's row; an id listed twice is an error wherever it is (ids
+     * normalised once, duplicates found by sorting: tables may be long) */
+    rid = mallocCheck(sizeof(char *) * (size_t)(t.nrows + 1));
+    rid_text = mallocCheck((size_t)32 * (size_t)(t.nrows + 1));
     for (int64_t r = 0; r < t.nrows; r++) {
-        char a[32], b2[32];
-        cell_id(a, sizeof a, dgrt_csv_cell(&t, r, idc));
-        for (int64_t q = 0; q < r; q++) {
-            cell_id(b2, sizeof b2, dgrt_csv_cell(&t, q, idc));
-            if (!strcmp(a, b2)) {
-                char where[600];
-                rc = dgrt_fail(err, DGRT_EXIT_DATA, "give every basin one row",
-                               "%s: basin '%s' is listed twice (also on line %d)",
-                               dgrt_csv_where(&t, r, idc, where, sizeof where), dgrt_csv_cell(&t, r, idc),
-                               t.lines[q]);
-                goto done;
-            }
-        }
+        rid[r] = rid_text + 32 * r;
+        cell_id(rid[r], 32, dgrt_csv_cell(&t, r, idc));
+    }
+    int64_t q, r = dgrt_first_duplicate((const char *const *)rid, t.nrows, &q);
+    if (r >= 0) {
+        char where[600];
+        rc = dgrt_fail(err, DGRT_EXIT_DATA, "give every basin one row", "%s: basin '%s' is listed twice (also on line %d)",
+                       dgrt_csv_where(&t, r, idc, where, sizeof where), dgrt_csv_cell(&t, r, idc), t.lines[q]);
+        goto done;
     }
     for (int i = 0; i < n; i++) {
         row[i] = -1;
-        for (int64_t r = 0; r < t.nrows && row[i] < 0; r++) {
-            char a[32];
-            cell_id(a, sizeof a, dgrt_csv_cell(&t, r, idc));
-            if (!strcmp(a, ids[i])) row[i] = r;
-        }
+        for (int64_t k = 0; k < t.nrows && row[i] < 0; k++)
+            if (!strcmp(rid[k], ids[i])) row[i] = k;
         if (row[i] < 0) {
             rc = dgrt_fail(err, DGRT_EXIT_DATA, "add a row for the basin, or leave it out of the basin list",
                            "%s: basin '%s' is not in the table (column '%s', %lld rows)", path, ids[i],
@@ -378,6 +406,8 @@ static int load_attributes_csv(DgDataset *d, const char *path, char *const *ids,
         }
     }
 done:
+    free(rid);
+    free(rid_text);
     free(row);
     free(col);
     dgrt_csv_free(&t);

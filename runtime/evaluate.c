@@ -94,19 +94,24 @@ static int parse_eval_args(EvalOptions *o, int argc, char **argv, int cmd, DgrtE
         case 2: o->data = val; break;
         case 3: o->basins = val; break;
         case 4: o->out = val; break;
-        case 5: {
+        case 5: { /* the ranges of train's keys warmup and threads (train_config.c) */
             char *end;
+            errno = 0;
             long long w = strtoll(val, &end, 10);
-            if (!val[0] || *end || w < 0)
-                return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "--warmup '%s' is not an integer >= 0", val);
+            if (!val[0] || *end || errno || w < 0 || w > 36600)
+                return dgrt_fail(err, DGRT_EXIT_USAGE, NULL,
+                                 "--warmup '%.40s' is not an integer in [0, 36600] (warm-up days before the period)",
+                                 val);
             o->warmup = w;
             break;
         }
         case 6: {
             char *end;
+            errno = 0;
             long t = strtol(val, &end, 10);
-            if (!val[0] || *end || t < 0)
-                return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "--threads '%s' is not an integer >= 0", val);
+            if (!val[0] || *end || errno || t < 0 || t > 4096)
+                return dgrt_fail(err, DGRT_EXIT_USAGE, NULL,
+                                 "--threads '%.40s' is not an integer in [0, 4096] (threads, 0 = every core)", val);
             o->threads = (int)t;
             break;
         }

@@ -44,9 +44,104 @@ typedef enum {
     SRC_HAMON_T,  /* Hamon PET from the temperature and the astronomical day length */
 } SourceKind;
 
+/* ---- Plausible values ------------------------------------------------------------------
+ * Forcing has no missing-value policy: a model needs a value on every day it
+ * runs, so a gap is an error, never a silent NaN or a -999 taken as rain.
+ * Every cell the run reads is checked (observations are different: missing
+ * ones are masked, camels.c and dataset.c):
+ *   any variable    a finite number, |x| <= 1e6, and not -999 or -9999 (the
+ *                   missing-value markers of CAMELS and many other data sets)
+ *   precipitation   [0, 2000] mm/d (the world record is 1825 mm in a day)
+ *   temperature     [-90, 70] degC (the records are -89.2 and 56.7 degC)
+ *   day length      [0, 86400] s, or [0, 1] d
+ * A column counts as precipitation, temperature or day length by its name
+ * (prcp, precip, precipitation, total_precipitation_sum, ...; tmax, tmin,
+ * tmean, temperature_2m_mean, ...; dayl, lday) or by the model input it feeds
+ * (P, prcp, precip, precipitation; an input in degC; Lday), when its unit, in
+ * parentheses after the name or the input's, is the one above (or not given).
+ * Potential evaporation gets the general check only: ERA5-Land's (Caravan's
+ * potential_evaporation_sum) is negative on some days. README.md lists these. */
+typedef enum { RANGE_ANY, RANGE_PRECIP, RANGE_TEMP, RANGE_DAYL_S, RANGE_DAYL_D } RangeKind;
+
+static const struct {
+    double lo, hi;
+    const char *what, *unit;
+} ranges[] = {
+    [RANGE_ANY] = {-1e6, 1e6, "a forcing value", ""},
+    [RANGE_PRECIP] = {0, 2000, "precipitation", " mm/d"},
+    [RANGE_TEMP] = {-90, 70, "air temperature", " degC"},
+    [RANGE_DAYL_S] = {0, 86400, "day length", " s"},
+    [RANGE_DAYL_D] = {0, 1, "day length", " d"},
+};
+
+static int name_in(const char *name, const char *const *list) {
+    for (; *list; list++)
+        if (!strcasecmp(name, *list)) return 1;
+    return 0;
+}
+
+/* The range of a column (header "name" or "name(unit)") feeding `input` (NULL: none). */
+static RangeKind range_of(const char *header, const DgNameInfo *input) {
+    static const char *const precip[] = {"p",  "prcp", "precip", "precipitation", "pr", "rain", "rainfall",
+                                         "tp", "total_precipitation_sum", NULL};
+    static const char *const temp[] = {"t",    "tmax",        "tmin", "tmean", "tavg", "tair", "temp",
+                                       "tas",  "temperature", NULL};
+    static const char *const dayl[] = {"dayl", "lday", "day_length", NULL};
+    static const char *const mm_day[] = {"mm/d", "mm/day", "mm d-1", "mm", NULL};
+    static const char *const deg_c[] = {"c", "degc", "deg c", "\u00b0c", "celsius", NULL};
+    static const char *const secs[] = {"s", "sec", "seconds", NULL};
+    static const char *const days[] = {"d", "day", "days", NULL};
+    char base[128], unit[64] = "";
+    size_t n = strcspn(header, "(");
+    snprintf(base, sizeof base, "%.*s", (int)(n < sizeof base ? n : sizeof base - 1), header);
+    if (header[n] == '(') {
+        size_t u = strcspn(header + n + 1, ")");
+        snprintf(unit, sizeof unit, "%.*s", (int)(u < sizeof unit ? u : sizeof unit - 1), header + n + 1);
+    }
+    const char *un = unit[0] ? unit : input && input->unit ? input->unit : "";
+    const char *in = input ? input->name : "";
+    int is_temp = name_in(base, temp) || !strncasecmp(base, "temperature_2m", 14) ||
+                  (input && input->unit && name_in(input->unit, deg_c));
+    if ((name_in(base, precip) || dgrt_input_is_precip(in)) && (!un[0] || name_in(un, mm_day))) return RANGE_PRECIP;
+    if (is_temp && (!un[0] || name_in(un, deg_c))) return RANGE_TEMP;
+    if (name_in(base, dayl) || !strcasecmp(in, "Lday")) {
+        if (name_in(un, secs)) return RANGE_DAYL_S;
+        if (name_in(un, days)) return RANGE_DAYL_D;
+        if (!un[0]) return strcasecmp(base, "dayl") ? RANGE_DAYL_D : RANGE_DAYL_S;   /* CAMELS: dayl in s, lday in d */
+    }
+    return RANGE_ANY;
+}
+
+/* Cell (r, col) as a forcing value of `range`: 0, or an error naming file:line:col. */
+static int forcing_value(const DgCsv *csv, int64_t r, int col, RangeKind range, double *out, DgrtErr *err) {
+    if (dgrt_csv_number(csv, r, col, out, err)) return err->code;
+    double v = *out;
+    char where[600];
+    const char *cell = dgrt_csv_cell(csv, r, col);
+    if (!isfinite(v))
+        return dgrt_fail(err, DGRT_EXIT_DATA, "forcing values must be finite numbers",
+                         "%s: column '%s': value '%.40s' is not finite",
+                         dgrt_csv_where(csv, r, col, where, sizeof where), csv->names[col], cell);
+    if (v == -999 || v == -9999)
+        return dgrt_fail(err, DGRT_EXIT_DATA,
+                         "a model needs the forcing of every day it runs: fill the gap (e.g. by interpolation or "
+                         "from a nearby station) or choose a --period without it",
+                         "%s: column '%s': '%.40s' is a missing-value marker, and forcing has no missing values",
+                         dgrt_csv_where(csv, r, col, where, sizeof where), csv->names[col], cell);
+    RangeKind k = v < ranges[RANGE_ANY].lo || v > ranges[RANGE_ANY].hi ? RANGE_ANY : range;
+    if (v < ranges[k].lo || v > ranges[k].hi)
+        return dgrt_fail(err, DGRT_EXIT_DATA,
+                         "check the column and its unit (README.md, 'Forcing values', lists the plausible ranges)",
+                         "%s: column '%s': %.40s is outside [%g, %g]%s, the plausible range of %s",
+                         dgrt_csv_where(csv, r, col, where, sizeof where), csv->names[col], cell, ranges[k].lo,
+                         ranges[k].hi, ranges[k].unit, ranges[k].what);
+    return 0;
+}
+
 typedef struct {
     SourceKind kind;
     int        col;
+    RangeKind  range;   /* of column col */
 } Source;
 
 static const struct {
@@ -169,22 +264,13 @@ static int fill(DgForcing *f, const DgCsv *csv, const int32_t *days, int date_co
         double raw[4] = {0, 0, 0, 0};   /* tmin, tmax, dayl (CAMELS) */
         for (int k = 0; k < 3; k++) {
             if (cols[k] < 0) continue;
-            if (dgrt_csv_number(csv, r, cols[k], &raw[k], err)) return err->code;
-            if (!isfinite(raw[k]))
-                return dgrt_fail(err, DGRT_EXIT_DATA, "forcing values must be finite numbers", "%s: column '%s': value '%s' is not finite",
-                                 dgrt_csv_where(csv, r, cols[k], where, sizeof where), csv->names[cols[k]],
-                                 dgrt_csv_cell(csv, r, cols[k]));
+            if (forcing_value(csv, r, cols[k], range_of(csv->names[cols[k]], NULL), &raw[k], err)) return err->code;
         }
         for (int i = 0; i < f->ninputs; i++) {
             double v = 0;
             switch (src[i].kind) {
             case SRC_COLUMN:
-                if (dgrt_csv_number(csv, r, src[i].col, &v, err)) return err->code;
-                if (!isfinite(v))
-                    return dgrt_fail(err, DGRT_EXIT_DATA, "forcing values must be finite numbers",
-                                     "%s: column '%s': value '%s' is not finite",
-                                     dgrt_csv_where(csv, r, src[i].col, where, sizeof where), csv->names[src[i].col],
-                                     dgrt_csv_cell(csv, r, src[i].col));
+                if (forcing_value(csv, r, src[i].col, src[i].range, &v, err)) return err->code;
                 break;
             case SRC_TMEAN: v = (raw[1] + raw[0]) / 2.0; break;
             case SRC_LDAY: v = raw[2] / 86400.0; break;
@@ -196,14 +282,7 @@ static int fill(DgForcing *f, const DgCsv *csv, const int32_t *days, int date_co
             case SRC_OUDIN:
             case SRC_HAMON_T: {
                 double tm = (raw[1] + raw[0]) / 2.0;
-                if (src[i].col >= 0) {
-                    if (dgrt_csv_number(csv, r, src[i].col, &tm, err)) return err->code;
-                    if (!isfinite(tm))
-                        return dgrt_fail(err, DGRT_EXIT_DATA, "forcing values must be finite numbers",
-                                         "%s: column '%s': value '%s' is not finite",
-                                         dgrt_csv_where(csv, r, src[i].col, where, sizeof where),
-                                         csv->names[src[i].col], dgrt_csv_cell(csv, r, src[i].col));
-                }
+                if (src[i].col >= 0 && forcing_value(csv, r, src[i].col, RANGE_TEMP, &tm, err)) return err->code;
                 int doy = dgrt_day_of_year(days[r]);
                 v = src[i].kind == SRC_OUDIN ? dgrt_pet_oudin(tm, f->latitude, doy)
                                              : dgrt_pet_hamon(tm, dgrt_daylength(doy, f->latitude));
@@ -298,6 +377,7 @@ static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec 
             rc = err->code;
             goto done;
         }
+        src[i].range = range_of(csv.names[src[i].col], &inputs[i]);
         f->source[i] = str_printf("%s", csv.names[src[i].col]);
     }
     days = mallocCheck(sizeof(int32_t) * (size_t)(csv.nrows + 1));
@@ -414,6 +494,7 @@ static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSp
             f->source[i] = str_printf("Hamon(tmean, lday)");
         } else if ((src[i].col = camels_column(&csv, var)) >= 0) {
             src[i].kind = SRC_COLUMN;
+            src[i].range = range_of(csv.names[src[i].col], &inputs[i]);
             f->source[i] = str_printf("%s", csv.names[src[i].col]);
         } else {
             if (m)
@@ -428,20 +509,8 @@ static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSp
         }
     }
     days = mallocCheck(sizeof(int32_t) * (size_t)(csv.nrows + 1));
-    for (int64_t r = 0; r < csv.nrows; r++) {
-        long y, mo, d;
-        if ((rc = dgrt_csv_int(&csv, r, cols[0], &y, err)) || (rc = dgrt_csv_int(&csv, r, cols[1], &mo, err)) ||
-            (rc = dgrt_csv_int(&csv, r, cols[2], &d, err)))
-            goto done;
-        if (y < 1 || y > 9999 || !dgrt_valid_ymd((int)y, (int)mo, (int)d)) {
-            char where[600];
-            rc = dgrt_fail(err, DGRT_EXIT_DATA, "Year Mnth Day must form a calendar date", "%s: %s-%s-%s is not a date",
-                           dgrt_csv_where(&csv, r, cols[0], where, sizeof where), dgrt_csv_cell(&csv, r, cols[0]),
-                           dgrt_csv_cell(&csv, r, cols[1]), dgrt_csv_cell(&csv, r, cols[2]));
-            goto done;
-        }
-        days[r] = dgrt_days_from_ymd((int)y, (int)mo, (int)d);
-    }
+    for (int64_t r = 0; r < csv.nrows; r++)
+        if ((rc = dgrt_csv_ymd(&csv, r, cols, &days[r], err))) goto done;
     int raw_cols[4] = {cols[3], cols[4], cols[5], -1};
     rc = fill(f, &csv, days, cols[0], src, raw_cols, spec, err);
 done:

@@ -231,30 +231,37 @@ void dgrt_init_apply(const DgInitOverride *o, int n, double *states, int64_t nce
 
 // ---- Network weights -------------------------------------------------------------------------
 
+/* One number per line; lines of any length (the text is read whole, so an
+ * error is reported on its own line), '#' comments, blank lines. */
 int dgrt_netw_load(const DgModel *m, const char *path, double *w, DgrtErr *err) {
-    FILE *f = fopenCheck(path, "r", err);
-    if (!f) return err->code;
-    char line[512];
+    char *text;
+    size_t len;
+    const DgReadLimits lim = {.text = 1};
+    if (dgrt_read_file_checked(path, &lim, &text, &len, err)) return err->code;
     int line_no = 0, rc = 0;
     int64_t n = 0;
-    while (fgets(line, sizeof line, f)) {
+    for (char *line = text, *next; line && !rc; line = next) {
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl) *nl = 0;
+        if (!nl && !*line) break;   /* after the last newline */
         line_no++;
         char *s = line;
         while (*s == ' ' || *s == '\t') s++;
         char *e = s + strlen(s);
-        while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) *--e = 0;
+        while (e > s && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) *--e = 0;
         if (!*s || *s == '#') continue;
         char *endp;
         double v = strtod(s, &endp);
         if (*endp || !isfinite(v)) {
-            rc = dgrt_fail(err, DGRT_EXIT_DATA, "a weights file holds one number per line", "%s:%d:%d: '%s' is not a number",
-                           path, line_no, (int)(s - line) + 1, s);
+            rc = dgrt_fail(err, DGRT_EXIT_DATA, "a weights file holds one number per line",
+                           "%s:%d:%d: '%.40s' is not a number", path, line_no, (int)(s - line) + 1, s);
             break;
         }
         if (n < m->nnetw) w[n] = v;
         n++;
     }
-    fclose(f);
+    free(text);
     if (!rc && n != m->nnetw)
         rc = dgrt_fail(err, DGRT_EXIT_DATA, "one number per weight, in the order of the model's nets (see `info`)",
                        "'%s' holds %lld number%s, the model has %d network weight%s", path, (long long)n,

@@ -106,6 +106,7 @@ void dgrt_trainer_free(DgTrainer *tr) {
     free(tr->sim);
     free(tr->dsim);
     memset(tr, 0, sizeof *tr);
+    dgrt_oom_note[0] = 0;
 }
 
 int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg, FILE *errf, DgrtErr *err) {
@@ -126,7 +127,12 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     if (!dgrt_period_set(cfg->train))
         return dgrt_fail(err, DGRT_EXIT_USAGE, "give --train START:END, e.g. --train 1980-10-01:1995-09-30",
                          "no training period");
+    /* train_config.c's ranges keep these in int: rho, warmup <= 36600, batch <= 100000 */
     tr->T = (int)(cfg->warmup + cfg->rho);
+    snprintf(dgrt_oom_note, sizeof dgrt_oom_note,
+             "the training arrays grow with batch (%lld basins) x warmup + rho (%lld days) and the number of "
+             "basins: lower batch, warmup or rho",
+             (long long)cfg->batch, (long long)(cfg->warmup + cfg->rho));
     // under MPI each rank runs its part of every batch (comm.h); alone, all of it
     tr->Bg = (int)cfg->batch;
     int ranks = dgrt_comm_size(), b_hi;

@@ -21,53 +21,60 @@ typedef enum { K_STR, K_INT, K_FLOAT, K_PERIOD, K_FLAG, K_MAP, K_SEED, K_CHOICE 
 
 #define F(field) offsetof(DgTrainConfig, field), sizeof(((DgTrainConfig *)0)->field)
 /* Keys of the config file and flags of `train` (grep ORDER keys: usage in cli.c).
+ * [lo, hi]: the values a K_INT or K_FLOAT key accepts, both included; a value
+ * outside is an error that names the key, its range and `doc`. The limits
+ * keep every size the trainer derives (windows warmup + rho, batch x window
+ * arrays, epochs x iterations) far from integer overflow; a run inside them
+ * may still need more memory than the machine has (the out-of-memory note
+ * then names batch, warmup and rho).
  * `shape`: changing it on --resume would change the training trajectory. */
 static const struct {
     const char *name;
     KeyType type;
     size_t off, size;
-    int64_t min;
+    double lo, hi;
     int shape;
     const char *choices; /* K_CHOICE: '|'-separated */
+    const char *doc;     /* what it is, for range errors */
 } keys[] = {
-    {"data", K_STR, F(data), 0, 0, NULL},
-    {"forcing_csv", K_STR, F(forcing_csv), 0, 0, NULL},
-    {"obs_column", K_STR, F(obs_column), 0, 1, NULL},
-    {"attributes_csv", K_STR, F(attributes_csv), 0, 0, NULL},
-    {"attributes", K_STR, F(attributes), 0, 0, NULL},
-    {"basins", K_STR, F(basins), 0, 1, NULL},
-    {"folds", K_INT, F(folds), 0, 1, NULL},
-    {"fold", K_INT, F(fold), 0, 1, NULL},
-    {"map", K_MAP, F(maps), 0, 1, NULL},
-    {"train", K_PERIOD, F(train), 0, 1, NULL},
-    {"valid", K_PERIOD, F(valid), 0, 0, NULL},
-    {"test", K_PERIOD, F(test), 0, 0, NULL},
-    {"components", K_INT, F(components), 0, 1, NULL},
-    {"target", K_STR, F(target), 0, 1, NULL},
-    {"epochs", K_INT, F(epochs), 0, 0, NULL},
-    {"iters_per_epoch", K_INT, F(iters_per_epoch), 0, 1, NULL},
-    {"batch", K_INT, F(batch), 1, 1, NULL},
-    {"rho", K_INT, F(rho), 1, 1, NULL},
-    {"warmup", K_INT, F(warmup), 0, 1, NULL},
-    {"optimizer", K_CHOICE, F(optimizer), 0, 1, "adadelta|adam|adamw|sgd"},
-    {"lr", K_FLOAT, F(lr), 0, 1, NULL},
-    {"weight_decay", K_FLOAT, F(weight_decay), 0, 1, NULL},
-    {"momentum", K_FLOAT, F(momentum), 0, 1, NULL},
-    {"lr_schedule", K_CHOICE, F(lr_schedule), 0, 1, "constant|step|cosine"},
-    {"lr_step", K_INT, F(lr_step), 1, 1, NULL},
-    {"lr_gamma", K_FLOAT, F(lr_gamma), 0, 1, NULL},
-    {"lr_warmup", K_INT, F(lr_warmup), 0, 1, NULL},
-    {"lr_min", K_FLOAT, F(lr_min), 0, 1, NULL},
-    {"loss", K_CHOICE, F(loss), 0, 1, "rmse_comb|mse|rmse|nse|kge"},
-    {"clip", K_FLOAT, F(clip), 0, 1, NULL},
-    {"bptt", K_CHOICE, F(bptt), 0, 1, "window|full"},
-    {"valid_every", K_INT, F(valid_every), 1, 0, NULL},
-    {"patience", K_INT, F(patience), 0, 0, NULL},
-    {"seed", K_SEED, F(seed), 0, 1, NULL},
-    {"threads", K_INT, F(threads), 0, 0, NULL},
-    {"checkpoint", K_STR, F(checkpoint), 0, 0, NULL},
-    {"resume", K_FLAG, F(resume), 0, 0, NULL},
-    {"log_every", K_INT, F(log_every), 0, 0, NULL},
+    {"data", K_STR, F(data), 0, 0, 0, NULL, "CAMELS-US or Caravan directory"},
+    {"forcing_csv", K_STR, F(forcing_csv), 0, 0, 0, NULL, "per-basin CSV pattern"},
+    {"obs_column", K_STR, F(obs_column), 0, 0, 1, NULL, "observation column"},
+    {"attributes_csv", K_STR, F(attributes_csv), 0, 0, 0, NULL, "attribute table"},
+    {"attributes", K_STR, F(attributes), 0, 0, 0, NULL, "folder of CAMELS attribute tables"},
+    {"basins", K_STR, F(basins), 0, 0, 1, NULL, "basin ids or a file of them"},
+    {"folds", K_INT, F(folds), 0, 1000, 1, NULL, "folds of k-fold by basin, 0 = none"},
+    {"fold", K_INT, F(fold), 0, 1000, 1, NULL, "the held-out fold"},
+    {"map", K_MAP, F(maps), 0, 0, 1, NULL, "NAME=VARIABLE"},
+    {"train", K_PERIOD, F(train), 0, 0, 1, NULL, "training period"},
+    {"valid", K_PERIOD, F(valid), 0, 0, 0, NULL, "validation period"},
+    {"test", K_PERIOD, F(test), 0, 0, 0, NULL, "test period"},
+    {"components", K_INT, F(components), 0, 256, 1, NULL, "parallel parameter sets, 0 = the model's"},
+    {"target", K_STR, F(target), 0, 0, 1, NULL, "output compared with the observations"},
+    {"epochs", K_INT, F(epochs), 0, 1e6, 0, NULL, "epochs"},
+    {"iters_per_epoch", K_INT, F(iters_per_epoch), 0, 1e8, 1, NULL, "iterations per epoch, 0 = MHPI's rule"},
+    {"batch", K_INT, F(batch), 1, 1e5, 1, NULL, "basins per iteration"},
+    {"rho", K_INT, F(rho), 1, 36600, 1, NULL, "days of a window that count, up to 100 years"},
+    {"warmup", K_INT, F(warmup), 0, 36600, 1, NULL, "warm-up days before each window, up to 100 years"},
+    {"optimizer", K_CHOICE, F(optimizer), 0, 0, 1, "adadelta|adam|adamw|sgd", "optimiser"},
+    {"lr", K_FLOAT, F(lr), 0, 100, 1, NULL, "learning rate"},
+    {"weight_decay", K_FLOAT, F(weight_decay), 0, 10, 1, NULL, "weight decay"},
+    {"momentum", K_FLOAT, F(momentum), 0, 1, 1, NULL, "momentum"},
+    {"lr_schedule", K_CHOICE, F(lr_schedule), 0, 0, 1, "constant|step|cosine", "learning-rate schedule"},
+    {"lr_step", K_INT, F(lr_step), 1, 1e6, 1, NULL, "epochs per step of the schedule"},
+    {"lr_gamma", K_FLOAT, F(lr_gamma), 0, 10, 1, NULL, "factor per step of the schedule"},
+    {"lr_warmup", K_INT, F(lr_warmup), 0, 1e6, 1, NULL, "warm-up epochs of the cosine schedule"},
+    {"lr_min", K_FLOAT, F(lr_min), 0, 100, 1, NULL, "final learning rate of the cosine schedule"},
+    {"loss", K_CHOICE, F(loss), 0, 0, 1, "rmse_comb|mse|rmse|nse|kge", "loss"},
+    {"clip", K_FLOAT, F(clip), 0, 1e6, 1, NULL, "largest gradient norm, 0 = no clipping"},
+    {"bptt", K_CHOICE, F(bptt), 0, 0, 1, "window|full", "backpropagation through time"},
+    {"valid_every", K_INT, F(valid_every), 1, 1e6, 0, NULL, "epochs between validations"},
+    {"patience", K_INT, F(patience), 0, 1e6, 0, NULL, "epochs without improvement before stopping, 0 = never"},
+    {"seed", K_SEED, F(seed), 0, 18446744073709551615.0, 1, NULL, "random seed, unsigned 64 bits"},
+    {"threads", K_INT, F(threads), 0, 4096, 0, NULL, "threads, 0 = every core"},
+    {"checkpoint", K_STR, F(checkpoint), 0, 0, 0, NULL, "checkpoint file"},
+    {"resume", K_FLAG, F(resume), 0, 0, 0, NULL, "continue from the checkpoint"},
+    {"log_every", K_INT, F(log_every), 0, 1e9, 0, NULL, "iterations between log lines, 0 = per epoch"},
 };
 #undef F
 enum { NKEYS = sizeof keys / sizeof keys[0] };
@@ -103,13 +110,33 @@ int dgrt_train_config_is_flag(const char *key) {
     return k >= 0 && keys[k].type == K_FLAG;
 }
 
+/* A decimal integer, optionally signed: no blanks, no overflow (ERANGE). */
 static int parse_i64(const char *s, int64_t *v) {
     char *end;
+    if (!(s[0] == '-' || s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))) return -1;
     errno = 0;
     long long x = strtoll(s, &end, 10);
-    if (!s[0] || *end || errno) return -1;
+    if (end == s || *end || errno) return -1;
     *v = x;
     return 0;
+}
+
+/* An unsigned 64-bit decimal integer (strtoull alone takes "-1" as 2^64 - 1). */
+static int parse_u64(const char *s, uint64_t *v) {
+    char *end;
+    if (!(s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))) return -1;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (end == s || *end || errno) return -1;
+    *v = x;
+    return 0;
+}
+
+/* "[1, 100000] (basins per iteration)" */
+static const char *range_text(int k, char *buf, size_t size) {
+    if (keys[k].type == K_SEED) snprintf(buf, size, "[0, %llu] (%s)", (unsigned long long)UINT64_MAX, keys[k].doc);
+    else snprintf(buf, size, "[%.10g, %.10g] (%s)", keys[k].lo, keys[k].hi, keys[k].doc);
+    return buf;
 }
 
 int dgrt_train_config_set(DgTrainConfig *c, const char *key_in, const char *value, const char *where,
@@ -133,6 +160,11 @@ int dgrt_train_config_set(DgTrainConfig *c, const char *key_in, const char *valu
     char *field = (char *)c + keys[k].off;
     switch (keys[k].type) {
     case K_STR:
+        /* the one string without an empty meaning (found by fuzz_config: an empty one
+         * did not survive the checkpoint's text, which leaves empty values out) */
+        if (!value[0] && !strcmp(key, "checkpoint"))
+            return dgrt_fail(err, DGRT_EXIT_USAGE, "e.g. checkpoint = runs/ck.bin (default checkpoint.bin)",
+                             "%s: checkpoint needs a file name", where);
         if (strlen(value) >= keys[k].size)
             return dgrt_fail(err, DGRT_EXIT_USAGE, NULL,
                              "%s: the value of '%s' is too long (%zu characters at most)", where, key,
@@ -161,27 +193,29 @@ int dgrt_train_config_set(DgTrainConfig *c, const char *key_in, const char *valu
     }
     case K_INT: {
         int64_t v;
-        if (parse_i64(value, &v) || v < keys[k].min)
-            return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: %s '%s' is not an integer >= %lld", where, key,
-                             value, (long long)keys[k].min);
+        char range[160];
+        if (parse_i64(value, &v) || (double)v < keys[k].lo || (double)v > keys[k].hi)
+            return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: %s '%.40s' is not an integer in %s", where, key,
+                             value, range_text(k, range, sizeof range));
         memcpy(field, &v, sizeof v);
         return 0;
     }
     case K_SEED: {
-        int64_t v;
-        if (parse_i64(value, &v) || v < 0)
-            return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: seed '%s' is not an integer >= 0", where,
-                             value);
-        uint64_t u = (uint64_t)v;
+        uint64_t u;
+        char range[160];
+        if (parse_u64(value, &u))
+            return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: seed '%.40s' is not an integer in %s", where, value,
+                             range_text(k, range, sizeof range));
         memcpy(field, &u, sizeof u);
         return 0;
     }
     case K_FLOAT: {
         char *end;
+        char range[160];
         double v = strtod(value, &end);
-        if (!value[0] || *end || !isfinite(v) || v < 0)
-            return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: %s '%s' is not a number >= 0", where, key,
-                             value);
+        if (!value[0] || *end || !isfinite(v) || v < keys[k].lo || v > keys[k].hi)
+            return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: %s '%.40s' is not a number in %s", where, key, value,
+                             range_text(k, range, sizeof range));
         memcpy(field, &v, sizeof v);
         return 0;
     }
@@ -238,6 +272,15 @@ static char *trim(char *s) {
     return s;
 }
 
+/* 1-based character column of p in the line starting at `line` (UTF-8 aware). */
+static int column_of(const char *line, const char *p) {
+    int col = 1;
+    for (const char *q = line; q < p; q++)
+        if (((unsigned char)*q & 0xC0) != 0x80) col++;
+    return col;
+}
+
+/* Errors name source:line:col, the column of the value (of the key when the key is unknown). */
 int dgrt_train_config_text(DgTrainConfig *c, const char *text, const char *source, DgrtErr *err) {
     char *copy = mallocCheck(strlen(text) + 1);
     strcpy(copy, text);
@@ -245,17 +288,18 @@ int dgrt_train_config_text(DgTrainConfig *c, const char *text, const char *sourc
     for (char *p = copy; p && !rc; line++) {
         char *nl = strchr(p, '\n');
         if (nl) *nl = 0;
+        char *start = p;
         char *hash = strchr(p, '#');
         if (hash) *hash = 0;
         char *s = trim(p);
         p = nl ? nl + 1 : NULL;
         if (!*s) continue;
         char where[1100];
-        snprintf(where, sizeof where, "%s:%d", source, line + 1);
+        snprintf(where, sizeof where, "%s:%d:%d", source, line + 1, column_of(start, s));
         char *eq = strchr(s, '=');
         if (!eq) {
             rc = dgrt_fail(err, DGRT_EXIT_USAGE, "config lines are `key = value`; # starts a comment",
-                           "%s: expected 'key = value', found '%s'", where, s);
+                           "%s: expected 'key = value', found '%.80s'", where, s);
             break;
         }
         *eq = 0;
@@ -265,16 +309,33 @@ int dgrt_train_config_text(DgTrainConfig *c, const char *text, const char *sourc
                            "%s: missing key before '='", where);
             break;
         }
+        char norm[64];
+        snprintf(norm, sizeof norm, "%s", key);
+        for (char *q = norm; *q; q++)
+            if (*q == '-') *q = '_';
+        if (find_key(norm) >= 0)   /* else the unknown key's message points at the key */
+            snprintf(where, sizeof where, "%s:%d:%d", source, line + 1, column_of(start, val));
         rc = dgrt_train_config_set(c, key, val, where, err);
     }
     free(copy);
     return rc;
 }
 
+/* A config file is a small text file: a regular file (not /dev/zero, a FIFO
+ * or a directory) of at most DGRT_CONFIG_MAX_BYTES without NUL bytes (a NUL
+ * would silently end the text early). */
+#define DGRT_CONFIG_MAX_BYTES (1u << 20)
+
 int dgrt_train_config_file(DgTrainConfig *c, const char *path, DgrtErr *err) {
     char *text;
     size_t len;
-    if (dgrt_read_file(path, &text, &len, err)) return err->code;
+    const DgReadLimits lim = {.max_bytes = DGRT_CONFIG_MAX_BYTES,
+                              .regular_only = 1,
+                              .text = 1,
+                              .what = "a config file",
+                              .hint = "a config file holds `key = value` lines; long basin lists go in a file "
+                                      "of their own (basins = FILE)"};
+    if (dgrt_read_file_checked(path, &lim, &text, &len, err)) return err->code;
     int rc = dgrt_train_config_text(c, text, path, err);
     free(text);
     return rc;

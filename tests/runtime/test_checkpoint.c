@@ -6,6 +6,7 @@
  * of another model or component count. */
 #include <dirent.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,112 @@ static void test_atomic(void) {
     dgrt_norm_free(&ck.norm);
 }
 
+// ---- Files with a valid checksum but impossible contents ---------------------------------------------
+
+typedef struct {
+    unsigned char b[4096];
+    size_t n;
+} Bytes;
+
+static void put_bytes(Bytes *x, const void *p, size_t n) {
+    memcpy(x->b + x->n, p, n);
+    x->n += n;
+}
+static void put_le(Bytes *x, uint64_t v, int n) {
+    for (int i = 0; i < n; i++) x->b[x->n++] = (unsigned char)(v >> (8 * i));
+}
+static void put_text(Bytes *x, const char *s, size_t n) {
+    put_le(x, n, 8);
+    put_bytes(x, s, n);
+}
+/* a section: tag, length, body */
+static void put_section(Bytes *x, const char *tag, const Bytes *body) {
+    put_bytes(x, tag, 4);
+    put_le(x, body->n, 8);
+    put_bytes(x, body->b, body->n);
+}
+
+/* Writes a checkpoint of MODL, CONF (conf, conf_len bytes), NETW (2 weights) and `extra` sections, with a
+ * correct header and CRC, and expects `what` in the read error (NULL: success). */
+static void expect_payload(const char *conf, size_t conf_len, const Bytes *extra, const char *what) {
+    Bytes pay = {.n = 0}, s = {.n = 0};
+    put_text(&s, "toy", 3);
+    put_text(&s, "sig\n", 4);
+    put_section(&pay, "MODL", &s);
+    s.n = 0;
+    put_text(&s, conf, conf_len);
+    put_section(&pay, "CONF", &s);
+    s.n = 0;
+    put_le(&s, 2, 8);
+    put_le(&s, 0, 8);
+    put_section(&pay, "NETW", &s);
+    if (extra) put_bytes(&pay, extra->b, extra->n);
+    Bytes file = {.n = 0};
+    put_bytes(&file, DGRT_CKPT_MAGIC, 8);
+    put_le(&file, DGRT_CKPT_VERSION, 4);
+    put_le(&file, 0, 4);
+    put_le(&file, pay.n, 8);
+    put_bytes(&file, pay.b, pay.n);
+    put_le(&file, dgrt_crc32(pay.b, pay.n), 4);
+    char p[1100];
+    path_in(p, sizeof p, "crafted.bin");
+    spit(p, file.b, (long)file.n);
+    if (what) {
+        expect_read_error(p, what);
+        return;
+    }
+    DgCheckpoint rd;
+    DgrtErr err = {0};
+    CHECK(dgrt_checkpoint_read(&rd, p, &err) == 0);
+    if (!err.code) dgrt_checkpoint_free(&rd);
+}
+
+static void test_crafted(void) {
+    expect_payload("epochs = 1\n", 11, NULL, NULL);
+    /* a NUL inside the configuration (it would end the text early) */
+    expect_payload("epochs = 1\0batch = 3\n", 22, NULL, "section CONF is malformed");
+    Bytes x = {.n = 0}, s = {.n = 0};
+    /* optimiser buffers: 4 x 2^62 floats wrap around to 0 in 64 bits */
+    put_le(&s, 1, 4);
+    put_le(&s, 0, 8);
+    put_le(&s, 4, 4);
+    put_le(&s, (uint64_t)1 << 62, 8);
+    put_section(&x, "OPTM", &s);
+    expect_payload("epochs = 1\n", 11, &x, "section OPTM is malformed");
+    /* progress counters below zero */
+    x.n = s.n = 0;
+    put_le(&s, (uint64_t)-5, 8);
+    for (int i = 0; i < 3; i++) put_le(&s, 0, 8);
+    put_le(&s, 0, 8);
+    put_le(&s, 0, 4);
+    put_section(&x, "PROG", &s);
+    expect_payload("epochs = 1\n", 11, &x, "section PROG is malformed");
+    /* normalisation: a transform that does not exist, a std of 0 (a division later) */
+    double one = 1.0, zero = 0.0;
+    for (int bad = 0; bad < 2; bad++) {
+        x.n = s.n = 0;
+        put_le(&s, 1, 4);
+        put_le(&s, 0, 4);
+        put_le(&s, bad == 0 ? 7 : 1, 4);
+        put_bytes(&s, &one, 8);
+        put_bytes(&s, bad == 1 ? &zero : &one, 8);
+        put_section(&x, "NORM", &s);
+        expect_payload("epochs = 1\n", 11, &x, "section NORM is malformed");
+    }
+    /* not a regular file: a directory, a device (/dev/zero was read until memory ran out) */
+    DgCheckpoint rd;
+    DgrtErr err = {0};
+    char want[1200];
+    CHECK(dgrt_checkpoint_read(&rd, dir, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "'%s' is a directory, not a regular file", dir);
+    CHECK_STR(err.msg, want);
+    struct stat st;
+    if (stat("/dev/zero", &st) == 0 && S_ISCHR(st.st_mode)) {
+        CHECK(dgrt_checkpoint_read(&rd, "/dev/zero", &err) == DGRT_EXIT_DATA);
+        CHECK_STR(err.msg, "'/dev/zero' is a character device, not a regular file");
+    }
+}
+
 static void test_crc(void) {
     /* the standard check value of CRC-32/IEEE */
     CHECK(dgrt_crc32("123456789", 9) == 0xCBF43926u);
@@ -238,5 +345,6 @@ int main(void) {
     test_round_trip();
     test_corruption();
     test_atomic();
+    test_crafted();
     return check_report("test_checkpoint");
 }

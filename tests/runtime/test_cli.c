@@ -240,6 +240,22 @@ static void expect(const DgModel *m, const char *const *args, int rc, const char
     expect_u(m, args, rc, err_start, hint, rc == 2);
 }
 
+/* eval's --warmup and --threads: ranges as train's keys (a warm-up near 2^63 overflowed the day arithmetic) */
+static void test_eval_ranges(void) {
+    const char *w[] = {"toy", "eval", "--checkpoint", "ck.bin", "--warmup", "9223372036854775807", NULL};
+    Result r = run(&dg_model, w);
+    CHECK(r.rc == 2);
+    CHECK(strstr(r.err, "error: --warmup '9223372036854775807' is not an integer in [0, 36600] (warm-up days "
+                        "before the period)\n") != NULL);
+    done(&r);
+    const char *t[] = {"toy", "eval", "--checkpoint", "ck.bin", "--threads", "4294967297", NULL};
+    r = run(&dg_model, t);
+    CHECK(r.rc == 2);
+    CHECK(strstr(r.err, "error: --threads '4294967297' is not an integer in [0, 4096] (threads, 0 = every core)\n") !=
+          NULL);
+    done(&r);
+}
+
 static void test_info_and_errors(void) {
     const char *info[] = {"/some/dir/toy", "info", NULL};
     Result r = run(&dg_model, info);
@@ -329,6 +345,7 @@ int main(void) {
     test_simulate();
     test_gradcheck();
     test_info_and_errors();
+    test_eval_ranges();
     free(forcing_path);
     free(params_path);
     free(netw_path);

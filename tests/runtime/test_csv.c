@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "check.h"
 #include "csv.h"
 #include "rt_files.h"
@@ -66,6 +70,8 @@ static void test_errors(void) {
     expect_read_error("after_quote.csv", "date,\"P\"x,T\n", NULL, ":1:9: text after a closing quote", NULL);
     expect_read_error("dup.csv", "date,P,P\n", NULL, ":1:8: duplicate column 'P' (also at 1:6)",
                       "rename or remove one of the two columns");
+    expect_read_error("dup3.csv", "x,a,b,a,b,a\n", NULL, ":1:7: duplicate column 'a' (also at 1:3)", NULL);
+    expect_read_error("dup4.csv", "x,b,a,c,a,b\n", NULL, ":1:9: duplicate column 'a' (also at 1:5)", NULL);
     expect_read_error("empty_name.csv", "date,,P\n", NULL, ":1:6: empty column name in the header", NULL);
     DgCsvOptions ws = {' ', 3};
     expect_read_error("short_pre.txt", "  44.82\n 133.00\n", &ws,
@@ -165,9 +171,119 @@ static void test_dates(void) {
     CHECK_STR(dgrt_format_date(dgrt_days_from_ymd(1980, 10, 1), buf), "1980-10-01");
 }
 
+/* Years 1..9999 only, checked before any conversion (dgrt_days_from_ymd
+ * overflowed on year 2147483647), and integer cells read without wrapping
+ * (4294969296 was read as 2000 by %d). */
+static void test_date_ranges(void) {
+    int32_t d;
+    CHECK(dgrt_parse_date("0000-01-01", &d) != 0);
+    CHECK(dgrt_parse_date("0001-01-01", &d) == 0 && d == dgrt_days_from_ymd(1, 1, 1));
+    CHECK(dgrt_parse_date("9999-12-31", &d) == 0);
+    CHECK(!dgrt_valid_ymd(0, 1, 1) && !dgrt_valid_ymd(10000, 1, 1) && !dgrt_valid_ymd(2147483647L, 1, 1));
+    CHECK(!dgrt_valid_ymd(4294969296L, 1, 1) && !dgrt_valid_ymd(2000, 4294967297L, 1) && dgrt_valid_ymd(9999, 12, 31));
+    const char *p = write_file("ymd.txt", "Year Mnth Day\n2000 01 01\n2147483647 01 01\n2000 4294967297 01\n"
+                                          "2000 02 30\n99999999999999999999 1 1\n");
+    DgCsvOptions ws = {' ', 0};
+    DgCsv csv;
+    DgrtErr err = {0};
+    CHECK(dgrt_csv_read(&csv, p, &ws, &err) == 0);
+    const int cols[3] = {0, 1, 2};
+    CHECK(dgrt_csv_ymd(&csv, 0, cols, &d, &err) == 0 && d == dgrt_days_from_ymd(2000, 1, 1));
+    char want[2048];
+    CHECK(dgrt_csv_ymd(&csv, 1, cols, &d, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "%s:3:1: 2147483647-01-01 is not a date (the year is not in 1..9999)", p);
+    CHECK_STR(err.msg, want);
+    CHECK(dgrt_csv_ymd(&csv, 2, cols, &d, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "%s:4:6: 2000-4294967297-01 is not a date (no such month)", p);
+    CHECK_STR(err.msg, want);
+    CHECK(dgrt_csv_ymd(&csv, 3, cols, &d, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "%s:5:9: 2000-02-30 is not a date (no such day in the month)", p);
+    CHECK_STR(err.msg, want);
+    CHECK(dgrt_csv_ymd(&csv, 4, cols, &d, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "%s:6:1: column 'Year': '99999999999999999999' is not an integer", p);
+    CHECK_STR(err.msg, want);
+    dgrt_csv_free(&csv);
+}
+
+/* Whole-file reads with limits: no directories, no devices when regular files
+ * are asked for (reading /dev/zero never ended), no NUL in text, a size cap. */
+static void test_read_limits(void) {
+    char *text = NULL;
+    size_t len = 0;
+    DgrtErr err = {0};
+    char want[2048];
+    CHECK(dgrt_read_file(DG_RT_TMP_DIR, &text, &len, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "'%s' is a directory, not a regular file", DG_RT_TMP_DIR);
+    CHECK_STR(err.msg, want);
+    DgReadLimits lim = {.max_bytes = 16, .regular_only = 1, .text = 1, .what = "a test file", .hint = "smaller"};
+    struct stat st;
+    if (stat("/dev/zero", &st) == 0 && S_ISCHR(st.st_mode)) {   /* some sandboxes replace devices by files */
+        CHECK(dgrt_read_file_checked("/dev/zero", &lim, &text, &len, &err) == DGRT_EXIT_DATA);
+        CHECK_STR(err.msg, "'/dev/zero' is a character device, not a regular file");
+        DgReadLimits text_only = {.text = 1};
+        CHECK(dgrt_read_file_checked("/dev/zero", &text_only, &text, &len, &err) == DGRT_EXIT_DATA);
+        CHECK_STR(err.msg, "/dev/zero:1:1: NUL byte in the file");
+    }
+    const char *p = write_file("nul.txt", "ab\ncd");
+    FILE *f = fopen(p, "ab");
+    fputc(0, f);
+    fputs("ef\n", f);
+    fclose(f);
+    CHECK(dgrt_read_file_checked(p, &lim, &text, &len, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "%s:2:3: NUL byte in the file", p);
+    CHECK_STR(err.msg, want);
+    p = write_file("big.txt", "0123456789abcdefg\n");
+    CHECK(dgrt_read_file_checked(p, &lim, &text, &len, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "'%s' is too large for a test file: 18 bytes (at most 16)", p);
+    CHECK_STR(err.msg, want);
+    CHECK_STR(err.hint, "smaller");
+    p = write_file("ok.txt", "0123456789abcde\n");
+    CHECK(dgrt_read_file_checked(p, &lim, &text, &len, &err) == 0 && len == 16 && text[15] == '\n');
+    free(text);
+}
+
+/* A file of a very wide header and two rows needs memory for two rows: the
+ * row buffer started at 256 rows (300k columns x 256 x 12 bytes = 0.9 GB).
+ * Checked in a child with 512 MB of address space (not under ASan). */
+static void test_wide_rows(void) {
+#if defined(__SANITIZE_ADDRESS__)
+    return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
+    enum { NCOLS = 300000 };
+    size_t cap = (size_t)NCOLS * 16 + 64, n = 0;
+    char *text = malloc(cap);
+    for (int row = 0; row < 3; row++)
+        for (int c = 0; c < NCOLS; c++)
+            n += (size_t)snprintf(text + n, cap - n, row == 0 ? "c%d%s" : "%d%s", row == 0 ? c : row,
+                                  c + 1 < NCOLS ? "," : "\n");
+    const char *p = write_file("wide.csv", text);
+    free(text);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit lim = {512ul << 20, 512ul << 20};
+        if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(91);
+        DgCsv csv;
+        DgrtErr err = {0};
+        int rc = dgrt_csv_read(&csv, p, NULL, &err);
+        _exit(rc == 0 && csv.ncols == NCOLS && csv.nrows == 2 ? 0 : 92);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void) {
     test_errors();
     test_good();
     test_dates();
+    test_date_ranges();
+    test_read_limits();
+    test_wide_rows();
     return check_report("test_csv");
 }

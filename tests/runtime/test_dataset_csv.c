@@ -135,6 +135,12 @@ static void test_load(void) {
     write_file(path, "date,P,PET,q_obs\n2000-01-01,1,1,0.5\n2000-01-02,1,1,inf\n");
     snprintf(want, sizeof want, "%s:3:16: column 'q_obs': 'inf' is not finite", path);
     expect_error(&m, pattern, NULL, attr, "bad", NULL, want, NULL);
+    write_file(path, "date,P,PET,q_obs\n2000-01-01,1,1,0.5\n2000-01-02,1,1,1e300\n");
+    snprintf(want, sizeof want, "%s:3:16: column 'q_obs': 1e300 is more than 1e6, not a plausible observation", path);
+    expect_error(&m, pattern, NULL, attr, "bad", NULL, want, "at most 1e6");
+    write_file(path, "date,P,PET,q_obs\n2000-01-01,-999,1,0.5\n2000-01-02,1,1,1\n");
+    snprintf(want, sizeof want, "%s:2:12: column 'P': '-999' is a missing-value marker", path);
+    expect_error(&m, pattern, NULL, attr, "bad", NULL, want, "fill the gap");
     expect_error(&m, pattern, NULL, attr, "nobasin", NULL, "nobasin.csv' for reading", NULL);
     tmp_path(path, sizeof path, "01031500.csv");
     expect_error(&m, path, NULL, attr, "01031500,b2", NULL, "names one file for 2 basins", "{basin}");

@@ -235,7 +235,7 @@ static void test_camels(void) {
           bad);
     fclose(bad);
     CHECK(dgrt_forcing_load(&f, in, 2, &spec, &err) == 3);
-    snprintf(want, sizeof want, "%s:5:1: 2000-02-30 is not a date", link);
+    snprintf(want, sizeof want, "%s:5:9: 2000-02-30 is not a date (no such day in the month)", link);
     CHECK_STR(err.msg, want);
 }
 
@@ -279,9 +279,162 @@ static void test_derived(void) {
     CHECK(strstr(err.msg, "needs the basin's latitude") != NULL);
 }
 
+// ---- Plausible values: sentinels and impossible values are errors at file:line:col ----------------
+
+static char daymet_dir[1100];
+
+/* A 3-day Daymet file for basin 03000000 whose third row (line 7) is `row3`. */
+static const char *daymet(const char *row3) {
+    char sub[1200], cmd[1400], text[2048];
+    snprintf(daymet_dir, sizeof daymet_dir, "%s/ranges", DG_RT_TMP_DIR);
+    snprintf(sub, sizeof sub, "%s/basin_mean_forcing/daymet", daymet_dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", sub);
+    CHECK(system(cmd) == 0);
+    snprintf(text, sizeof text,
+             "  44.82\n 133.00\n 587675987\n"
+             "Year Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C) vp(Pa)\n"
+             "2000 01 01 12\t31185.97\t0.00\t189.56\t0.00\t-2.36\t-14.36\t202.51\n"
+             "2000 01 02 12\t31302.05\t1.20\t189.56\t0.00\t4.81\t-8.61\t319.42\n"
+             "%s\n",
+             row3);
+    static char path[1300];
+    snprintf(path, sizeof path, "%s/03000000_lump_cida_forcing_leap.txt", sub);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Daymet forcing with row 3 = `row3` for inputs `in`: expect "<path>:7:<rest>" (rest NULL: success). */
+static void expect_daymet(const DgNameInfo *in, int n, const char *row3, const char *rest) {
+    const char *path = daymet(row3);
+    DgForcingSpec spec = camels_spec(daymet_dir, "03000000");
+    DgForcing f;
+    DgrtErr err = {0};
+    int rc = dgrt_forcing_load(&f, in, n, &spec, &err);
+    if (!rest) {
+        if (rc) dgrt_err_print(&err, stderr);
+        CHECK(rc == 0);
+        if (!rc) dgrt_forcing_free(&f);
+        return;
+    }
+    CHECK(rc == DGRT_EXIT_DATA);
+    char want[2048];
+    snprintf(want, sizeof want, "%s:7:%s", path, rest);
+    CHECK_STR(err.msg, want);
+}
+
+static void test_ranges(void) {
+    const DgNameInfo hbv[3] = {{"P", "mm/d"}, {"T", "degC"}, {"PET", "mm/d"}};
+    const DgNameInfo all[4] = {{"P", "mm/d"}, {"srad", ""}, {"Lday", "d"}, {"vp", ""}};
+    /* the good file, and extreme but possible values */
+    expect_daymet(hbv, 3, "2000 01 03 12\t31419.00\t0.00\t189.56\t0.00\t6.89\t-0.95\t574.94", NULL);
+    expect_daymet(hbv, 3, "2000 01 03 12\t0\t1825.0\t189.56\t0.00\t56.7\t-89.2\t574.94", NULL);
+    /* the cases: prcp -999 was accepted silently, tmax -999 and prcp 1e308 gave NaN output */
+    expect_daymet(hbv, 3, "2000 01 03 12\t31419.00\t-999\t189.56\t0.00\t6.89\t-0.95\t574.94",
+                  "24: column 'prcp(mm/day)': '-999' is a missing-value marker, and forcing has no missing values");
+    expect_daymet(hbv, 3, "2000 01 03 12\t31419.00\t0.00\t189.56\t0.00\t-999.00\t-0.95\t574.94",
+                  "41: column 'tmax(C)': '-999.00' is a missing-value marker, and forcing has no missing values");
+    expect_daymet(hbv, 3, "2000 01 03 12\t31419.00\t1e308\t189.56\t0.00\t6.89\t-0.95\t574.94",
+                  "24: column 'prcp(mm/day)': 1e308 is outside [-1e+06, 1e+06], the plausible range of a forcing "
+                  "value");
+    expect_daymet(hbv, 3, "2000 01 03 12\t31419.00\t-0.5\t189.56\t0.00\t6.89\t-0.95\t574.94",
+                  "24: column 'prcp(mm/day)': -0.5 is outside [0, 2000] mm/d, the plausible range of precipitation");
+    expect_daymet(hbv, 3, "2000 01 03 12\t31419.00\t2000.5\t189.56\t0.00\t6.89\t-0.95\t574.94",
+                  "24: column 'prcp(mm/day)': 2000.5 is outside [0, 2000] mm/d, the plausible range of precipitation");
+    expect_daymet(hbv, 3, "2000 01 03 12\t31419.00\t0\t189.56\t0.00\t6.89\t-91\t574.94",
+                  "43: column 'tmin(C)': -91 is outside [-90, 70] degC, the plausible range of air temperature");
+    expect_daymet(hbv, 3, "2000 01 03 12\t86401\t0\t189.56\t0.00\t6.89\t-0.95\t574.94",
+                  "15: column 'dayl(s)': 86401 is outside [0, 86400] s, the plausible range of day length");
+    expect_daymet(all, 4, "2000 01 03 12\t31419.00\t0\t-9999\t0.00\t6.89\t-0.95\t574.94",
+                  "26: column 'srad(W/m2)': '-9999' is a missing-value marker, and forcing has no missing values");
+    expect_daymet(all, 4, "2000 01 03 12\t31419.00\t0\t189.56\t0.00\t6.89\t-0.95\t2e6",
+                  "49: column 'vp(Pa)': 2e6 is outside [-1e+06, 1e+06], the plausible range of a forcing value");
+    expect_daymet(all, 4, "2000 01 03 12\t31419.00\t0\t189.56\t0.00\t6.89\t-0.95\tinf",
+                  "49: column 'vp(Pa)': value 'inf' is not finite");
+    expect_daymet(hbv, 3, "2000 4294967297 03 12\t31419.00\t0.00\t189.56\t0.00\t6.89\t-0.95\t574.94",
+                  "6: 2000-4294967297-03 is not a date (no such month)");
+
+    /* per-basin CSV: the model input's name and unit, or the column's, give the range */
+    const DgNameInfo exp[3] = {{"P", "mm/d"}, {"T", "degC"}, {"Lday", "d"}};
+    DgMap maps[3] = {{"P", "prcp(mm/day)"}, {"T", "tmean(C)"}, {"Lday", "dayl(day)"}};
+    DgForcingSpec spec = csv_spec(NULL);
+    spec.maps = maps;
+    spec.nmaps = 3;
+    const char *head = "date,prcp(mm/day),tmean(C),dayl(day)\n2000-01-01,3.1,6.08,0.47\n";
+    char text[512], want[2048];
+    DgForcing f;
+    DgrtErr err = {0};
+    const struct {
+        const char *row, *rest;
+    } csv_cases[] = {
+        {"2000-01-02,4.2,10.5,0.47", NULL},
+        {"2000-01-02,2500,10.5,0.47", ":3:12: column 'prcp(mm/day)': 2500 is outside [0, 2000] mm/d, the plausible "
+                                      "range of precipitation"},
+        {"2000-01-02,4.2,71,0.47", ":3:16: column 'tmean(C)': 71 is outside [-90, 70] degC, the plausible range of "
+                                   "air temperature"},
+        {"2000-01-02,4.2,10.5,1.5", ":3:21: column 'dayl(day)': 1.5 is outside [0, 1] d, the plausible range of day "
+                                    "length"},
+        {"2000-01-02,-999,10.5,0.47", ":3:12: column 'prcp(mm/day)': '-999' is a missing-value marker, and forcing "
+                                      "has no missing values"},
+    };
+    for (size_t k = 0; k < sizeof csv_cases / sizeof csv_cases[0]; k++) {
+        snprintf(text, sizeof text, "%s%s\n", head, csv_cases[k].row);
+        const char *p = write_file("ranges.csv", text);
+        spec.csv_path = p;
+        int rc = dgrt_forcing_load(&f, exp, 3, &spec, &err);
+        if (!csv_cases[k].rest) {
+            CHECK(rc == 0);
+            if (!rc) dgrt_forcing_free(&f);
+            continue;
+        }
+        CHECK(rc == DGRT_EXIT_DATA);
+        snprintf(want, sizeof want, "%s%s", p, csv_cases[k].rest);
+        CHECK_STR(err.msg, want);
+    }
+
+    /* Caravan: its column names; potential evaporation may be negative (ERA5-Land) */
+    char dir[1100], cmd[1400];
+    snprintf(dir, sizeof dir, "%s/caravan/timeseries/csv/camels", DG_RT_TMP_DIR);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    CHECK(system(cmd) == 0);
+    snprintf(dir, sizeof dir, "%s/caravan", DG_RT_TMP_DIR);
+    const char *chead = "date,total_precipitation_sum,temperature_2m_mean,potential_evaporation_sum,streamflow\n"
+                        "1981-01-01,0.5,-3.2,0.1,1.2\n";
+    const struct {
+        const char *row, *rest;
+    } car_cases[] = {
+        {"1981-01-02,0.0,-37.5,-4.34,", NULL},
+        {"1981-01-02,-9999,-3.2,0.1,", ":3:12: column 'total_precipitation_sum': '-9999' is a missing-value marker, "
+                                       "and forcing has no missing values"},
+        {"1981-01-02,0.5,80,0.1,", ":3:16: column 'temperature_2m_mean': 80 is outside [-90, 70] degC, the plausible "
+                                   "range of air temperature"},
+        {"1981-01-02,0.5,-3.2,1e7,", ":3:21: column 'potential_evaporation_sum': 1e7 is outside [-1e+06, 1e+06], the "
+                                     "plausible range of a forcing value"},
+    };
+    for (size_t k = 0; k < sizeof car_cases / sizeof car_cases[0]; k++) {
+        snprintf(text, sizeof text, "%s%s\n", chead, car_cases[k].row);
+        const char *p = write_file("caravan/timeseries/csv/camels/camels_03000000.csv", text);
+        char path[1300];
+        snprintf(path, sizeof path, "%s", p);
+        DgForcingSpec cs = camels_spec(dir, "03000000");
+        int rc = dgrt_forcing_load(&f, hbv, 3, &cs, &err);
+        if (!car_cases[k].rest) {
+            if (rc) dgrt_err_print(&err, stderr);
+            CHECK(rc == 0);
+            if (!rc) dgrt_forcing_free(&f);
+            continue;
+        }
+        CHECK(rc == DGRT_EXIT_DATA);
+        snprintf(want, sizeof want, "%s%s", path, car_cases[k].rest);
+        CHECK_STR(err.msg, want);
+    }
+}
+
 int main(void) {
     test_csv_forcing();
     test_derived();
+    test_ranges();
     struct stat st;
     if (stat(CAMELS, &st) != 0) {
         printf("test_forcing: %s not found, CAMELS part skipped\n", CAMELS);

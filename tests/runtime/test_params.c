@@ -148,6 +148,16 @@ static void test_netw(void) {
     CHECK(dgrt_netw_load(m, p, a, &err) == DGRT_EXIT_DATA);
     snprintf(want, sizeof want, "%s:2:3: 'x' is not a number", p);
     CHECK_STR(err.msg, want);
+    /* lines longer than 511 bytes: the error is on its own line (fgets split it into two) */
+    char text[1600];
+    snprintf(text, sizeof text, "1\n%600s\n2\n", "x");
+    p = write_file("wl.txt", text);
+    CHECK(dgrt_netw_load(m, p, a, &err) == DGRT_EXIT_DATA);
+    snprintf(want, sizeof want, "%s:2:600: 'x' is not a number", p);
+    CHECK_STR(err.msg, want);
+    snprintf(text, sizeof text, "%700s\n%700s\n", "0.25", "-0.5");
+    p = write_file("wl2.txt", text);
+    CHECK(dgrt_netw_load(m, p, a, &err) == 0 && a[0] == 0.25 && a[1] == -0.5);
 }
 
 int main(void) {

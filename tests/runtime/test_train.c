@@ -16,9 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "csv.h"
 #include "train.h"
 
 extern const DgModel dg_model; /* toy_model.c */
@@ -167,15 +170,81 @@ static void expect_config_error(const char *text, const char *want, const char *
     }
 }
 
+/* A config file the reader refuses as a file: exit 3 and "<path><rest>" (path NULL: rest alone). */
+static void expect_config_file_error(const char *path, const char *rest) {
+    DgTrainConfig c;
+    dgrt_train_config_defaults(&c);
+    DgrtErr err = {0};
+    CHECK(dgrt_train_config_file(&c, path, &err) == DGRT_EXIT_DATA);
+    char want[1400];
+    snprintf(want, sizeof want, rest[0] == ':' ? "%s%s" : "%.0s%s", path, rest);
+    CHECK_STR(err.msg, want);
+}
+
+/* Every number has a range and an error naming the key: batch = 2147483648
+ * aborted on an assertion, 4294967297 trained with batch 1, warmup and
+ * epochs near 2^63 overflowed, seed = 2^64 - 1 was refused. Config files:
+ * regular, at most 1 MiB, no NUL byte (a NUL dropped the lines after it). */
+static void test_config_ranges(void) {
+    expect_config_error("batch = 2147483648\n",
+                        "1:9: batch '2147483648' is not an integer in [1, 100000] (basins per iteration)", NULL);
+    expect_config_error("batch = 4294967297\n", "1:9: batch '4294967297' is not an integer in [1, 100000]", NULL);
+    expect_config_error("batch = 1e9\n", "1:9: batch '1e9' is not an integer in [1, 100000]", NULL);
+    expect_config_error("warmup = 9223372036854775807\n",
+                        "1:10: warmup '9223372036854775807' is not an integer in [0, 36600] (warm-up days before "
+                        "each window, up to 100 years)",
+                        NULL);
+    expect_config_error("epochs = 9223372036854775807\n", "1:10: epochs '9223372036854775807' is not an integer in "
+                                                          "[0, 1000000] (epochs)", NULL);
+    expect_config_error("epochs = 99999999999999999999\n", "1:10: epochs '99999999999999999999' is not an integer",
+                        NULL);
+    expect_config_error("rho = 0\n", "1:7: rho '0' is not an integer in [1, 36600]", NULL);
+    expect_config_error("threads = 5000\n", "1:11: threads '5000' is not an integer in [0, 4096] (threads, 0 = "
+                                            "every core)", NULL);
+    expect_config_error("epochs =  5 x\n", "1:11: epochs '5 x' is not an integer", NULL);
+    expect_config_error("seed = -1\n", "1:8: seed '-1' is not an integer in [0, 18446744073709551615]", NULL);
+    expect_config_error("seed = 18446744073709551616\n", "1:8: seed '18446744073709551616' is not an integer", NULL);
+    expect_config_error("lr = nan\n", "1:6: lr 'nan' is not a number in [0, 100]", NULL);
+    expect_config_error("checkpoint =\n", "1:13: checkpoint needs a file name", "default checkpoint.bin");
+    expect_config_error("momentum = 1.5\n", "1:12: momentum '1.5' is not a number in [0, 1] (momentum)", NULL);
+    DgTrainConfig c;
+    dgrt_train_config_defaults(&c);
+    DgrtErr err = {0};
+    CHECK(dgrt_train_config_text(&c, "seed = 18446744073709551615\nbatch = 100000\nwarmup = 36600\n", "t", &err) == 0);
+    CHECK(c.seed == UINT64_MAX && c.batch == 100000 && c.warmup == 36600);
+
+    char path[1100];
+    snprintf(path, sizeof path, "%s/nul.conf", tmp_dir);
+    FILE *f = fopen(path, "wb");
+    fwrite("epochs = 5\nbat\0ch = 3\nepochs = 7\n", 1, 31, f);
+    fclose(f);
+    expect_config_file_error(path, ":2:4: NUL byte in the file");
+    struct stat st;
+    if (stat("/dev/zero", &st) == 0 && S_ISCHR(st.st_mode))
+        expect_config_file_error("/dev/zero", "'/dev/zero' is a character device, not a regular file");
+    snprintf(path, sizeof path, "'%s' is a directory, not a regular file", tmp_dir);
+    expect_config_file_error(tmp_dir, path);
+    snprintf(path, sizeof path, "%s/big.conf", tmp_dir);
+    f = fopen(path, "wb");
+    for (int i = 0; i < 1024 * 1024 / 16; i++) fputs("# fifteen chars\n", f);
+    fputs("\n", f);
+    fclose(f);
+    char want[1300];
+    snprintf(want, sizeof want, "'%s' is too large for a config file: 1048577 bytes (at most 1048576)", path);
+    expect_config_file_error(path, want);
+}
+
 static void test_config(void) {
-    expect_config_error("epochs = 5\n# a comment\nbatch = x\n", "3: batch 'x' is not an integer >= 1", NULL);
-    expect_config_error("epoch = 5\n", "1: unknown key 'epoch'", "did you mean 'epochs'?");
-    expect_config_error("\n\ntrain 1980-01-01:1981-01-01\n", "3: expected 'key = value'", NULL);
-    expect_config_error("train = 1980-13-01:1981-01-01\n", "1: train: ", NULL);
-    expect_config_error("optimizer = adamax\n", "1: 'adamax' is not a valid optimizer", NULL);
-    expect_config_error("lr = -1\n", "1: lr '-1' is not a number >= 0", NULL);
-    expect_config_error("map = PET\n", "1: map 'PET' is not NAME=VARIABLE", NULL);
-    expect_config_error(" = 3\n", "1: missing key", NULL);
+    expect_config_error("epochs = 5\n# a comment\nbatch = x\n",
+                        "3:9: batch 'x' is not an integer in [1, 100000] (basins per iteration)", NULL);
+    expect_config_error("epoch = 5\n", "1:1: unknown key 'epoch'", "did you mean 'epochs'?");
+    expect_config_error("\n\ntrain 1980-01-01:1981-01-01\n", "3:1: expected 'key = value'", NULL);
+    expect_config_error("train = 1980-13-01:1981-01-01\n", "1:9: train: ", NULL);
+    expect_config_error("optimizer = adamax\n", "1:13: 'adamax' is not a valid optimizer", NULL);
+    expect_config_error("lr = -1\n", "1:6: lr '-1' is not a number in [0, 100] (learning rate)", NULL);
+    expect_config_error("map = PET\n", "1:7: map 'PET' is not NAME=VARIABLE", NULL);
+    expect_config_error(" = 3\n", "1:2: missing key", NULL);
+    test_config_ranges();
     /* a good file: comments, blanks, '-' for '_', loss aliases, maps */
     char path[1100];
     snprintf(path, sizeof path, "%s/good.conf", tmp_dir);
@@ -471,6 +540,56 @@ static void test_commands(const DgModel *m) {
     CHECK(strstr(errb, "written for another model") != NULL);
 }
 
+// ---- Out of memory names the settings -----------------------------------------------------------------
+
+/* A run inside the ranges can still need more memory than there is: the
+ * error then says which settings size the arrays, not just a byte count.
+ * In a child process with 3 GB of address space (not under ASan, which
+ * reserves far more). */
+static void test_oom_note(const DgModel *m) {
+#if defined(__SANITIZE_ADDRESS__)
+    (void)m;
+    return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    (void)m;
+    return;
+#endif
+#endif
+    char path[1100];
+    snprintf(path, sizeof path, "%s/oom.txt", tmp_dir);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen(path, "w", stderr)) _exit(90);
+        struct rlimit lim = {3ul << 30, 3ul << 30};
+        if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(91);
+        DgTrainConfig c;
+        base_config(&c);
+        dgrt_parse_period("1980-10-01:2014-09-30", &c.train.start, &c.train.end, NULL);
+        c.batch = 100000;
+        c.rho = 10000;
+        c.warmup = 2000;
+        DgTrainer tr;
+        DgrtErr err = {0};
+        int rc = dgrt_trainer_init(&tr, m, &c, stderr, &err);
+        _exit(rc ? 92 : 93);   /* not reached: out of memory exits with 3 */
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == DGRT_EXIT_DATA);
+    char *text = NULL;
+    size_t len = 0;
+    DgrtErr err = {0};
+    CHECK(dgrt_read_file(path, &text, &len, &err) == 0);
+    CHECK(text && strstr(text, "error: out of memory allocating ") &&
+          strstr(text, "\nnote: the training arrays grow with batch (100000 basins) x warmup + rho (12000 days) "
+                       "and the number of basins: lower batch, warmup or rho\n"));
+    if (text && !strstr(text, "lower batch")) fprintf(stderr, "child's stderr:\n%s\n", text);
+    free(text);
+}
+
 int main(void) {
     snprintf(data_dir, sizeof data_dir, "%s/data/camels_us", DG_SHARED_DIR);
     snprintf(tmp_dir, sizeof tmp_dir, "%s", DG_RT_TMP_DIR);
@@ -491,5 +610,6 @@ int main(void) {
     test_head_restricted(&dyn, 30);
     test_resume(&dyn);
     test_commands(&toy);
+    test_oom_note(&dyn);
     return check_report("test_train");
 }
