@@ -184,7 +184,9 @@ int64_t dgrt_first_duplicate(const char *const *keys, int64_t n, int64_t *earlie
 // ---- Reading a table ----------------------------------------------------------------
 
 int dgrt_read_file(const char *path, char **text, size_t *len, DgrtErr *err) {
-    return dgrt_read_file_checked(path, NULL, text, len, err);
+    /* data files are regular files: a FIFO or device would block or never end */
+    const DgReadLimits lim = {.regular_only = 1};
+    return dgrt_read_file_checked(path, &lim, text, len, err);
 }
 
 /* "path:line:col" of byte `off` of text (1-based line, character column). */
