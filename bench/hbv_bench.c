@@ -1211,12 +1211,12 @@ static int bench_regional(const char *work_dir) {
             continue;
         }
         if (nf < 6 || got == 8) continue;
-        snprintf(names[got], sizeof names[got], "%s", fld[0]);
-        snprintf(units[got], sizeof units[got], "%s", fld[2]);
+        snprintf(names[got], sizeof names[got], "%.63s", fld[0]);   /* precisions: the buffers' sizes */
+        snprintf(units[got], sizeof units[got], "%.15s", fld[2]);
         Row *r = add_row(names[got], strtod(fld[1], NULL), units[got], atoi(fld[3]));
         r->cpu_share = strtod(fld[4], NULL);
         if (r->cpu_share >= 0 && r->cpu_share < CPU_SHARE_MIN) contended++;
-        snprintf(r->note, sizeof r->note, "%s", fld[5]);
+        snprintf(r->note, sizeof r->note, "%.127s", fld[5]);
         got++;
     }
     fclose(f);
