@@ -20,6 +20,7 @@
  *   dhbv_synth_*             the same iteration on synthetic forcing (make_synthetic)
  *   dhbv_keepsub_*           the same on the real forcing with subnormals kept
  *                            (DGC_DENORMALS=keep); dhbv_ftz_speedup = its time / dhbv_iter_s
+ *   dhbv_fullbptt_*          flushed and kept again with the LSTM's backward through the warm-up
  *   regional_iter_s, regional_iter_lstm_s, regional_iter_physics_s, regional_load_s,
  *   regional_peak_rss_bytes  regional δHBV (examples/regional, 432 Caravan basins) in a
  *                            process of its own: iteration, loading, VmHWM
@@ -860,7 +861,7 @@ static int write_csv(const char *path) {
 /* ---- δHBV training iterations (examples/dhbv/dhbv.dg) through the trainer ------------------------ */
 
 enum { DHBV_B = 100, DHBV_WARMUP = 365, DHBV_RHO = 365, DHBV_H = 256, DHBV_WARM_ITERS = 2, DHBV_ITERS = 5,
-       DHBV_KEEP_ITERS = 3, DHBV_THREADS = 2 };
+       DHBV_KEEP_ITERS = 3, DHBV_FULL_ITERS = 2, DHBV_THREADS = 2 };
 
 /* What the iterations train on: the real forcing of basin 01031500 (FTZ|DAZ
  * on, as `MODEL train` runs), synthetic forcing (make_synthetic), or the real
@@ -1001,14 +1002,14 @@ static void make_synthetic(DgTrainer *tr) {
     dgrt_dataset_normalise(d);
 }
 
-/* DHBV_WARM_ITERS + n timed calls of dgrt_train_step on an initialised
- * trainer (the first faults in the activations); medians of the timed ones. */
-static void train_iterations(TrainRun *res, DgTrainer *tr, const char *what, int n) {
+/* `warm` + n timed calls of dgrt_train_step on an initialised trainer (the
+ * first faults in the activations); medians of the timed ones. */
+static void train_iterations(TrainRun *res, DgTrainer *tr, const char *what, int warm, int n) {
     float lr = (float)dgrt_lr_at(&tr->sched, 0);
     double ta[32], tn[32], tp[32], to[32], cpu[32];
     if (n > 32) n = 32;
     res->H = tr->net.H, res->C = tr->net.C, res->P = tr->net.P, res->t0 = bptt_from(tr);
-    for (int i = 0; i < DHBV_WARM_ITERS + n; i++) {
+    for (int i = 0; i < warm + n; i++) {
         double n0 = tr->t_net, p0 = tr->t_phys, o0 = tr->t_other;
         double c0 = cpu_seconds(RUSAGE_SELF), t0 = now(), gnorm;
         double loss = dgrt_train_step(tr, lr, &gnorm);
@@ -1019,11 +1020,11 @@ static void train_iterations(TrainRun *res, DgTrainer *tr, const char *what, int
         res->loss_last = res->loss[i] = loss;
         printf("%s iteration %d%s: %.3f s = network %.3f + physics %.3f + batching %.4f; loss %.6f, grad norm "
                "%.3g, cpu %.0f%%\n",
-               what, i + 1, i < DHBV_WARM_ITERS ? " (warm-up)" : "", w, tr->t_net - n0, tr->t_phys - p0,
+               what, i + 1, i < warm ? " (warm-up)" : "", w, tr->t_net - n0, tr->t_phys - p0,
                tr->t_other - o0, loss, gnorm, 100 * c / (tr->nthreads * w));
         fflush(stdout);
-        if (i < DHBV_WARM_ITERS) continue;
-        int k = i - DHBV_WARM_ITERS;
+        if (i < warm) continue;
+        int k = i - warm;
         ta[k] = w, tn[k] = tr->t_net - n0, tp[k] = tr->t_phys - p0, to[k] = tr->t_other - o0;
         cpu[k] = c / (tr->nthreads * w);
     }
@@ -1042,16 +1043,18 @@ static void train_iterations(TrainRun *res, DgTrainer *tr, const char *what, int
 /* One δHBV training iteration = dgrt_train_step (the loop body of `MODEL
  * train`: batch, network forward, physics forward with tape, loss, physics
  * adjoint, network backward, clip + Adadelta), B = 100 windows of basin
- * 01031500, 2 threads, on the data `kind` says; n timed iterations. */
-static void bench_dhbv(TrainRun *res, const DgModel *m, DhbvData kind, int n) {
+ * 01031500, 2 threads, on the data `kind` says, the network's backward
+ * truncated at the warm-up (bptt = window, the default) or through it
+ * (full); `warm` + n iterations. */
+static void bench_dhbv(TrainRun *res, const DgModel *m, DhbvData kind, const char *bptt, int warm, int n) {
     memset(res, 0, sizeof *res);
     DgTrainConfig cfg;
     dgrt_train_config_defaults(&cfg);
     char text[1024];
     snprintf(text, sizeof text,
              "data = %s\nbasins = 01031500\ntrain = 1980-10-01:1995-09-30\nepochs = 1\niters_per_epoch = %d\n"
-             "batch = %d\nrho = %d\nwarmup = %d\nseed = 111111\nthreads = %d\n",
-             DG_SHARED_DIR "/data/camels_us", DHBV_WARM_ITERS + n, DHBV_B, DHBV_RHO, DHBV_WARMUP, DHBV_THREADS);
+             "batch = %d\nrho = %d\nwarmup = %d\nseed = 111111\nthreads = %d\nbptt = %s\n",
+             DG_SHARED_DIR "/data/camels_us", warm + n, DHBV_B, DHBV_RHO, DHBV_WARMUP, DHBV_THREADS, bptt);
     DgrtErr err;
     memset(&err, 0, sizeof err);
     DgTrainer tr;
@@ -1070,9 +1073,11 @@ static void bench_dhbv(TrainRun *res, const DgModel *m, DhbvData kind, int n) {
         setenv("DGC_DENORMALS", "keep", 1);
         dgrt_fpenv_init();
     }
-    const char *what = kind == DHBV_REAL ? "dhbv" : kind == DHBV_SYNTH ? "dhbv synthetic" : "dhbv subnormals kept";
+    char what[64];
+    snprintf(what, sizeof what, "dhbv%s%s", kind == DHBV_REAL ? "" : kind == DHBV_SYNTH ? " synthetic" : " subnormals kept",
+             strcmp(bptt, "full") ? "" : " bptt full");
     printf("%s: subnormals %s\n", what, dgrt_fpenv_describe());
-    train_iterations(res, &tr, what, n);
+    train_iterations(res, &tr, what, warm, n);
     if (kind == DHBV_KEEP) {
         if (env) setenv("DGC_DENORMALS", saved, 1);
         else unsetenv("DGC_DENORMALS");
@@ -1138,7 +1143,7 @@ static int regional_child(const char *out_path) {
              tr.data.nbasins, tr.B, tr.T);
     TrainRun r;
     memset(&r, 0, sizeof r);
-    train_iterations(&r, &tr, "regional", REGIONAL_ITERS);
+    train_iterations(&r, &tr, "regional", DHBV_WARM_ITERS, REGIONAL_ITERS);
     double rss = vm_hwm_bytes();
     dgrt_trainer_free(&tr);
     jit_dispose(rc.jit);
@@ -1435,18 +1440,22 @@ int main(int argc, char **argv) {
     if (dhbv) {
         Compiled dc;
         compile_model(&dc, DG_SOURCE_DIR "/examples/dhbv/dhbv.dg");
-        TrainRun d, syn, keep;
-        bench_dhbv(&d, dc.m, DHBV_REAL, DHBV_ITERS);
-        bench_dhbv(&syn, dc.m, DHBV_SYNTH, DHBV_ITERS);
-        bench_dhbv(&keep, dc.m, DHBV_KEEP, DHBV_KEEP_ITERS);
+        TrainRun d, syn, keep, full, fullkeep;
+        bench_dhbv(&d, dc.m, DHBV_REAL, "window", DHBV_WARM_ITERS, DHBV_ITERS);
+        bench_dhbv(&syn, dc.m, DHBV_SYNTH, "window", DHBV_WARM_ITERS, DHBV_ITERS);
+        bench_dhbv(&keep, dc.m, DHBV_KEEP, "window", DHBV_WARM_ITERS, DHBV_KEEP_ITERS);
+        /* through the warm-up the LSTM's gradients decay into the subnormal range: where FTZ pays */
+        bench_dhbv(&full, dc.m, DHBV_REAL, "full", 1, DHBV_FULL_ITERS);
+        bench_dhbv(&fullkeep, dc.m, DHBV_KEEP, "full", 1, DHBV_FULL_ITERS);
         double flop;
         Timing sg = time_lstm_gemms(DHBV_WARMUP + DHBV_RHO, DHBV_B, d.H, d.H, d.t0, 3, &flop);
         double sgemm_gflops = 1e-9 * flop / sg.median;
         printf("dhbv: LSTM %d -> %d, head -> %d, backward from step %d; %.1f GFLOP per iteration in the LSTM gemms, "
                "%.1f in the whole network\n", d.C, d.H, d.P, d.t0, d.gflop_lstm, d.gflop_net);
-        const TrainRun *runs[3] = {&d, &syn, &keep};
-        const char *what[3] = {"real", "synthetic", "real, subnormals kept"};
-        for (int i = 0; i < 3; i++)
+        const TrainRun *runs[5] = {&d, &syn, &keep, &full, &fullkeep};
+        const char *what[5] = {"real", "synthetic", "real, subnormals kept", "real, bptt full",
+                               "real, bptt full, subnormals kept"};
+        for (int i = 0; i < 5; i++)
             printf("dhbv (%s): median iteration %.3f s = network %.3f s + physics %.3f s + batching %.4f s; network "
                    "at %.1f GFLOP/s; loss %.6f at iteration 1, %.6f at the last\n", what[i], runs[i]->all.median,
                    runs[i]->net.median, runs[i]->phys.median, runs[i]->other.median,
@@ -1456,8 +1465,9 @@ int main(int argc, char **argv) {
         /* the real and the kept run draw the same batches and dropout masks: the same losses say that
          * flushing subnormals changed no result that matters */
         int last = DHBV_WARM_ITERS + DHBV_KEEP_ITERS - 1;
-        printf("check: dhbv loss at iteration %d with subnormals flushed %.6f, kept %.6f\n", last + 1, d.loss[last],
-               keep.loss[last]);
+        printf("check: dhbv loss at iteration %d with subnormals flushed %.6f, kept %.6f; bptt full at iteration %d: "
+               "%.6f, %.6f\n", last + 1, d.loss[last], keep.loss[last], DHBV_FULL_ITERS + 1,
+               full.loss[DHBV_FULL_ITERS], fullkeep.loss[DHBV_FULL_ITERS]);
         Timing worst = d.net;   /* a ratio of two timings is as contended as the worse of them */
         r = add_timed_row("dhbv_iter_s", d.all.median, "s", &d.all);
         r->baseline = "14.8 s", r->base_lo = r->base_hi = 14.8;
@@ -1488,6 +1498,13 @@ int main(int argc, char **argv) {
         worst.cpu_share = fmin(keep.all.cpu_share, d.all.cpu_share);
         r = add_timed_row("dhbv_ftz_speedup", keep.all.median / d.all.median, "ratio", &worst);
         snprintf(r->note, sizeof r->note, "dhbv_keepsub_iter_s / dhbv_iter_s");
+        r = add_timed_row("dhbv_fullbptt_iter_s", full.all.median, "s", &full.all);
+        snprintf(r->note + strlen(r->note), sizeof r->note - strlen(r->note), "; network %.3f s", full.net.median);
+        r = add_timed_row("dhbv_fullbptt_keepsub_iter_s", fullkeep.all.median, "s", &fullkeep.all);
+        snprintf(r->note + strlen(r->note), sizeof r->note - strlen(r->note), "; network %.3f s", fullkeep.net.median);
+        worst.cpu_share = fmin(full.all.cpu_share, fullkeep.all.cpu_share);
+        r = add_timed_row("dhbv_fullbptt_ftz_speedup", fullkeep.all.median / full.all.median, "ratio", &worst);
+        snprintf(r->note, sizeof r->note, "dhbv_fullbptt_keepsub_iter_s / dhbv_fullbptt_iter_s");
         jit_dispose(dc.jit);
         program_free(&dc.prog);
     }
