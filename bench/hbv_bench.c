@@ -861,7 +861,7 @@ static int write_csv(const char *path) {
 /* ---- δHBV training iterations (examples/dhbv/dhbv.dg) through the trainer ------------------------ */
 
 enum { DHBV_B = 100, DHBV_WARMUP = 365, DHBV_RHO = 365, DHBV_H = 256, DHBV_WARM_ITERS = 2, DHBV_ITERS = 5,
-       DHBV_KEEP_ITERS = 3, DHBV_FULL_ITERS = 2, DHBV_THREADS = 2 };
+       DHBV_KEEP_ITERS = 3, DHBV_FULL_ITERS = 1, DHBV_THREADS = 2 };
 
 /* What the iterations train on: the real forcing of basin 01031500 (FTZ|DAZ
  * on, as `MODEL train` runs), synthetic forcing (make_synthetic), or the real
