@@ -852,7 +852,7 @@ static int write_csv(const char *path) {
         const Row *r = &rows[i];
         char share[32] = "";
         if (r->cpu_share >= 0) snprintf(share, sizeof share, "%.3f", r->cpu_share);
-        fprintf(f, "%s,%.9g,%s,%d,%s,%s\n", r->name, r->value, r->unit, r->threads, share, cpu);
+        fprintf(f, "%s,%.12g,%s,%d,%s,%s\n", r->name, r->value, r->unit, r->threads, share, cpu);
     }
     return fclose(f) ? 1 : 0;
 }
@@ -1168,10 +1168,10 @@ static int regional_child(const char *out_path) {
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
         const Timing *t = out[i].t;
         if (t)
-            fprintf(f, "%s\t%.9g\t%s\t%d\t%.4f\t%d reps, %.4g..%.4g s\n", out[i].name, out[i].value, out[i].unit,
+            fprintf(f, "%s\t%.12g\t%s\t%d\t%.4f\t%d reps, %.4g..%.4g s\n", out[i].name, out[i].value, out[i].unit,
                     t->threads, t->cpu_share, t->reps, t->min, t->max);
         else
-            fprintf(f, "%s\t%.9g\t%s\t%d\t-1\tVmHWM of the regional process\n", out[i].name, out[i].value,
+            fprintf(f, "%s\t%.12g\t%s\t%d\t-1\tVmHWM of the regional process\n", out[i].name, out[i].value,
                     out[i].unit, DHBV_THREADS);
     }
     fprintf(f, "#\t%.6g\t%.6g\t%.6g\n", r.gflop_net, r.loss_first, r.loss_last);
