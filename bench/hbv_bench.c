@@ -14,8 +14,20 @@
  *                            one δHBV training iteration (examples/dhbv/dhbv.dg,
  *                            dgrt_train_step of runtime/train.c, B = 100, 365 + 365
  *                            days, 2 threads) and its network / physics parts
- *   dhbv_sgemm_gflops        cblas_sgemm alone on the LSTM's gemm calls of one iteration, split as the layer splits them
+ *   dhbv_sgemm_gflops        the LSTM's gemm calls of one iteration alone, split as the layer splits them
  *   dhbv_net_gflops          network GFLOP per iteration / dhbv_iter_lstm_s
+ *   dhbv_net_over_gemm       dhbv_net_gflops / dhbv_sgemm_gflops
+ *   dhbv_synth_*             the same iteration on synthetic forcing (make_synthetic)
+ *   dhbv_keepsub_*           the same on the real forcing with subnormals kept
+ *                            (DGC_DENORMALS=keep); dhbv_ftz_speedup = its time / dhbv_iter_s
+ *   dhbv_fullbptt_*          flushed and kept again with the LSTM's backward through the warm-up
+ *   regional_iter_s, regional_iter_lstm_s, regional_iter_physics_s, regional_load_s,
+ *   regional_peak_rss_bytes  regional δHBV (examples/regional, 432 Caravan basins) in a
+ *                            process of its own: iteration, loading, VmHWM
+ *
+ * Every row carries the CPU model, the threads and the CPU share of its
+ * measurement (CPU seconds / (wall seconds x threads)), so a run that shared
+ * its CPUs with other processes shows as a share well below 1.
  *
  * Every timing is the median of several repetitions after warm-up runs.
  * Results are validated after the timed runs (finite outputs and states, a
@@ -50,6 +62,7 @@
 #include "codegen.h"
 #include "frontend.h"
 #include "ir.h"
+#include "fpenv.h"
 #include "gemm_packed.h"
 #include "pool.h"
 #include "train.h"
@@ -118,6 +131,7 @@ typedef struct {
     long faults;   /* page faults during the timed repetitions (0: the arrays were warm) */
     double cpu_share;   /* median over the repetitions of CPU seconds of the process / (wall seconds x
                          * threads): ~1 on a quiet machine, ~0.5 when another process holds one of 2 CPUs */
+    int threads;        /* threads the measurement ran on (the divisor of cpu_share) */
 } Timing;
 
 /* Below this CPU share a timing counts as contended (other processes ran on
@@ -127,6 +141,30 @@ typedef struct {
 static const double CPU_SHARE_MIN = 0.8;
 static int contended;
 static double tv_seconds(struct timeval tv) { return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec; }
+
+/* CPU seconds (user + system) of this process, or of its waited-for children. */
+static double cpu_seconds(int who) {
+    struct rusage ru;
+    getrusage(who, &ru);
+    return tv_seconds(ru.ru_utime) + tv_seconds(ru.ru_stime);
+}
+
+/* The "model name" of /proc/cpuinfo: every CSV row carries it, so a figure
+ * from another machine cannot pass for one of this. */
+static char cpu_model[128] = "unknown";
+static void read_cpu_model(void) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) || !colon) continue;
+        colon += 1 + strspn(colon + 1, " \t");
+        colon[strcspn(colon, "\r\n")] = 0;
+        snprintf(cpu_model, sizeof cpu_model, "%s", colon);
+        break;
+    }
+    if (f) fclose(f);
+}
 
 static Timing summarize(double *t, int n) {
     qsort(t, (size_t)n, sizeof *t, cmp_double);
@@ -484,6 +522,7 @@ static void *worker_main(void *arg) {
         pthread_barrier_wait(&p->start);
         if (p->job == JOB_QUIT) return NULL;
         Block *k = &p->blocks[w->id];
+        dgrt_fpenv_thread();   /* FTZ|DAZ as `MODEL train` sets it, or kept (fpenv.h) */
         if (p->job == JOB_FWD) block_forward(k, false);
         else block_fwdadj(k);
         pthread_barrier_wait(&p->done);
@@ -545,6 +584,7 @@ static Timing time_job(Pool *p, Job job, Block *blocks) {
     }
     Timing r = summarize(t, n);
     r.faults = faults;
+    r.threads = p->n;
     r.cpu_share = summarize(share, n).median;   /* one preempted repetition does not move it */
     if (r.cpu_share < CPU_SHARE_MIN) contended++;
     free(t);
@@ -642,12 +682,15 @@ static void compare_grads(const Block *a, int na, const Block *b, int nb, double
 
 /* ---- Whole processes: dgc run (JIT) and dgc -o (AOT) ----------------------------------------- */
 
-/* Runs argv with stdout/stderr to `log`; wall seconds, or -1 when it failed. */
+/* Runs argv with stdout/stderr to `log` (NULL: ours); wall seconds, or -1 when it failed. */
 static double run_process(char *const argv[], const char *log) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    if (log) {
+        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    }
+    fflush(stdout);
     pid_t pid;
     double t0 = now();
     int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
@@ -661,21 +704,31 @@ static double run_process(char *const argv[], const char *log) {
         if (errno != EINTR) return -1;
     double dt = now() - t0;
     if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-        fprintf(stderr, "bench: %s failed (see %s)\n", argv[0], log);
+        fprintf(stderr, "bench: %s failed (see %s)\n", argv[0], log ? log : "above");
         return -1;
     }
     return dt;
 }
 
+/* One warm-up process (file cache), then `reps`. The CPU share counts the
+ * children's CPU time against one thread: dgc compiles on one (a share above
+ * 1 would say otherwise). */
 static Timing time_process(char *const argv[], const char *log, int reps) {
-    double *t = xcalloc((size_t)reps, sizeof(double));
+    double *t = xcalloc((size_t)reps, sizeof(double)), *share = xcalloc((size_t)reps, sizeof(double));
     Timing r = {.median = -1};
-    if (run_process(argv, log) < 0) goto out;   /* warm-up (file cache) */
-    for (int i = 0; i < reps; i++)
+    if (run_process(argv, log) < 0) goto out;
+    for (int i = 0; i < reps; i++) {
+        double c0 = cpu_seconds(RUSAGE_CHILDREN);
         if ((t[i] = run_process(argv, log)) < 0) goto out;
+        share[i] = (cpu_seconds(RUSAGE_CHILDREN) - c0) / t[i];
+    }
     r = summarize(t, reps);
+    r.cpu_share = summarize(share, reps).median;
+    r.threads = 1;
+    if (r.cpu_share < CPU_SHARE_MIN) contended++;
 out:
     free(t);
+    free(share);
     return r;
 }
 
@@ -713,30 +766,40 @@ typedef struct {
     const char *name;
     double      value;
     const char *unit;
-    char        note[128];    /* repetitions, spread, CPU share */
+    int         threads;      /* threads of the measurement */
+    double      cpu_share;    /* of the measurement (Timing.cpu_share); < 0: not a timing (a size) */
+    char        note[128];    /* repetitions, spread, page faults */
     const char *baseline;     /* PyTorch (issue), printed */
     double      base_lo, base_hi;   /* for the ratio; 0 = none */
     bool        higher_better;
 } Row;
 
-static Row rows[32];
+static Row rows[64];
 static int nrows;
 
-static Row *add_row(const char *name, double value, const char *unit) {
+/* A row that is not a timing (a size); `threads`: those of the run it describes. */
+static Row *add_row(const char *name, double value, const char *unit, int threads) {
+    if (nrows == (int)(sizeof rows / sizeof rows[0])) {
+        fprintf(stderr, "bench: more than %d rows\n", nrows);
+        exit(1);
+    }
     Row *r = &rows[nrows++];
     memset(r, 0, sizeof *r);
     r->name = name;
     r->value = value;
     r->unit = unit;
+    r->threads = threads;
+    r->cpu_share = -1;
     return r;
 }
 
-static void note_timing(Row *r, const Timing *t) {
+/* A row measured by t (its threads and CPU share), spread in the note. */
+static Row *add_timed_row(const char *name, double value, const char *unit, const Timing *t) {
+    Row *r = add_row(name, value, unit, t->threads);
+    r->cpu_share = t->cpu_share;
     int n = snprintf(r->note, sizeof r->note, "%d reps, %.4g..%.4g s", t->reps, t->min, t->max);
-    if (t->cpu_share > 0)
-        n += snprintf(r->note + n, sizeof r->note - (size_t)n, ", cpu %.0f%%%s", 100 * t->cpu_share,
-                      t->cpu_share < CPU_SHARE_MIN ? " CONTENDED" : "");
     if (t->faults > 0) snprintf(r->note + n, sizeof r->note - (size_t)n, ", %ld page faults", t->faults);
+    return r;
 }
 
 static void fmt_value(char *buf, size_t n, double v) {
@@ -746,9 +809,9 @@ static void fmt_value(char *buf, size_t n, double v) {
 }
 
 static void print_table(FILE *f) {
-    fprintf(f, "\n%-26s %14s %-14s %-24s %-15s %s\n", "benchmark", "value", "unit", "PyTorch (issue)", "dgc / PyTorch",
-            "spread");
-    for (int i = 0; i < 26 + 15 + 15 + 25 + 16 + 24; i++) fputc('-', f);
+    fprintf(f, "\nCPU: %s\n%-28s %14s %-12s %3s %-13s %-22s %-13s %s\n", cpu_model, "benchmark", "value", "unit",
+            "thr", "cpu share", "PyTorch (issue)", "dgc/PyTorch", "spread");
+    for (int i = 0; i < 28 + 15 + 13 + 4 + 14 + 23 + 14 + 24; i++) fputc('-', f);
     fputc('\n', f);
     for (int i = 0; i < nrows; i++) {
         const Row *r = &rows[i];
@@ -761,8 +824,11 @@ static void print_table(FILE *f) {
             if (r->base_lo == r->base_hi) snprintf(ratio, sizeof ratio, "%.3gx", a);
             else snprintf(ratio, sizeof ratio, "%.3g-%.3gx", a, b);
         }
-        fprintf(f, "%-26s %14s %-14s %-24s %-15s %s\n", r->name, v, r->unit, r->baseline ? r->baseline : "-",
-                ratio[0] ? ratio : "-", r->note);
+        char share[32] = "-";
+        if (r->cpu_share >= 0)
+            snprintf(share, sizeof share, "%.0f%%%s", 100 * r->cpu_share, r->cpu_share < CPU_SHARE_MIN ? " CONTENDED" : "");
+        fprintf(f, "%-28s %14s %-12s %3d %-13s %-22s %-13s %s\n", r->name, v, r->unit, r->threads, share,
+                r->baseline ? r->baseline : "-", ratio[0] ? ratio : "-", r->note);
     }
     fprintf(f, "ratio: how many times faster dgc is (throughput / throughput, or seconds / seconds inverted)\n");
 }
@@ -773,27 +839,75 @@ static int write_csv(const char *path) {
         fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
         return 1;
     }
-    fprintf(f, "name,value,unit\n");
-    for (int i = 0; i < nrows; i++) fprintf(f, "%s,%.9g,%s\n", rows[i].name, rows[i].value, rows[i].unit);
+    /* cpu: the model name quoted as CSV (it may hold commas); cpu_share empty for sizes */
+    char cpu[2 * sizeof cpu_model + 2], *q = cpu;
+    *q++ = '"';
+    for (const char *c = cpu_model; *c; c++) {
+        if (*c == '"') *q++ = '"';
+        *q++ = *c;
+    }
+    *q++ = '"', *q = 0;
+    fprintf(f, "name,value,unit,threads,cpu_share,cpu\n");
+    for (int i = 0; i < nrows; i++) {
+        const Row *r = &rows[i];
+        char share[32] = "";
+        if (r->cpu_share >= 0) snprintf(share, sizeof share, "%.3f", r->cpu_share);
+        fprintf(f, "%s,%.12g,%s,%d,%s,%s\n", r->name, r->value, r->unit, r->threads, share, cpu);
+    }
     return fclose(f) ? 1 : 0;
 }
 
 
 /* ---- δHBV training iterations (examples/dhbv/dhbv.dg) through the trainer ------------------------ */
 
-enum { DHBV_B = 100, DHBV_WARMUP = 365, DHBV_RHO = 365, DHBV_H = 256, DHBV_WARM_ITERS = 2, DHBV_ITERS = 5 };
+enum { DHBV_B = 100, DHBV_WARMUP = 365, DHBV_RHO = 365, DHBV_H = 256, DHBV_WARM_ITERS = 2, DHBV_ITERS = 5,
+       DHBV_KEEP_ITERS = 3, DHBV_FULL_ITERS = 1, DHBV_THREADS = 2 };
 
+/* What the iterations train on: the real forcing of basin 01031500 (FTZ|DAZ
+ * on, as `MODEL train` runs), synthetic forcing (make_synthetic), or the real
+ * forcing with subnormals kept (DGC_DENORMALS=keep, fpenv.h). */
+typedef enum { DHBV_REAL, DHBV_SYNTH, DHBV_KEEP } DhbvData;
+
+/* Medians of the timed iterations, split by the trainer's own timers; the
+ * CPU share and threads are those of the whole iteration. */
 typedef struct {
     Timing all, net, phys, other;
-    double loss_first, loss_last, gflop_lstm, gflop_net;
-    double sgemm_s, sgemm_gflops;   /* the LSTM's gemm calls alone, same shapes and order */
-    int H, C, P;
-} DhbvResult;
+    double loss_first, loss_last;
+    double loss[40];                /* of every iteration, warm-up included */
+    double gflop_lstm, gflop_net;   /* per iteration, as computed (net_gflop) */
+    int H, C, P, t0;                /* t0: first step the LSTM's backward reaches (bptt) */
+} TrainRun;
+
+/* The step the network's backward stops at, as dgrt_trainer_backward decides
+ * (bptt = window: the warm-up gets no gradient; full: back to step 0). */
+static int bptt_from(const DgTrainer *tr) {
+    return strcmp(tr->cfg.bptt, "full") && tr->Tr > 1 ? (int)tr->cfg.warmup : 0;
+}
+
+/* GFLOP of one iteration's network (1-layer LSTM of a parameter network, as
+ * runtime/lstm_impl.inc and net_head.c compute it, backward from step t0):
+ *   LSTM forward: x W_ih^T over T*B rows, h W_hh^T over T-1 steps;
+ *   LSTM backward: dh over steps t0+1 .. T-1, dW_ih and dx over rows from t0,
+ *     dW_hh over rows from max(t0, 1);
+ *   input layer C -> H: forward over T*B rows, dW over the rows from t0;
+ *   head: the step outputs (dynamic parameters) at every step, every output
+ *     at the last one; backward (dW, dx) from the end of the warm-up. */
+static double net_gflop(const DgTrainer *tr, double *lstm) {
+    double T = tr->T, B = tr->B, H = tr->net.H, C = tr->net.C, P = tr->net.P, G = 4 * H;
+    double t0 = bptt_from(tr), TB = T * B, R0 = t0 * B, R1 = t0 > 0 ? R0 : B;
+    double fwd = 2 * TB * G * H + 2 * B * G * H * (T - 1);
+    double bwd = 2 * B * G * H * (T - 1 - t0) + 2 * G * H * (TB - R0) + 2 * G * H * (TB - R1) + 2 * (TB - R0) * G * H;
+    *lstm = 1e-9 * (fwd + bwd);
+    double in_layer = 2 * TB * C * H + 2 * (TB - R0) * C * H;
+    double Pd = tr->net.step_out ? tr->net.nstep_out : P, rows_bwd = TB - B * (double)tr->cfg.warmup;
+    double head = 2 * H * ((TB - B) * Pd + B * P) + 2 * 2 * H * ((rows_bwd - B) * Pd + B * P);
+    return *lstm + 1e-9 * (in_layer + head);
+}
 
 /* The per-step gemms of one thread's batch rows (lstm_impl.inc splits the
  * recurrence by rows of the batch), on W_hh packed once as the layer does. */
 typedef struct {
-    int T, B, H;
+    int T, B, H, t0;
     float *h, *gates, *dh_next, *wpack_t, *wpack; /* W_hh^T and W_hh packed (gemm_packed.h) */
 } StepGemms;
 
@@ -807,19 +921,19 @@ static void step_gemms_rows(void *ctx, int w, int n) {
     for (int s = 1; s < j->T; s++)
         dgrt_gemm_packed_f32(j->gates + ((size_t)s * B + b0) * G, G, 1, j->h + ((size_t)(s - 1) * B + b0) * H, H,
                              j->wpack_t, nb, H, G);
-    for (int s = j->T - 1; s > 0; s--)
+    for (int s = j->T - 1; s > j->t0; s--)
         dgrt_gemm_packed_f32(j->dh_next + b0 * H, H, 0, j->gates + ((size_t)s * B + b0) * G, G, j->wpack, nb, G, H);
 }
 
-/* Seconds of the gemm calls of one LSTM forward + backward (lstm_impl.inc,
- * 1 layer), split over the threads as the layer splits them (the trainer
- * has set dgrt_nn_set_threads): the input projection, the T-1 recurrence
- * and T-1 dh gemms of each thread's rows, dW_ih, dW_hh and dx, on the same
- * shapes (values random). Median of `reps` after one warm-up; *flop = their
- * floating-point operations. */
-static double time_lstm_gemms(int T, int B, int C, int H, int reps, double *flop) {
+/* The gemm calls of one LSTM forward + backward (lstm_impl.inc, 1 layer,
+ * backward from step t0), split over the threads as the layer splits them
+ * (the trainer has set dgrt_nn_set_threads): the input projection, each
+ * thread's rows' recurrence and dh gemms, dW_ih, dW_hh and dx, on the same
+ * shapes (values random, none subnormal). Median of `reps` after one
+ * warm-up; *flop = their floating-point operations. */
+static Timing time_lstm_gemms(int T, int B, int C, int H, int t0, int reps, double *flop) {
     const int G = 4 * H;
-    size_t TB = (size_t)T * B;
+    size_t TB = (size_t)T * B, R0 = (size_t)t0 * B, R1 = t0 > 0 ? R0 : (size_t)B;
     float *x = xcalloc(TB * C, sizeof(float)), *gates = xcalloc(TB * G, sizeof(float));
     float *h = xcalloc(TB * H, sizeof(float)), *w_ih = xcalloc((size_t)G * C, sizeof(float));
     float *w_hh = xcalloc((size_t)G * H, sizeof(float)), *dw_ih = xcalloc((size_t)G * C, sizeof(float));
@@ -831,112 +945,302 @@ static double time_lstm_gemms(int T, int B, int C, int H, int reps, double *flop
     for (size_t i = 0; i < TB * H; i++) h[i] = (float)(urand() - 0.5);
     for (size_t i = 0; i < (size_t)G * C; i++) w_ih[i] = (float)(urand() - 0.5) * 0.06f;
     for (size_t i = 0; i < (size_t)G * H; i++) w_hh[i] = (float)(urand() - 0.5) * 0.06f;
-    *flop = 2.0 * B * G * (double)H * (T - 1) * 3 + 2.0 * (double)TB * G * C * 3;
+    *flop = 2.0 * B * G * (double)H * (T - 1) + 2.0 * B * G * (double)H * (T - 1 - t0) + 2.0 * (double)TB * G * C +
+            2.0 * G * (double)C * (double)(TB - R0) * 2 + 2.0 * G * (double)H * (double)(TB - R1);
     float *wpack_t = xcalloc(dgrt_pack_size(H, G), sizeof(float)), *wpack = xcalloc(dgrt_pack_size(G, H), sizeof(float));
-    StepGemms steps = {.T = T, .B = B, .H = H, .h = h, .gates = gates, .dh_next = dh_next, .wpack_t = wpack_t,
-                       .wpack = wpack};
-    double t[32];
+    StepGemms steps = {.T = T, .B = B, .H = H, .t0 = t0, .h = h, .gates = gates, .dh_next = dh_next,
+                       .wpack_t = wpack_t, .wpack = wpack};
+    double t[32], share[32];
     if (reps > 31) reps = 31;
     for (int r = 0; r <= reps; r++) {
-        double t0 = now();
+        double c0 = cpu_seconds(RUSAGE_SELF), w0 = now();
         dgrt_pgemm_f32(0, 1, (int)TB, G, C, 1, x, C, w_ih, C, 0, gates, G);
         dgrt_pack_b(wpack_t, w_hh, H, 1, H, G);
         dgrt_pack_b(wpack, w_hh, H, 0, G, H);
         dgrt_pool_run(step_gemms_rows, &steps);
-        dgrt_pgemm_f32(1, 0, G, C, (int)TB, 1, gates, G, x, C, 1, dw_ih, C);
-        dgrt_pgemm_f32(1, 0, G, H, (int)(TB - B), 1, gates + (size_t)B * G, G, h, H, 1, dw_hh, H);
-        dgrt_pgemm_f32(0, 0, (int)TB, C, G, 1, gates, G, w_ih, C, 0, dx, C);
-        if (r > 0) t[r - 1] = now() - t0;
+        dgrt_pgemm_f32(1, 0, G, C, (int)(TB - R0), 1, gates + R0 * G, G, x + R0 * C, C, 1, dw_ih, C);
+        dgrt_pgemm_f32(1, 0, G, H, (int)(TB - R1), 1, gates + R1 * G, G, h + (R1 - (size_t)B) * H, H, 1, dw_hh, H);
+        dgrt_pgemm_f32(0, 0, (int)(TB - R0), C, G, 1, gates + R0 * G, G, w_ih, C, 0, dx + R0 * C, C);
+        double w = now() - w0;
+        if (r > 0) t[r - 1] = w, share[r - 1] = (cpu_seconds(RUSAGE_SELF) - c0) / (w * dgrt_pool_threads());
     }
     float *bufs[] = {x, gates, h, w_ih, w_hh, dw_ih, dw_hh, dx, dh_next, wpack_t, wpack};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
-    return summarize(t, reps).median;
+    Timing res = summarize(t, reps);
+    res.cpu_share = summarize(share, reps).median;
+    res.threads = dgrt_pool_threads();
+    if (res.cpu_share < CPU_SHARE_MIN) contended++;
+    return res;
+}
+
+/* Synthetic forcing in place of the real one: every model input of every
+ * basin, day by day, an independent uniform draw with the basin's mean and
+ * standard deviation of that input (clipped at 0 where the record never goes
+ * below 0: P, PET), then the normalisation recomputed on it. The network sees
+ * inputs of the normalised scale of the real ones, with no structure in time;
+ * the physics sees forcing of the real magnitudes; observations stay real. */
+static void make_synthetic(DgTrainer *tr) {
+    DgDataset *d = &tr->data;
+    int ni = tr->m->ninputs;
+    rng_state = 13;
+    for (int b = 0; b < d->nbasins; b++) {
+        DgBasin *bs = &d->basins[b];
+        for (int i = 0; i < ni; i++) {
+            double sum = 0, ss = 0, lo = INFINITY, n = 0;
+            for (int64_t t = 0; t < bs->ndays; t++) {
+                double v = bs->forcing[t * ni + i];
+                if (isfinite(v)) sum += v, ss += v * v, lo = fmin(lo, v), n++;
+            }
+            double mean = n > 0 ? sum / n : 0, sd = n > 0 ? sqrt(fmax(ss / n - mean * mean, 0)) : 0;
+            for (int64_t t = 0; t < bs->ndays; t++) {
+                double v = mean + sd * sqrt(3.0) * (2 * urand() - 1);   /* uniform, variance sd^2 */
+                bs->forcing[t * ni + i] = lo >= 0 && v < 0 ? 0 : v;
+            }
+        }
+    }
+    dgrt_norm_compute(&d->norm, d, tr->train_idx, tr->ntrain, tr->cfg.train);
+    dgrt_dataset_normalise(d);
+}
+
+/* `warm` + n timed calls of dgrt_train_step on an initialised trainer (the
+ * first faults in the activations); medians of the timed ones. */
+static void train_iterations(TrainRun *res, DgTrainer *tr, const char *what, int warm, int n) {
+    float lr = (float)dgrt_lr_at(&tr->sched, 0);
+    double ta[32], tn[32], tp[32], to[32], cpu[32];
+    if (n > 32) n = 32;
+    res->H = tr->net.H, res->C = tr->net.C, res->P = tr->net.P, res->t0 = bptt_from(tr);
+    for (int i = 0; i < warm + n; i++) {
+        double n0 = tr->t_net, p0 = tr->t_phys, o0 = tr->t_other;
+        double c0 = cpu_seconds(RUSAGE_SELF), t0 = now(), gnorm;
+        double loss = dgrt_train_step(tr, lr, &gnorm);
+        double w = now() - t0, c = cpu_seconds(RUSAGE_SELF) - c0;
+        VALIDATE(isfinite(loss) && loss > 0 && isfinite(gnorm) && gnorm > 0,
+                 "%s iteration %d: loss %g, gradient norm %g", what, i + 1, loss, gnorm);
+        if (i == 0) res->loss_first = loss;
+        res->loss_last = res->loss[i] = loss;
+        printf("%s iteration %d%s: %.3f s = network %.3f + physics %.3f + batching %.4f; loss %.6f, grad norm "
+               "%.3g, cpu %.0f%%\n",
+               what, i + 1, i < warm ? " (warm-up)" : "", w, tr->t_net - n0, tr->t_phys - p0,
+               tr->t_other - o0, loss, gnorm, 100 * c / (tr->nthreads * w));
+        fflush(stdout);
+        if (i < warm) continue;
+        int k = i - warm;
+        ta[k] = w, tn[k] = tr->t_net - n0, tp[k] = tr->t_phys - p0, to[k] = tr->t_other - o0;
+        cpu[k] = c / (tr->nthreads * w);
+    }
+    res->all = summarize(ta, n);
+    res->net = summarize(tn, n);
+    res->phys = summarize(tp, n);
+    res->other = summarize(to, n);
+    res->all.cpu_share = summarize(cpu, n).median;
+    res->all.threads = tr->nthreads;
+    res->net.cpu_share = res->phys.cpu_share = res->other.cpu_share = res->all.cpu_share;
+    res->net.threads = res->phys.threads = res->other.threads = tr->nthreads;
+    if (res->all.cpu_share < CPU_SHARE_MIN) contended++;
+    res->gflop_net = net_gflop(tr, &res->gflop_lstm);
 }
 
 /* One δHBV training iteration = dgrt_train_step (the loop body of `MODEL
  * train`: batch, network forward, physics forward with tape, loss, physics
  * adjoint, network backward, clip + Adadelta), B = 100 windows of basin
- * 01031500, 2 threads; the trainer's own timers split it. */
-static void bench_dhbv(DhbvResult *res) {
+ * 01031500, 2 threads, on the data `kind` says, the network's backward
+ * truncated at the warm-up (bptt = window, the default) or through it
+ * (full); `warm` + n iterations. */
+static void bench_dhbv(TrainRun *res, const DgModel *m, DhbvData kind, const char *bptt, int warm, int n) {
     memset(res, 0, sizeof *res);
-    Compiled dc;
-    compile_model(&dc, DG_SOURCE_DIR "/examples/dhbv/dhbv.dg");
     DgTrainConfig cfg;
     dgrt_train_config_defaults(&cfg);
     char text[1024];
     snprintf(text, sizeof text,
              "data = %s\nbasins = 01031500\ntrain = 1980-10-01:1995-09-30\nepochs = 1\niters_per_epoch = %d\n"
-             "batch = %d\nrho = %d\nwarmup = %d\nseed = 111111\nthreads = 2\n",
-             DG_SHARED_DIR "/data/camels_us", DHBV_WARM_ITERS + DHBV_ITERS, DHBV_B, DHBV_RHO, DHBV_WARMUP);
+             "batch = %d\nrho = %d\nwarmup = %d\nseed = 111111\nthreads = %d\nbptt = %s\n",
+             DG_SHARED_DIR "/data/camels_us", warm + n, DHBV_B, DHBV_RHO, DHBV_WARMUP, DHBV_THREADS, bptt);
     DgrtErr err;
     memset(&err, 0, sizeof err);
     DgTrainer tr;
-    if (dgrt_train_config_text(&cfg, text, "bench", &err) || dgrt_trainer_init(&tr, dc.m, &cfg, stderr, &err)) {
+    if (dgrt_train_config_text(&cfg, text, "bench", &err) || dgrt_trainer_init(&tr, m, &cfg, stderr, &err)) {
         dgrt_err_print(&err, stderr);
         exit(1);
     }
     VALIDATE(tr.net.kind == DG_LEARN_LSTM && tr.net.H == DHBV_H && tr.B == DHBV_B && tr.T == DHBV_WARMUP + DHBV_RHO,
              "dhbv: not an LSTM with H = %d on %d windows of %d days", DHBV_H, DHBV_B, DHBV_WARMUP + DHBV_RHO);
-    res->H = tr.net.H, res->C = tr.net.C, res->P = tr.net.P;
-    float lr = (float)dgrt_lr_at(&tr.sched, 0);
-    double ta[DHBV_ITERS], tn[DHBV_ITERS], tp[DHBV_ITERS], to[DHBV_ITERS], cpu[DHBV_ITERS];
-    for (int i = 0; i < DHBV_WARM_ITERS + DHBV_ITERS; i++) {
-        double n0 = tr.t_net, p0 = tr.t_phys, o0 = tr.t_other;
-        struct rusage ru0, ru1;
-        getrusage(RUSAGE_SELF, &ru0);
-        double t0 = now(), gnorm;
-        double loss = dgrt_train_step(&tr, lr, &gnorm);
-        double w = now() - t0;
-        getrusage(RUSAGE_SELF, &ru1);
-        VALIDATE(isfinite(loss) && loss > 0 && isfinite(gnorm) && gnorm > 0,
-                 "dhbv iteration %d: loss %g, gradient norm %g", i + 1, loss, gnorm);
-        if (i == 0) res->loss_first = loss;
-        res->loss_last = loss;
-        printf("dhbv iteration %d%s: %.3f s = network %.3f + physics %.3f + batching %.4f; loss %.6f, grad norm "
-               "%.3g\n",
-               i + 1, i < DHBV_WARM_ITERS ? " (warm-up)" : "", w, tr.t_net - n0, tr.t_phys - p0, tr.t_other - o0,
-               loss, gnorm);
-        fflush(stdout);
-        if (i < DHBV_WARM_ITERS) continue;
-        int k = i - DHBV_WARM_ITERS;
-        ta[k] = w, tn[k] = tr.t_net - n0, tp[k] = tr.t_phys - p0, to[k] = tr.t_other - o0;
-        cpu[k] = (tv_seconds(ru1.ru_utime) + tv_seconds(ru1.ru_stime) - tv_seconds(ru0.ru_utime) -
-                  tv_seconds(ru0.ru_stime)) / (2 * w);
+    if (kind == DHBV_SYNTH) make_synthetic(&tr);
+    /* the mode is read from the environment, as `MODEL train` does; restored after */
+    const char *env = getenv("DGC_DENORMALS");
+    char saved[32] = "";
+    if (env) snprintf(saved, sizeof saved, "%s", env);
+    if (kind == DHBV_KEEP) {
+        setenv("DGC_DENORMALS", "keep", 1);
+        dgrt_fpenv_init();
     }
-    res->all = summarize(ta, DHBV_ITERS);
-    res->net = summarize(tn, DHBV_ITERS);
-    res->phys = summarize(tp, DHBV_ITERS);
-    res->other = summarize(to, DHBV_ITERS);
-    res->all.cpu_share = summarize(cpu, DHBV_ITERS).median;
-    if (res->all.cpu_share < CPU_SHARE_MIN) contended++;
-    int T = tr.T, B = tr.B, H = tr.net.H, C = tr.net.C, P = tr.net.P;
-    double TB = (double)T * B;
-    /* LSTM: 3 gemm-equivalents of the recurrence (h W_hh^T, dh, dW_hh) and of the input projection (x W_ih^T,
-     * dW_ih, dx); the input layer (C -> H: forward + dW) and the head (H -> P, forward + backward) */
-    res->gflop_lstm = 1e-9 * (2.0 * B * 4 * H * (double)H * (T - 1) * 3 + 2.0 * TB * 4 * H * H * 3);
-    /* the head as net_head.c computes it: the step outputs (dynamic parameters) at every step, forward, and
-     * after the warm-up, backward (dW and dx); every output at the last step */
-    double Pd = tr.net.step_out ? tr.net.nstep_out : P, rows_bwd = TB - (double)B * DHBV_WARMUP;
-    double head = 2.0 * H * ((TB - B) * Pd + B * P) + 2.0 * 2.0 * H * ((rows_bwd - B) * Pd + B * P);
-    res->gflop_net = res->gflop_lstm + 1e-9 * (2.0 * TB * C * H * 2 + head);
+    char what[64];
+    snprintf(what, sizeof what, "dhbv%s%s", kind == DHBV_REAL ? "" : kind == DHBV_SYNTH ? " synthetic" : " subnormals kept",
+             strcmp(bptt, "full") ? "" : " bptt full");
+    printf("%s: subnormals %s\n", what, dgrt_fpenv_describe());
+    train_iterations(res, &tr, what, warm, n);
+    if (kind == DHBV_KEEP) {
+        if (env) setenv("DGC_DENORMALS", saved, 1);
+        else unsetenv("DGC_DENORMALS");
+        dgrt_fpenv_init();
+    }
     dgrt_trainer_free(&tr);
-    jit_dispose(dc.jit);
-    program_free(&dc.prog);
-    double flop;
-    res->sgemm_s = time_lstm_gemms(T, B, H, H, 3, &flop);
-    res->sgemm_gflops = 1e-9 * flop / res->sgemm_s;
+}
+
+/* ---- Regional δHBV (examples/regional): a process of its own ----------------------------------------- */
+
+/* `bench_hbv --regional-child FILE`: the regional iteration in a fresh
+ * process, so that its peak RSS (VmHWM: ru_maxrss would also count the
+ * parent's pages, which a vfork-style spawn hands to the child) is that of
+ * a training run alone. Writes one line per row to FILE:
+ * name TAB value TAB unit TAB threads TAB cpu_share TAB note. */
+enum { REGIONAL_ITERS = 5 };
+
+static double vm_hwm_bytes(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = strtod(line + 6, NULL);
+    if (f) fclose(f);
+    return kb * 1024;
+}
+
+static int regional_child(const char *out_path) {
+    dgrt_fpenv_init();
+    Compiled rc;
+    compile_model(&rc, DG_SOURCE_DIR "/examples/regional/dhbv_regional.dg");
+    /* the recipe of train.cfg; its paths are relative to the project root, so given here in full */
+    DgTrainConfig cfg;
+    dgrt_train_config_defaults(&cfg);
+    DgrtErr err;
+    memset(&err, 0, sizeof err);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "basins = %s\ndata = %s\nattributes = %s\nepochs = 1\niters_per_epoch = %d\nthreads = %d\n",
+             DG_SHARED_DIR "/data/caravan_camels/basins.txt", DG_SHARED_DIR "/data/caravan_camels",
+             DG_SHARED_DIR "/data/camels_us/camels_attributes_v2.0", DHBV_WARM_ITERS + REGIONAL_ITERS, DHBV_THREADS);
+    if (dgrt_train_config_file(&cfg, DG_SOURCE_DIR "/examples/regional/train.cfg", &err) ||
+        dgrt_train_config_text(&cfg, text, "bench", &err)) {
+        dgrt_err_print(&err, stderr);
+        return 1;
+    }
+    /* loading: the 432 basins' CSVs and attribute tables, selection, normalisation; the
+     * buffers of the network and physics are calloc'd, not touched */
+    DgTrainer tr;
+    double c0 = cpu_seconds(RUSAGE_SELF), t0 = now();
+    if (dgrt_trainer_init(&tr, rc.m, &cfg, stderr, &err)) {
+        dgrt_err_print(&err, stderr);
+        return 1;
+    }
+    Timing load = {.median = now() - t0, .reps = 1, .threads = 1};
+    load.min = load.max = load.median;
+    load.cpu_share = (cpu_seconds(RUSAGE_SELF) - c0) / load.median;
+    if (load.cpu_share < CPU_SHARE_MIN) contended++;
+    printf("regional: %d basins loaded (%d train) in %.3f s, cpu %.0f%%; batch %d x (%lld + %lld) days\n",
+           tr.data.nbasins, tr.ntrain, load.median, 100 * load.cpu_share, tr.B, (long long)cfg.warmup,
+           (long long)cfg.rho);
+    VALIDATE(tr.data.nbasins == 432 && tr.B == 100 && tr.T == 730, "regional: %d basins, batch %d x %d days",
+             tr.data.nbasins, tr.B, tr.T);
+    TrainRun r;
+    memset(&r, 0, sizeof r);
+    train_iterations(&r, &tr, "regional", DHBV_WARM_ITERS, REGIONAL_ITERS);
+    double rss = vm_hwm_bytes();
+    dgrt_trainer_free(&tr);
+    jit_dispose(rc.jit);
+    program_free(&rc.prog);
+    if (failures) return 1;
+    FILE *f = fopen(out_path, "w");
+    if (!f) {
+        fprintf(stderr, "bench: cannot write %s: %s\n", out_path, strerror(errno));
+        return 1;
+    }
+    const struct {
+        const char *name, *unit;
+        double value;
+        const Timing *t;
+    } out[] = {
+        {"regional_iter_s", "s", r.all.median, &r.all},
+        {"regional_iter_lstm_s", "s", r.net.median, &r.net},
+        {"regional_iter_physics_s", "s", r.phys.median, &r.phys},
+        {"regional_load_s", "s", load.median, &load},
+        {"regional_peak_rss_bytes", "bytes", rss, NULL},
+    };
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+        const Timing *t = out[i].t;
+        if (t)
+            fprintf(f, "%s\t%.12g\t%s\t%d\t%.4f\t%d reps, %.4g..%.4g s\n", out[i].name, out[i].value, out[i].unit,
+                    t->threads, t->cpu_share, t->reps, t->min, t->max);
+        else
+            fprintf(f, "%s\t%.12g\t%s\t%d\t-1\tVmHWM of the regional process\n", out[i].name, out[i].value,
+                    out[i].unit, DHBV_THREADS);
+    }
+    fprintf(f, "#\t%.6g\t%.6g\t%.6g\n", r.gflop_net, r.loss_first, r.loss_last);
+    return fclose(f) ? 1 : 0;
+}
+
+/* Runs the regional child and adds its rows; 0 when it ran and every row came back. */
+static int bench_regional(const char *work_dir) {
+    char self[4096], rows_path[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "bench: cannot find this executable (/proc/self/exe)\n");
+        return 1;
+    }
+    self[n] = 0;
+    snprintf(rows_path, sizeof rows_path, "%s/regional_rows.tsv", work_dir);
+    remove(rows_path);
+    char *argv[] = {self, "--regional-child", rows_path, NULL};
+    double wall = run_process(argv, NULL);
+    FILE *f = wall > 0 ? fopen(rows_path, "r") : NULL;
+    if (!f) {
+        fprintf(stderr, "bench: the regional run failed (no %s)\n", rows_path);
+        return 1;
+    }
+    static char names[8][64], units[8][16];
+    char line[512];
+    int got = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *fld[6];
+        int nf = 0;
+        for (char *p = line; nf < 6;) {
+            fld[nf++] = p;
+            char *tab = strchr(p, '\t');
+            if (!tab) break;
+            *tab = 0;
+            p = tab + 1;
+        }
+        fld[nf - 1][strcspn(fld[nf - 1], "\n")] = 0;
+        if (!strcmp(fld[0], "#") && nf >= 4) {
+            printf("regional: %.1f GFLOP per iteration in the network; loss %s at iteration 1, %s at the last\n",
+                   strtod(fld[1], NULL), fld[2], fld[3]);
+            continue;
+        }
+        if (nf < 6 || got == 8) continue;
+        snprintf(names[got], sizeof names[got], "%.63s", fld[0]);   /* precisions: the buffers' sizes */
+        snprintf(units[got], sizeof units[got], "%.15s", fld[2]);
+        Row *r = add_row(names[got], strtod(fld[1], NULL), units[got], atoi(fld[3]));
+        r->cpu_share = strtod(fld[4], NULL);
+        if (r->cpu_share >= 0 && r->cpu_share < CPU_SHARE_MIN) contended++;
+        snprintf(r->note, sizeof r->note, "%.127s", fld[5]);
+        got++;
+    }
+    fclose(f);
+    printf("regional: whole process %.1f s\n", wall);
+    return got == 5 ? 0 : 1;
 }
 
 /* ---- main ------------------------------------------------------------------------------------------ */
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: bench_hbv [--out results.csv] [--work DIR] [--reps N] [--no-process] [--no-dhbv]\n"
-            "  --out FILE     write name,value,unit rows (default build/bench/results.csv)\n"
+            "usage: bench_hbv [--out results.csv] [--work DIR] [--reps N] [--no-process] [--no-dhbv] "
+            "[--no-regional]\n"
+            "  --out FILE     write name,value,unit,threads,cpu_share,cpu rows (default build/bench/results.csv)\n"
             "  --work DIR     scratch directory for the dgc runs (default: next to --out)\n"
             "  --reps N       repetitions per timing after the warm-up (default: 5..21, ~1.5 s)\n"
             "  --no-process   skip jit_first_step_s and aot_compile_s\n"
-            "  --no-dhbv      skip the δHBV training iterations (dhbv_iter_*, ~60 s)\n");
+            "  --no-dhbv      skip the δHBV training iterations (dhbv_*)\n"
+            "  --no-regional  skip the regional δHBV run (regional_*)\n");
     exit(2);
 }
 
@@ -955,13 +1259,17 @@ static void mkdirs(const char *path) {
 int main(int argc, char **argv) {
     const char *out_path = DG_SOURCE_DIR "/build/bench/results.csv";
     const char *work = NULL;
-    bool processes = true, dhbv = true;
+    bool processes = true, dhbv = true, regional = true;
+    read_cpu_model();
+    /* internal: the regional run in a process of its own (bench_regional) */
+    if (argc == 3 && !strcmp(argv[1], "--regional-child")) return regional_child(argv[2]);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
         else if (!strcmp(argv[i], "--work") && i + 1 < argc) work = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) forced_reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-process")) processes = false;
         else if (!strcmp(argv[i], "--no-dhbv")) dhbv = false;
+        else if (!strcmp(argv[i], "--no-regional")) regional = false;
         else usage();
     }
     char out_dir[4096], work_dir[4096];
@@ -982,7 +1290,10 @@ int main(int argc, char **argv) {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     double load[3] = {0};
     getloadavg(load, 3);
-    printf("dgc bench — %s, %ld online CPUs, load average %.2f %.2f %.2f\n", date, ncpu, load[0], load[1], load[2]);
+    /* subnormals flushed, as `MODEL train` and `simulate` run, unless DGC_DENORMALS=keep */
+    dgrt_fpenv_init();
+    printf("dgc bench — %s, %s, %ld online CPUs, load average %.2f %.2f %.2f; subnormals %s\n", date, cpu_model,
+           ncpu, load[0], load[1], load[2], dgrt_fpenv_describe());
     printf("model %s; forcing %s\n", model_path, forcing_path);
 
     Record rec = record_load(forcing_path);
@@ -1008,8 +1319,7 @@ int main(int argc, char **argv) {
     Timing tf = time_job(&pool2, JOB_FWD, fb);
     validate_forward("hbv_fwd", fb, 2);
     blocks_free(fb, 2);
-    Row *r = add_row("hbv_fwd_cds", cell_days / tf.median, "cell-days/s");
-    note_timing(r, &tf);
+    Row *r = add_timed_row("hbv_fwd_cds", cell_days / tf.median, "cell-days/s", &tf);
     r->baseline = "2.9-5.1 M/s";
     r->base_lo = 2.9e6, r->base_hi = 5.1e6, r->higher_better = true;
     printf("hbv_fwd: %.4f s per run (median of %d)\n", tf.median, tf.reps);
@@ -1042,12 +1352,10 @@ int main(int argc, char **argv) {
     blocks_free(a64, 1);
     blocks_free(ab1, 1);
     blocks_free(ab2, 2);
-    r = add_row("hbv_fwdadj_cds", cell_days / ta2.median, "cell-days/s");
-    note_timing(r, &ta2);
+    r = add_timed_row("hbv_fwdadj_cds", cell_days / ta2.median, "cell-days/s", &ta2);
     r->baseline = "128-174 k/s";
     r->base_lo = 128e3, r->base_hi = 174e3, r->higher_better = true;
-    r = add_row("hbv_fwdadj_cds_1thread", cell_days / ta1.median, "cell-days/s");
-    note_timing(r, &ta1);
+    r = add_timed_row("hbv_fwdadj_cds_1thread", cell_days / ta1.median, "cell-days/s", &ta1);
     r->baseline = "128-174 k/s";
     r->base_lo = 128e3, r->base_hi = 174e3, r->higher_better = true;
     fflush(stdout);
@@ -1064,8 +1372,7 @@ int main(int argc, char **argv) {
         validate_adjoint(what, b, 2);
         blocks_free(b, 2);
         snprintf(sweep_names[i], sizeof sweep_names[i], "hbv_fwdadj_s_T%d", T);
-        r = add_row(sweep_names[i], t.median, "s");
-        note_timing(r, &t);
+        r = add_timed_row(sweep_names[i], t.median, "s", &t);
         if (T == 183) r->baseline = "0.5 s", r->base_lo = r->base_hi = 0.5;
         if (T == 1460) r->baseline = "23.6 s", r->base_lo = r->base_hi = 23.6;
         sweep_s[i] = t.median;
@@ -1078,7 +1385,7 @@ int main(int argc, char **argv) {
     pool_stop(&pool2);
     pool_stop(&pool1);
 
-    add_row("hbv_tape_bytes", (double)T_MAIN * m->nstates * NCELLS * (double)sizeof(float), "bytes");
+    add_row("hbv_tape_bytes", (double)T_MAIN * m->nstates * NCELLS * (double)sizeof(float), "bytes", 2);
 
     /* ---- whole dgc processes */
     if (processes) {
@@ -1106,15 +1413,13 @@ int main(int argc, char **argv) {
         remove(csv);
         Timing tj = time_process(jit_argv, log, 7);
         VALIDATE(tj.median > 0 && check_one_day_csv(csv, day), "dgc run simulate: no valid one-day CSV in %s", csv);
-        r = add_row("jit_first_step_s", tj.median, "s");
-        note_timing(r, &tj);
+        r = add_timed_row("jit_first_step_s", tj.median, "s", &tj);
         printf("jit_first_step: %.4f s (median of %d)\n", tj.median, tj.reps);
 
         char *aot_argv[] = {DGC_EXE, (char *)model_path, "-o", exe, NULL};
         Timing tc = time_process(aot_argv, log_o, 5);
         VALIDATE(tc.median > 0 && access(exe, X_OK) == 0, "dgc -o did not produce %s", exe);
-        r = add_row("aot_compile_s", tc.median, "s");
-        note_timing(r, &tc);
+        r = add_timed_row("aot_compile_s", tc.median, "s", &tc);
         printf("aot_compile: %.4f s (median of %d)\n", tc.median, tc.reps);
         /* the executable computes what the JIT computed */
         char *exe_argv[] = {exe, "simulate", "--data", DG_SHARED_DIR "/data/camels_us", "--basin", "01031500",
@@ -1130,32 +1435,81 @@ int main(int argc, char **argv) {
     /* before the δHBV trainer, whose network activations alone take ~1.2 GB */
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    add_row("peak_rss_bytes", (double)ru.ru_maxrss * 1024.0, "bytes");
+    add_row("peak_rss_bytes", (double)ru.ru_maxrss * 1024.0, "bytes", 2);
 
     if (dhbv) {
-        DhbvResult d;
-        bench_dhbv(&d);
-        printf("dhbv: LSTM %d -> %d, head -> %d; %.1f GFLOP per iteration in the LSTM gemms, %.1f in the whole "
-               "network\n", d.C, d.H, d.P, d.gflop_lstm, d.gflop_net);
-        printf("dhbv: median iteration %.3f s = network %.3f s + physics %.3f s + batching %.4f s; network at "
-               "%.1f GFLOP/s\n", d.all.median, d.net.median, d.phys.median, d.other.median,
-               d.gflop_net / d.net.median);
-        printf("sgemm alone, the LSTM's gemm calls of one iteration (same shapes and split, 2 threads): %.3f s, %.1f GFLOP/s\n",
-               d.sgemm_s, d.sgemm_gflops);
-        printf("check: dhbv loss %.6f at iteration 1, %.6f at iteration %d\n", d.loss_first, d.loss_last,
-               DHBV_WARM_ITERS + DHBV_ITERS);
-        r = add_row("dhbv_iter_s", d.all.median, "s");
-        note_timing(r, &d.all);
+        Compiled dc;
+        compile_model(&dc, DG_SOURCE_DIR "/examples/dhbv/dhbv.dg");
+        TrainRun d, syn, keep, full, fullkeep;
+        bench_dhbv(&d, dc.m, DHBV_REAL, "window", DHBV_WARM_ITERS, DHBV_ITERS);
+        bench_dhbv(&syn, dc.m, DHBV_SYNTH, "window", DHBV_WARM_ITERS, DHBV_ITERS);
+        bench_dhbv(&keep, dc.m, DHBV_KEEP, "window", DHBV_WARM_ITERS, DHBV_KEEP_ITERS);
+        /* through the warm-up the LSTM's gradients decay into the subnormal range: where FTZ pays */
+        bench_dhbv(&full, dc.m, DHBV_REAL, "full", 1, DHBV_FULL_ITERS);
+        bench_dhbv(&fullkeep, dc.m, DHBV_KEEP, "full", 1, DHBV_FULL_ITERS);
+        double flop;
+        Timing sg = time_lstm_gemms(DHBV_WARMUP + DHBV_RHO, DHBV_B, d.H, d.H, d.t0, 3, &flop);
+        double sgemm_gflops = 1e-9 * flop / sg.median;
+        printf("dhbv: LSTM %d -> %d, head -> %d, backward from step %d; %.1f GFLOP per iteration in the LSTM gemms, "
+               "%.1f in the whole network\n", d.C, d.H, d.P, d.t0, d.gflop_lstm, d.gflop_net);
+        const TrainRun *runs[5] = {&d, &syn, &keep, &full, &fullkeep};
+        const char *what[5] = {"real", "synthetic", "real, subnormals kept", "real, bptt full",
+                               "real, bptt full, subnormals kept"};
+        for (int i = 0; i < 5; i++)
+            printf("dhbv (%s): median iteration %.3f s = network %.3f s + physics %.3f s + batching %.4f s; network "
+                   "at %.1f GFLOP/s; loss %.6f at iteration 1, %.6f at the last\n", what[i], runs[i]->all.median,
+                   runs[i]->net.median, runs[i]->phys.median, runs[i]->other.median,
+                   runs[i]->gflop_net / runs[i]->net.median, runs[i]->loss_first, runs[i]->loss_last);
+        printf("sgemm alone, the LSTM's gemm calls of one iteration (same shapes and split, %d threads): %.3f s, "
+               "%.1f GFLOP/s\n", sg.threads, sg.median, sgemm_gflops);
+        /* the real and the kept run draw the same batches and dropout masks: the same losses say that
+         * flushing subnormals changed no result that matters */
+        int last = DHBV_WARM_ITERS + DHBV_KEEP_ITERS - 1;
+        printf("check: dhbv loss at iteration %d with subnormals flushed %.6f, kept %.6f; bptt full at iteration %d: "
+               "%.6f, %.6f\n", last + 1, d.loss[last], keep.loss[last], DHBV_FULL_ITERS + 1,
+               full.loss[DHBV_FULL_ITERS], fullkeep.loss[DHBV_FULL_ITERS]);
+        Timing worst = d.net;   /* a ratio of two timings is as contended as the worse of them */
+        r = add_timed_row("dhbv_iter_s", d.all.median, "s", &d.all);
         r->baseline = "14.8 s", r->base_lo = r->base_hi = 14.8;
-        r = add_row("dhbv_iter_lstm_s", d.net.median, "s");
-        note_timing(r, &d.net);
-        r = add_row("dhbv_iter_physics_s", d.phys.median, "s");
-        note_timing(r, &d.phys);
-        r = add_row("dhbv_sgemm_gflops", d.sgemm_gflops, "GFLOP/s");
-        snprintf(r->note, sizeof r->note, "LSTM gemm calls alone: %.3f s", d.sgemm_s);
-        r = add_row("dhbv_net_gflops", d.gflop_net / d.net.median, "GFLOP/s");
-        snprintf(r->note, sizeof r->note, "%.0f GFLOP / dhbv_iter_lstm_s", d.gflop_net);
+        add_timed_row("dhbv_iter_lstm_s", d.net.median, "s", &d.net);
+        add_timed_row("dhbv_iter_physics_s", d.phys.median, "s", &d.phys);
+        r = add_timed_row("dhbv_sgemm_gflops", sgemm_gflops, "GFLOP/s", &sg);
+        snprintf(r->note, sizeof r->note, "LSTM gemm calls alone: %.3f s, %.1f GFLOP", sg.median, 1e-9 * flop);
+        r = add_timed_row("dhbv_net_gflops", d.gflop_net / d.net.median, "GFLOP/s", &d.net);
+        snprintf(r->note, sizeof r->note, "%.1f GFLOP / dhbv_iter_lstm_s", d.gflop_net);
+        worst.cpu_share = fmin(d.net.cpu_share, sg.cpu_share);
+        r = add_timed_row("dhbv_net_over_gemm", d.gflop_net / d.net.median / sgemm_gflops, "ratio", &worst);
+        snprintf(r->note, sizeof r->note, "dhbv_net_gflops / dhbv_sgemm_gflops");
+        add_timed_row("dhbv_synth_iter_s", syn.all.median, "s", &syn.all);
+        add_timed_row("dhbv_synth_iter_lstm_s", syn.net.median, "s", &syn.net);
+        add_timed_row("dhbv_synth_iter_physics_s", syn.phys.median, "s", &syn.phys);
+        r = add_timed_row("dhbv_synth_net_gflops", syn.gflop_net / syn.net.median, "GFLOP/s", &syn.net);
+        snprintf(r->note, sizeof r->note, "%.1f GFLOP / dhbv_synth_iter_lstm_s", syn.gflop_net);
+        worst.cpu_share = fmin(syn.net.cpu_share, sg.cpu_share);
+        r = add_timed_row("dhbv_synth_net_over_gemm", syn.gflop_net / syn.net.median / sgemm_gflops, "ratio", &worst);
+        snprintf(r->note, sizeof r->note, "dhbv_synth_net_gflops / dhbv_sgemm_gflops");
+        add_timed_row("dhbv_keepsub_iter_s", keep.all.median, "s", &keep.all);
+        add_timed_row("dhbv_keepsub_iter_lstm_s", keep.net.median, "s", &keep.net);
+        add_timed_row("dhbv_keepsub_iter_physics_s", keep.phys.median, "s", &keep.phys);
+        worst.cpu_share = fmin(keep.net.cpu_share, sg.cpu_share);
+        r = add_timed_row("dhbv_keepsub_net_over_gemm", keep.gflop_net / keep.net.median / sgemm_gflops, "ratio",
+                          &worst);
+        snprintf(r->note, sizeof r->note, "network GFLOP/s with subnormals kept / dhbv_sgemm_gflops");
+        worst.cpu_share = fmin(keep.all.cpu_share, d.all.cpu_share);
+        r = add_timed_row("dhbv_ftz_speedup", keep.all.median / d.all.median, "ratio", &worst);
+        snprintf(r->note, sizeof r->note, "dhbv_keepsub_iter_s / dhbv_iter_s");
+        r = add_timed_row("dhbv_fullbptt_iter_s", full.all.median, "s", &full.all);
+        snprintf(r->note + strlen(r->note), sizeof r->note - strlen(r->note), "; network %.3f s", full.net.median);
+        r = add_timed_row("dhbv_fullbptt_keepsub_iter_s", fullkeep.all.median, "s", &fullkeep.all);
+        snprintf(r->note + strlen(r->note), sizeof r->note - strlen(r->note), "; network %.3f s", fullkeep.net.median);
+        worst.cpu_share = fmin(full.all.cpu_share, fullkeep.all.cpu_share);
+        r = add_timed_row("dhbv_fullbptt_ftz_speedup", fullkeep.all.median / full.all.median, "ratio", &worst);
+        snprintf(r->note, sizeof r->note, "dhbv_fullbptt_keepsub_iter_s / dhbv_fullbptt_iter_s");
+        jit_dispose(dc.jit);
+        program_free(&dc.prog);
     }
+
+    if (regional && bench_regional(work_dir)) failures++;
 
     getloadavg(load, 3);
     printf("load average at the end: %.2f %.2f %.2f (timings are noisy when it exceeds the %ld CPUs)\n", load[0],
