@@ -1,5 +1,6 @@
 /* camels.c — CAMELS-US attributes and observed streamflow (see camels.h). */
 #include "camels.h"
+#include "dataset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,23 +26,6 @@ void dgrt_camels_table_path(char *out, size_t size, const char *dir, const char 
     if (!is_regular(out)) snprintf(out, size, "%s/camels_attributes_v2.0/camels_%s.txt", dir, table);
 }
 
-/* base/name, or base/SUB/name for the first subfolder (a HUC) that has it; 0 when neither exists */
-static int find_in_huc(char *out, size_t size, const char *base, const char *name) {
-    snprintf(out, size, "%s/%s", base, name);
-    if (is_regular(out)) return 1;
-    DIR *d = opendir(base);
-    if (!d) return 0;
-    struct dirent *e;
-    int found = 0;
-    while (!found && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(out, size, "%s/%s/%s", base, e->d_name, name);
-        found = is_regular(out);
-    }
-    closedir(d);
-    if (!found) snprintf(out, size, "%s/%s", base, name);
-    return found;
-}
 
 int dgrt_attributes_load(DgAttributes *a, const char *camels_dir, const char *const *basins, int nbasins,
                          const char *const *names, int nnames, DgrtErr *err) {
@@ -354,7 +338,7 @@ int dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *
     int rc;
     /* the model output (OBS_RUN, MOD_RUN): beside the data, or in the archive's HUC folders */
     snprintf(path, sizeof path, "%s/%s", camels_dir, name);
-    if (is_regular(path) || find_in_huc(path, sizeof path, base, name)) {
+    if (is_regular(path) || dgrt_find_file(path, sizeof path, base, name)) {
         rc = load_model_output(o, path, err);
     } else {
         double area = NAN;
@@ -362,7 +346,7 @@ int dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *
         if (!rc) {
             snprintf(name, sizeof name, "%s_streamflow_qc.txt", basin);
             snprintf(base, sizeof base, "%s/usgs_streamflow", camels_dir);
-            find_in_huc(path, sizeof path, base, name);
+            dgrt_find_file(path, sizeof path, base, name);
             rc = load_usgs(o, path, area, err);
         }
     }

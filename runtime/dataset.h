@@ -112,6 +112,9 @@ DgLayout dgrt_data_layout(const char *dir);
 const char *dgrt_layout_name(DgLayout l);
 /* The Caravan CSV of basin `id` in out; 0 when there is none (out then shows the expected place). */
 int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id);
+/* base/name, or base/SUB/name in the first subfolder that has it (CAMELS's
+ * HUC folders); 0 when neither exists (out then shows base/name). */
+int dgrt_find_file(char *out, size_t size, const char *base, const char *name);
 /* Caravan's column names: the defaults of the model inputs P, T, PET, E and the observations. */
 extern const DgMap dgrt_caravan_defaults[];
 extern const int dgrt_caravan_ndefaults;

@@ -394,29 +394,12 @@ done:
 
 // ---- CAMELS-US Daymet forcing ---------------------------------------------------------------
 
-static int file_exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* DIR/basin_mean_forcing/daymet/ID_... or, as in the official archive, in a HUC subfolder. */
 static int find_camels_file(const char *dir, const char *basin, char *path, size_t size) {
-    char base[512];
+    char base[512], name[128];
     snprintf(base, sizeof base, "%s/basin_mean_forcing/daymet", dir);
-    snprintf(path, size, "%s/%s_lump_cida_forcing_leap.txt", base, basin);
-    if (file_exists(path)) return 1;
-    DIR *d = opendir(base);
-    if (!d) return 0;
-    struct dirent *e;
-    int found = 0;
-    while (!found && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(path, size, "%s/%s/%s_lump_cida_forcing_leap.txt", base, e->d_name, basin);
-        found = file_exists(path);
-    }
-    closedir(d);
-    if (!found) snprintf(path, size, "%s/%s_lump_cida_forcing_leap.txt", base, basin);
-    return found;
+    snprintf(name, sizeof name, "%s_lump_cida_forcing_leap.txt", basin);
+    return dgrt_find_file(path, size, base, name);
 }
 
 /* A header name without its unit: "prcp(mm/day)" -> "prcp". */

@@ -61,3 +61,20 @@ int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id) {
     if (!found) snprintf(out, size, "%s/SOURCE/SOURCE_%s.csv", base, id);
     return found;
 }
+
+int dgrt_find_file(char *out, size_t size, const char *base, const char *name) {
+    snprintf(out, size, "%s/%s", base, name);
+    if (is_regular(out)) return 1;
+    DIR *d = opendir(base);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(out, size, "%s/%s/%s", base, e->d_name, name);
+        found = is_regular(out);
+    }
+    closedir(d);
+    if (!found) snprintf(out, size, "%s/%s", base, name);
+    return found;
+}
