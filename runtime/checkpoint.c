@@ -166,7 +166,7 @@ int dgrt_checkpoint_write(const DgCheckpoint *ck, const char *path, DgrtErr *err
     dir_of(path, dir, sizeof dir);
     size_t n = strlen(path) + 16;
     char *tmp = mallocCheck(n);
-    snprintf(tmp, n, "%s.tmpXXXXXX", path); /* same directory: rename stays atomic */
+    dgrt_temp_template(tmp, n, path); /* same directory: rename stays atomic */
     int rc = 0, fd = mkstemp(tmp);
     if (fd < 0) {
         rc = dgrt_fail(err, DGRT_EXIT_DATA, "check that the directory exists and is writable",
@@ -460,7 +460,7 @@ int dgrt_checkpoint_check_model(const DgCheckpoint *ck, const char *path, const 
  * replaced by every write, so a lock on it would not last): a second `train`
  * on the same path is refused while the first lives, and the kernel drops
  * the lock when the first dies, even by kill -9. Holding it, no other writer
- * exists, so temporaries PATH.tmpXXXXXX left by a killed run are stale. */
+ * exists, so temporaries PATH.tmp* (dgrt_temp_template) left by a killed run are stale. */
 int dgrt_checkpoint_lock(const char *path, int *fd, DgrtErr *err) {
     size_t n = strlen(path) + 8;
     char *lock = mallocCheck(n);
@@ -487,7 +487,7 @@ int dgrt_checkpoint_lock(const char *path, int *fd, DgrtErr *err) {
 }
 
 void dgrt_remove_stale_temps(const char *path) {
-    // "<name>.tmp" and the 6 characters of mkstemp
+    // "<name>.tmp" and the characters of mkstemp (dgrt_temp_template)
     const char *slash = strrchr(path, '/');
     char dir[1024];
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
@@ -497,7 +497,8 @@ void dgrt_remove_stale_temps(const char *path) {
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d)))
-        if (!strncmp(e->d_name, base, bl) && !strncmp(e->d_name + bl, ".tmp", 4) && strlen(e->d_name) == bl + 10) {
+        if (!strncmp(e->d_name, base, bl) && !strncmp(e->d_name + bl, ".tmp", 4) &&
+            strlen(e->d_name) == bl + 4 + DGRT_TEMP_RANDOM) {
             char stale[2100];
             snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
             unlink(stale);

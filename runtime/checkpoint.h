@@ -72,7 +72,7 @@ int dgrt_checkpoint_check_model(const DgCheckpoint *ck, const char *path, const 
  * killed run left. A second holder gets an error naming the lock. */
 int dgrt_checkpoint_lock(const char *path, int *fd, DgrtErr *err);
 void dgrt_checkpoint_unlock(int fd);
-/* Remove path.tmpXXXXXX files (call only while holding the lock). */
+/* Remove the temporaries of path (dgrt_temp_template names; call only while holding the lock). */
 void dgrt_remove_stale_temps(const char *path);
 
 /* CRC-32 (IEEE 802.3, reflected 0xEDB88320; zlib's crc32 of the bytes). */

@@ -279,6 +279,14 @@ int dgrt_read_file_checked(const char *path, const DgReadLimits *lim, char **tex
     return 0;
 }
 
+int dgrt_temp_template(char *out, size_t size, const char *path) {
+    int n = snprintf(out, size, "%s.tmp", path);
+    if (n < 0 || (size_t)n + DGRT_TEMP_RANDOM + 1 > size) return -1;
+    memset(out + n, 'X', DGRT_TEMP_RANDOM);   /* the characters mkstemp replaces */
+    out[n + DGRT_TEMP_RANDOM] = 0;
+    return 0;
+}
+
 FILE *dgrt_open_output(const char *path, char *tmp, size_t tmpsize, DgrtErr *err) {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
@@ -286,7 +294,7 @@ FILE *dgrt_open_output(const char *path, char *tmp, size_t tmpsize, DgrtErr *err
                          "'%s' is not a regular file: outputs are written only over regular files", path),
                NULL;
     /* a name of our own next to the target: two writers never share a temporary */
-    if ((size_t)snprintf(tmp, tmpsize, "%s.tmpXXXXXX", path) >= tmpsize)
+    if (dgrt_temp_template(tmp, tmpsize, path))
         return dgrt_fail(err, DGRT_EXIT_DATA, "use a shorter path", "output path '%s' is too long", path), NULL;
     int fd = mkstemp(tmp);
     if (fd < 0)

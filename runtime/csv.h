@@ -61,6 +61,10 @@ int  dgrt_commit_file(FILE *f, int failed, const char *tmp, const char *path, Dg
  * tmp[tmpsize]) for dgrt_commit_file. Refuses a path that exists and is not
  * a regular file (a device, FIFO, directory): NULL with err filled. */
 FILE *dgrt_open_output(const char *path, char *tmp, size_t tmpsize, DgrtErr *err);
+/* The mkstemp template of a temporary next to `path`: path + ".tmp" and
+ * DGRT_TEMP_RANDOM characters mkstemp fills in; -1 when size is too small. */
+#define DGRT_TEMP_RANDOM 6
+int dgrt_temp_template(char *out, size_t size, const char *path);
 
 /* The first of n keys (in their order) that an earlier key equals, and in
  * *earlier the first such earlier one; -1 when all differ. O(n log n). */

@@ -52,9 +52,9 @@ def _source_files(path, dgc):
     (its folder, $DGC_PATH, the standard library next to dgc's build)."""
     dirs = [Path(d) for d in os.environ.get("DGC_PATH", "").split(":") if d]
     dirs.append(dgc.parent.parent.parent / "stdlib")
-    seen, todo, found = set(), [Path(path).resolve()], []
-    while todo:
-        f = todo.pop()
+    seen, pending, found = set(), [Path(path).resolve()], []
+    while pending:
+        f = pending.pop()
         if f in seen or not f.is_file():
             continue
         seen.add(f)
@@ -62,7 +62,7 @@ def _source_files(path, dgc):
         for name in _IMPORT.findall(f.read_text(errors="replace")):
             for d in [f.parent] + dirs:
                 if (d / name).is_file():
-                    todo.append((d / name).resolve())
+                    pending.append((d / name).resolve())
                     break
     return found
 
