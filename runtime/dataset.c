@@ -264,15 +264,15 @@ static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const 
     spec.ndefaults = ndefaults;
     spec.latitude = b->lat;
     spec.has_latitude = isfinite(b->lat);
+    DgCsv csv;
+    spec.keep_csv = &csv;
     DgForcing f;
     if (dgrt_forcing_load(&f, m->inputs, m->ninputs, &spec, err)) return err->code;
     keep_forcing(b, m, &f, first, last);
     int32_t fday0 = f.dates[0];
     dgrt_forcing_free(&f);
-    /* observations: the same rows (the forcing reader checked the dates are consecutive) */
+    /* observations: the same rows of the file the forcing came from (its dates were checked consecutive) */
     const char *oc = obs_column;
-    DgCsv csv;
-    if (dgrt_csv_read(&csv, path, NULL, err)) return err->code;
     int rc = 0, col = dgrt_csv_column(&csv, oc, err);
     if (col < 0) {
         dgrt_err_hint(

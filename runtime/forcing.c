@@ -388,7 +388,8 @@ static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec 
 done:
     free(days);
     free(src);
-    dgrt_csv_free(&csv);
+    if (!rc && spec->keep_csv) *spec->keep_csv = csv;   /* the caller reads more of it (observations) */
+    else dgrt_csv_free(&csv);
     return rc;
 }
 

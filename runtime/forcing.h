@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "check.h"
+#include "csv.h"
 #include "dgrt.h"
 
 typedef struct {
@@ -27,6 +28,8 @@ typedef struct {
     double       latitude;     /* degrees, for lat, doy-based PET in CSV sources; NaN or unset (0 with
                                   has_latitude 0) = unknown */
     int          has_latitude;
+    DgCsv       *keep_csv;     /* CSV sources: when set, the parsed file is handed over here (the
+                                  caller frees it) instead of being freed: read once, not twice */
 } DgForcingSpec;
 
 typedef struct {
