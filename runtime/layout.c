@@ -40,41 +40,40 @@ const char *dgrt_layout_name(DgLayout l) {
     }
 }
 
+/* base/SUB/name, or base/SUB/SUB_name with sub_prefix (Caravan's SOURCE/SOURCE_ID.csv), in the
+ * first subfolder SUB that has it */
+static int in_subfolders(char *out, size_t size, const char *base, const char *name, int sub_prefix) {
+    DIR *d = opendir(base);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(out, size, "%s/%s/%s%s%s", base, e->d_name, sub_prefix ? e->d_name : "", sub_prefix ? "_" : "",
+                 name);
+        found = is_regular(out);
+    }
+    closedir(d);
+    return found;
+}
+
 int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id) {
-    char base[1100];
+    char base[1100], name[128];
     snprintf(base, sizeof base, "%s/timeseries/csv", dir);
     const char *us = strchr(id, '_');
     if (us) {   /* camels_01031500: folder camels */
         snprintf(out, size, "%s/%.*s/%s.csv", base, (int)(us - id), id, id);
         if (is_regular(out)) return 1;
     }
-    DIR *d = opendir(base);
-    if (!d) return 0;
-    struct dirent *e;
-    int found = 0;
-    while (!found && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(out, size, "%s/%s/%s_%s.csv", base, e->d_name, e->d_name, id);
-        found = is_regular(out);
-    }
-    closedir(d);
-    if (!found) snprintf(out, size, "%s/SOURCE/SOURCE_%s.csv", base, id);
-    return found;
+    snprintf(name, sizeof name, "%s.csv", id);
+    if (in_subfolders(out, size, base, name, 1)) return 1;
+    snprintf(out, size, "%s/SOURCE/SOURCE_%s", base, name);
+    return 0;
 }
 
 int dgrt_find_file(char *out, size_t size, const char *base, const char *name) {
     snprintf(out, size, "%s/%s", base, name);
-    if (is_regular(out)) return 1;
-    DIR *d = opendir(base);
-    if (!d) return 0;
-    struct dirent *e;
-    int found = 0;
-    while (!found && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(out, size, "%s/%s/%s", base, e->d_name, name);
-        found = is_regular(out);
-    }
-    closedir(d);
-    if (!found) snprintf(out, size, "%s/%s", base, name);
-    return found;
+    if (is_regular(out) || in_subfolders(out, size, base, name, 0)) return 1;
+    snprintf(out, size, "%s/%s", base, name);
+    return 0;
 }
