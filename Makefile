@@ -63,9 +63,10 @@ fuzz: deps
 # stop a measurement); bench/README.md says what is measured.
 bench: deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DDG_WERROR=OFF
-	cmake --build $(BENCH_BUILD) -j$(JOBS) --target bench_hbv dgc
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target bench_hbv bench_compile dgc
 	@mkdir -p $(BUILD)/bench
 	$(BENCH_BUILD)/bin/bench_hbv --out $(BUILD)/bench/results.csv
+	$(BENCH_BUILD)/bin/bench_compile --out $(BUILD)/bench/results.csv --work $(BENCH_BUILD)/compile_scale
 	DGC=$(BENCH_BUILD)/bin/dgc DGC_CACHE=$(BENCH_BUILD)/python-cache PYTHONPATH=python \
 	    /usr/bin/python3 bench/torch_hbv.py --out $(BUILD)/bench/results.csv
 
