@@ -13,7 +13,8 @@
 #
 # Environment (defaults): DGC (build/bin/dgc), DATA (../shared/data/caravan_camels),
 # ATTR (../shared/data/camels_us/camels_attributes_v2.0), OUT (build/examples/regional),
-# EPOCHS (train.cfg's 50), THREADS (every core). Exit 77 when the data is absent.
+# EPOCHS (train.cfg's 50), THREADS (every core), BASINS (DATA/basins.txt: the basins of
+# `eval`). Exit 77 when the data is absent.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -24,6 +25,8 @@ OUT=${OUT:-$root/build/examples/regional}
 [ -d "$DATA/timeseries" ] || { echo "regional: Caravan data not found at $DATA (set DATA=...)"; exit 77; }
 [ -x "$DGC" ] || { echo "regional: $DGC not built (run make build)" >&2; exit 1; }
 mkdir -p "$OUT"
+mode=${1:-train}
+folds=${2:-5}
 "$DGC" "$here/dhbv_regional.dg" -o "$OUT/dhbv_regional"
 M=$OUT/dhbv_regional
 set -- --config "$here/train.cfg" --data "$DATA" --attributes "$ATTR" --basins "$DATA/basins.txt" --log-every 10
@@ -31,13 +34,13 @@ set -- --config "$here/train.cfg" --data "$DATA" --attributes "$ATTR" --basins "
 [ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
 test_period=1995-10-01:2010-09-30
 
-case "${1:-train}" in
+case "$mode" in
 eval)
-    "$M" eval --checkpoint "$here/dhbv_regional.ck" --data "$DATA" --attributes "$ATTR" --basins "$DATA/basins.txt" \
+    "$M" eval --checkpoint "$here/dhbv_regional.ck" --data "$DATA" --attributes "$ATTR" --basins "${BASINS:-$DATA/basins.txt}" \
         --period $test_period --out "$OUT/metrics.csv" --cdf "$OUT/nse_cdf.svg" --map "$OUT/nse_map.svg"
     ;;
 folds)
-    K=${2:-5}
+    K=$folds
     for k in $(seq 1 "$K"); do
         ck=$OUT/fold$k.ck
         resume=""

@@ -1,0 +1,39 @@
+#!/bin/sh
+# tests/examples/regional.sh DGC SHARED_DIR WORK_DIR — the shipped regional
+# model (examples/regional/dhbv_regional.ck) evaluated with the command its
+# README documents (`dgc run ... eval --checkpoint ... --data ... --attributes
+# ... --basins FILE --period ... --out metrics.csv`) on 4 of the 432 basins,
+# two of them with the list reversed: each basin's test NSE and KGE must equal
+# the committed examples/regional/metrics_test.csv (written from all 432), so
+# a change that alters what the shipped weights predict fails here. Then
+# `run.sh eval` (same checkpoint, compiled executable) on the same basins.
+# Exit 77 without the Caravan data.
+set -eu
+DGC=$1
+SHARED=$2
+WORK=$3
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DATA=$SHARED/data/caravan_camels
+ATTR=$SHARED/data/camels_us/camels_attributes_v2.0
+[ -d "$DATA/timeseries" ] || { echo "regional: $DATA not found, skipped"; exit 77; }
+rm -rf "$WORK"
+mkdir -p "$WORK"
+awk 'NR == 1 || NR == 200 || NR == 321 || NR == 432' "$DATA/basins.txt" | sort -r > "$WORK/basins.txt"
+"$DGC" run "$ROOT/examples/regional/dhbv_regional.dg" eval --checkpoint "$ROOT/examples/regional/dhbv_regional.ck" \
+    --data "$DATA" --attributes "$ATTR" --basins "$WORK/basins.txt" --period 1995-10-01:2010-09-30 \
+    --out "$WORK/metrics.csv" > "$WORK/eval.log"
+compare() {   # compare CSV: every basin's nse and kge as in the committed table
+    awk -F, 'NR == FNR { if (FNR > 1) { nse[$1] = $3; kge[$1] = $4 } next }
+        FNR == 1 { if ($1 != "basin" || $3 != "nse" || $4 != "kge") { print "NOT OK: header " $0; bad = 1 } next }
+        $1 ~ /^[0-9]/ { n++
+            if (!($1 in nse)) { print "NOT OK: " $1 " not in the committed table"; bad = 1; next }
+            d = $3 - nse[$1]; e = $4 - kge[$1]
+            if (d * d > 1e-10 || e * e > 1e-10) { print "NOT OK: " $1 " NSE " $3 " KGE " $4 ", committed " nse[$1] " " kge[$1]; bad = 1 } }
+        END { if (n != 4) { print "NOT OK: " n " basins, expected 4"; bad = 1 } exit bad }' \
+        "$ROOT/examples/regional/metrics_test.csv" "$1"
+}
+compare "$WORK/metrics.csv"
+grep -q '^median,' "$WORK/metrics.csv" || { echo "NOT OK: no median row"; exit 1; }
+DGC=$DGC DATA=$DATA ATTR=$ATTR OUT=$WORK/run BASINS=$WORK/basins.txt sh "$ROOT/examples/regional/run.sh" eval > "$WORK/run.log"
+compare "$WORK/run/metrics.csv"
+echo "shipped checkpoint: 4 basins reproduce the committed test metrics (dgc run and run.sh eval)"
