@@ -55,6 +55,20 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
                          "give --basins 01031500,01022500 or --basins FILE (one id per line)", "no basins");
     char **ids;
     int n;
+    /* a fold outside 1..folds would hold out nothing and train on every basin */
+    if (c->folds == 1)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "e.g. --folds 5 --fold 2", "--folds 1 would hold out every basin");
+    if (c->folds > 1 && c->fold == 0)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "e.g. --folds 5 --fold 2",
+                         "--folds %lld needs --fold k, the held-out fold (1 to %lld)", (long long)c->folds,
+                         (long long)c->folds);
+    if (c->folds > 1 && c->fold > c->folds)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "e.g. --folds 5 --fold 2",
+                         "--fold %lld of --folds %lld names no fold (folds are 1 to %lld)", (long long)c->fold,
+                         (long long)c->folds, (long long)c->folds);
+    if (c->folds == 0 && c->fold != 0)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, "e.g. --folds 5 --fold 2", "--fold %lld needs --folds K",
+                         (long long)c->fold);
     if (dgrt_basins_parse(c->basins, &ids, &n, err)) return err->code;
     if (c->folds > 0 && set != DG_BASINS_ALL) {
         int kept = 0;

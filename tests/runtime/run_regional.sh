@@ -34,6 +34,12 @@ awk 'NR % 54 == 1' "$DATA/basins.txt" > "$WORK/basins.txt"
 [ "$(wc -l < "$WORK/basins.txt")" -eq 8 ] || { echo "expected 8 basins"; exit 1; }
 set -- --data "$DATA" --attributes "$ATTR" --basins "$WORK/basins.txt" --train 1981-10-01:1995-09-30 \
        --test 1995-10-01:2000-09-30 --batch 8 --rho 120 --warmup 120 --iters-per-epoch 10 --seed 5 --threads 2
+# a fold outside 1..folds would hold out nothing: refused as a usage error (exit 2), not trained on all
+for bad in "--folds 2 --fold 3" "--folds 2" "--fold 1" "--folds 1 --fold 1"; do
+    rc=0
+    "$M" train "$@" $bad --epochs 0 --checkpoint "$WORK/bad.ck" > "$WORK/bad.log" 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "^error: .*fold" "$WORK/bad.log" || { echo "NOT OK: train $bad gave exit $rc"; cat "$WORK/bad.log"; exit 1; }
+done
 for k in 1 2; do
     "$M" train "$@" --folds 2 --fold $k --epochs 0 --checkpoint "$WORK/untrained$k.ck" > /dev/null
     "$M" train "$@" --folds 2 --fold $k --epochs 4 --checkpoint "$WORK/trained$k.ck" > "$WORK/train$k.log"
