@@ -17,6 +17,9 @@
 
 enum { CMD_INFO = 1, CMD_SIMULATE = 2, CMD_GRADCHECK = 4 };
 
+/* Upper bounds of the integer options (components as in a training config) */
+enum { MAX_COMPONENTS = 256, MAX_GRADCHECK_STEPS = 100000, MAX_GRADCHECK_CELLS = 100000 };
+
 static const struct {
     const char *name;
     int         bit;
@@ -87,7 +90,7 @@ static void usage(const char *prog, FILE *f) {
             "                            component k only; repeatable\n"
             "  --netw FILE               network weights, one number per line (default: uniform in\n"
             "                            +-1/sqrt(fan_in), splitmix64 seed %u)\n"
-            "  --components N            components per basin (default: the model's)\n"
+            "  --components N            components per basin, 1 to 256 (default: the model's)\n"
             "\n"
             "simulate:\n"
             "  --out FILE                write the CSV to FILE (default: standard output)\n"
@@ -96,8 +99,8 @@ static void usage(const char *prog, FILE *f) {
             "\n"
             "gradcheck:\n"
             "  --seed N                  random parameters, forcing and loss weights (default 1)\n"
-            "  --steps N                 time steps (default 200; with forcing: the first N days)\n"
-            "  --cells N                 basins x components (default 2 basins)\n"
+            "  --steps N                 time steps (default 200, at most 100000; with forcing: the first N days)\n"
+            "  --cells N                 basins x components (default 2 basins, at most 100000)\n"
             "  --tol X                   relative tolerance (default 1e-6)\n"
             "\n"
             "train (options are also config keys: --config FILE of `key = value` lines, # comments, a\n"
@@ -153,12 +156,14 @@ static int usage_error(const DgrtErr *err, const char *prog, FILE *errf) {
     return DGRT_EXIT_USAGE;
 }
 
-static int parse_int(const char *opt, const char *s, int64_t lo, int64_t *out, DgrtErr *err) {
+/* An integer in [lo, hi]; the bounds keep a typo from turning into a terabyte allocation. */
+static int parse_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out, DgrtErr *err) {
     char *endp;
     errno = 0;
     long long v = strtoll(s, &endp, 10);
-    if (!s[0] || *endp || errno || v < lo)
-        return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s '%s' is not an integer >= %lld", opt, s, (long long)lo);
+    if (!s[0] || *endp || errno || v < lo || v > hi)
+        return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s '%s' is not an integer in [%lld, %lld]", opt, s,
+                         (long long)lo, (long long)hi);
     *out = v;
     return 0;
 }
@@ -247,10 +252,10 @@ static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd
             else return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "--precision '%s': expected f32 or f64", val);
             break;
         case OPT_COMPONENTS:
-            if (parse_int(name, val, 1, &o->components, err)) return err->code;
+            if (parse_int(name, val, 1, MAX_COMPONENTS, &o->components, err)) return err->code;
             break;
         case OPT_SEED:
-            if (parse_int(name, val, 0, &iv, err)) return err->code;
+            if (parse_int(name, val, 0, INT64_MAX, &iv, err)) return err->code;
             o->seed = (uint64_t)iv;
             break;
         case OPT_TOL: {
@@ -261,10 +266,10 @@ static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd
             break;
         }
         case OPT_STEPS:
-            if (parse_int(name, val, 1, &o->steps, err)) return err->code;
+            if (parse_int(name, val, 1, MAX_GRADCHECK_STEPS, &o->steps, err)) return err->code;
             break;
         case OPT_CELLS:
-            if (parse_int(name, val, 1, &o->cells, err)) return err->code;
+            if (parse_int(name, val, 1, MAX_GRADCHECK_CELLS, &o->cells, err)) return err->code;
             break;
         case OPT_LAT: {
             char *end;

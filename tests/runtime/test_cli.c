@@ -297,7 +297,11 @@ static void test_info_and_errors(void) {
     const char *a5[] = {"toy", "gradcheck", "--steps", NULL};
     expect(&dg_model, a5, 2, "error: option --steps needs a value\n", NULL);
     const char *a6[] = {"toy", "gradcheck", "--steps=0", NULL};
-    expect(&dg_model, a6, 2, "error: --steps '0' is not an integer >= 1\n", NULL);
+    expect(&dg_model, a6, 2, "error: --steps '0' is not an integer in [1, 100000]\n", NULL);
+    const char *a6b[] = {"toy", "simulate", "--components", "99999999999", NULL};
+    expect(&dg_model, a6b, 2, "error: --components '99999999999' is not an integer in [1, 256]\n", NULL);
+    const char *a6c[] = {"toy", "gradcheck", "--cells", "100001", NULL};
+    expect(&dg_model, a6c, 2, "error: --cells '100001' is not an integer in [1, 100000]\n", NULL);
     const char *a7[] = {"toy", "simulate", "--forcing-csv", "f.csv", "--precision", "f16", NULL};
     expect(&dg_model, a7, 2, "error: --precision 'f16': expected f32 or f64\n", NULL);
     const char *a8[] = {"toy", "simulate", "--forcing-csv", "f.csv", "--data", "d", "--basin", "1", NULL};
