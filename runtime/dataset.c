@@ -342,7 +342,7 @@ static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const 
     }
     char source[1400];
     snprintf(source, sizeof source, "column '%s' of '%s'", csv.names[col], path);
-    rc = obs_into_target(b, src->target, oref.unit, source, "obs_column = COLUMN:UNIT (--obs-column)", err);
+    rc = obs_into_target(b, src->target, oref.unit, source, "the header, NAME(UNIT), or train --obs-column COLUMN:UNIT", err);
 done:
     dgrt_csv_free(&csv);
     return rc;
