@@ -30,9 +30,10 @@ typedef struct {
     char id[32];
     int32_t day0;
     int64_t ndays;
-    double *forcing; /* [ndays][ninputs] model inputs (physical units) */
-    double *obs;     /* [ndays] observed streamflow, mm/d; NaN = missing or outside the record */
-    double *bench;   /* [ndays] benchmark simulation (CAMELS MOD_RUN), NaN where absent; NULL = none */
+    double *forcing; /* [ndays][ninputs] model inputs, in their declared units */
+    double *obs;     /* [ndays] observed streamflow, in the target output's unit (DgDataSource.target);
+                        NaN = missing or outside the record */
+    double *bench;   /* [ndays] benchmark simulation (CAMELS MOD_RUN), as obs; NaN where absent; NULL = none */
     double *attr;    /* [nattrs] raw attributes, NaN = missing */
     float *xf;       /* [ndays][nf] normalised network forcings (dgrt_dataset_normalise) */
     float *xa;       /* [na] normalised attributes, NaN -> 0 */

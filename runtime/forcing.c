@@ -13,7 +13,15 @@
  * (days), pet_hargreaves (Hargreaves from tmin, tmax and the latitude of
  * line 1, pet.c), pet_hamon (Hamon from tmean and lday). Default mapping:
  * P <- prcp, T <- tmean, PET and E <- pet_hargreaves, Lday <- lday, any input
- * named like a variable <- that variable; `--map NAME=VARIABLE` overrides. */
+ * named like a variable <- that variable; `--map NAME=VARIABLE` overrides.
+ *
+ * Units (data_units.h): every series is converted into the unit its input
+ * declares. A column's unit is the one `--map NAME=COLUMN:UNIT` states, else
+ * its header's (`prcp(mm/day)`), else the one its source documents
+ * (Caravan's names); a column without any is taken to be in the declared
+ * unit. Derived variables have theirs: tmean degC, lday and daylength d, PETs
+ * mm/d, doy and lat dimensionless. An input declared without a unit takes the
+ * values as they are. */
 #include "dgrt_internal.h"
 #include "dataset.h"
 #include "data_units.h"
