@@ -290,13 +290,12 @@ static int convert_input(const DgForcing *f, Source *src, int i, const DgNameInf
     return dgrt_units_resolve(&src[i].conv, inputs[i].unit, unit, who, source, column ? how : NULL, err);
 }
 
-/* The temperature derived PET reads (pet.c takes degC): a CSV column (col >= 0), CAMELS's tmean (col
- * -1) or none (col -2); its unit is converted into degC. */
+/* The temperature derived PET reads (pet.c takes degC): a CSV column (col >= 0) in `unit` ("" = degC),
+ * CAMELS's tmean (col -1), or none (col -2). */
 typedef struct {
-    int          col;
-    const char  *name;
-    char         unit[64];
-    DgConversion to_degc;
+    int         col;
+    const char *name;
+    char        unit[64];
 } Temperature;
 
 // ---- Common part: dates, period, values ----------------------------------------------
@@ -454,7 +453,7 @@ static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec 
         goto done;
     }
     /* the temperature of derived PET: the column input T reads, in its unit (or else T's declared one) */
-    Temperature temp = {-2, "T", "", {1.0, 0.0}};
+    Temperature temp = {-2, "T", ""};
     DgColumnRef tref;
     for (int i = 0; i < f->ninputs; i++)
         if (!strcmp(inputs[i].name, "T")) {
@@ -538,7 +537,7 @@ static int camels_column(const DgCsv *csv, const char *var) {
 /* tmin, tmax and dayl in the units of pet.c (degC, s), from the units of their headers. */
 static int camels_raw_columns(const DgForcing *f, const DgCsv *csv, const int cols[3], RawColumns *raw,
                               DgrtErr *err) {
-    static const char *const want[3] = {"degC", "degC", "s"};
+    static const char *const names[3] = {"tmin", "tmax", "dayl"}, *const want[3] = {"degC", "degC", "s"};
     for (int k = 0; k < 3; k++) {
         char unit[64], source[1400];
         raw->col[k] = cols[k];
@@ -546,7 +545,7 @@ static int camels_raw_columns(const DgForcing *f, const DgCsv *csv, const int co
         raw->range[k] = range_of(csv->names[cols[k]], NULL, unit);
         snprintf(source, sizeof source, "column '%s' of '%s'", csv->names[cols[k]], f->path);
         char who[64];
-        snprintf(who, sizeof who, "the %s that derived variables read", (const char *const[]){"tmin", "tmax", "dayl"}[k]);
+        snprintf(who, sizeof who, "the %s that derived variables read", names[k]);
         if (dgrt_units_resolve(&raw->conv[k], want[k], unit, who, source, "the header, NAME(UNIT)", err))
             return err->code;
     }
@@ -593,7 +592,7 @@ static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSp
         }
     RawColumns raw;
     if ((rc = camels_raw_columns(f, &csv, cols + 3, &raw, err))) goto done;
-    Temperature tmean = {-1, "tmean", "degC", {1.0, 0.0}};
+    Temperature tmean = {-1, "tmean", "degC"};
     for (int i = 0; i < f->ninputs; i++) {
         const char *m = mapped(spec, inputs[i].name);
         DgColumnRef ref = {"", "", -1, 0};
