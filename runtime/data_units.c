@@ -387,9 +387,14 @@ int dgrt_units_resolve(DgConversion *c, const char *declared, const char *data, 
     dgrt_fail(err, DGRT_EXIT_DATA, NULL, "%s is declared in %s (%s), but %s is in %s (%s): no conversion between them",
               who, declared, dgrt_unit_dimension(&to, dt, sizeof dt), source, data,
               dgrt_unit_dimension(&from, dd, sizeof dd));
-    dgrt_err_hint(err,
-                  "units convert within one dimension (mm/d, m/d, mm/h; degC, K): read another series, or declare "
-                  "a unit of the data's dimension%s%s",
-                  how ? "; when the data's unit is written wrong, state it with " : "", how ? how : "");
+    if (from.dim[DGRT_DIM_LENGTH] == 3 && to.dim[DGRT_DIM_LENGTH] == 1 && !from.dim[DGRT_DIM_TEMP] &&
+        !from.dim[DGRT_DIM_MASS] && from.dim[DGRT_DIM_TIME] == to.dim[DGRT_DIM_TIME])
+        dgrt_err_hint(err, "a discharge (volume per time) becomes a depth per time only with the basin's area: "
+                           "divide it by the area (e.g. into mm/d) before the run");
+    else
+        dgrt_err_hint(err,
+                      "units convert within one dimension (mm/d, m/d, mm/h; degC, K): read another series, or "
+                      "declare a unit of the data's dimension%s%s",
+                      how ? "; when the data's unit is written wrong, state it with " : "", how ? how : "");
     return err->code;
 }

@@ -170,6 +170,12 @@ static void test_resolve(void) {
     CHECK_STR(err.hint, "units convert within one dimension (mm/d, m/d, mm/h; degC, K): read another series, or "
                         "declare a unit of the data's dimension; when the data's unit is written wrong, state it with "
                         "--map P=tmax(C):UNIT");
+    CHECK(dgrt_units_resolve(&c, "mm/d", "m3/s", "output 'Q'", "column 'q(m3/s)' of 'f.csv'", "--obs-column q:UNIT",
+                             &err) == DGRT_EXIT_DATA);
+    CHECK_STR(err.msg, "output 'Q' is declared in mm/d (length/time), but column 'q(m3/s)' of 'f.csv' is in m3/s "
+                       "(length^3/time): no conversion between them");
+    CHECK_STR(err.hint, "a discharge (volume per time) becomes a depth per time only with the basin's area: divide it "
+                        "by the area (e.g. into mm/d) before the run");
     CHECK(dgrt_units_resolve(&c, "mm/d", "furlong/d", "model input 'P'", "column 'x' of 'f.csv'", "--map P=x:UNIT",
                              &err) == DGRT_EXIT_DATA);
     CHECK_STR(err.msg, "model input 'P' reads column 'x' of 'f.csv', in 'furlong/d': unknown unit name 'furlong'");
