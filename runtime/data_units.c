@@ -135,9 +135,14 @@ static int read_power(Parser *p, int *power) {
     return 0;
 }
 
-static void add(DgUnit *u, const int dim[DGRT_NDIMS], double scale, int power) {
-    for (int k = 0; k < DGRT_NDIMS; k++) u->dim[k] += dim[k] * power;
+/* u times (dim, scale)^power; exponents stay within +-MAX_POWER after every factor, so they never overflow */
+static int add(Parser *p, DgUnit *u, const int dim[DGRT_NDIMS], double scale, int power) {
+    for (int k = 0; k < DGRT_NDIMS; k++) {
+        u->dim[k] += dim[k] * power;
+        if (u->dim[k] > MAX_POWER || u->dim[k] < -MAX_POWER) return fail(p, "powers above 60");
+    }
     u->scale *= pow(scale, power);
+    return 0;
 }
 
 static int parse_product(Parser *p, DgUnit *u, int depth);
@@ -156,9 +161,8 @@ static int parse_factor(Parser *p, DgUnit *u, int sign, int depth) {
         p->i++;
         int power;
         if (read_power(p, &power)) return -1;
-        add(u, inner.dim, inner.scale, sign * power);
         p->nfactors += 2;   /* a group is never a temperature alone */
-        return 0;
+        return add(p, u, inner.dim, inner.scale, sign * power);
     }
     if (s[p->i] == '1' && !isdigit((unsigned char)s[p->i + 1])) {   /* the numerator of 1/d */
         p->i++;
@@ -193,10 +197,9 @@ static int parse_factor(Parser *p, DgUnit *u, int sign, int depth) {
     }
     int power;
     if (read_power(p, &power)) return -1;
-    add(u, unit_names[def].dim, unit_names[def].scale, sign * power);
     p->nfactors++;
     p->last_name = sign * power == 1 ? def : -1;
-    return 0;
+    return add(p, u, unit_names[def].dim, unit_names[def].scale, sign * power);
 }
 
 static int parse_product(Parser *p, DgUnit *u, int depth) {
@@ -211,8 +214,6 @@ static int parse_product(Parser *p, DgUnit *u, int depth) {
         else if (c == '/') p->i++, sign = -1;
         else if (p->i == before) return fail(p, "unexpected text after a unit name");
         if (parse_factor(p, u, sign, depth)) return -1;
-        for (int k = 0; k < DGRT_NDIMS; k++)
-            if (u->dim[k] > MAX_POWER || u->dim[k] < -MAX_POWER) return fail(p, "powers above 60");
     }
 }
 
@@ -231,8 +232,7 @@ int dgrt_unit_parse(const char *text, DgUnit *u, char *msg, size_t size) {
     if (parse_product(&p, u, 0)) return -1;
     skip_blanks(&p);
     if (text[p.i]) return fail(&p, "a ')' without its '('");
-    for (int k = 0; k < DGRT_NDIMS; k++)
-        if (u->dim[k] > MAX_POWER || u->dim[k] < -MAX_POWER) return fail(&p, "powers above 60");
+    if (!isfinite(u->scale) || u->scale == 0) return fail(&p, "a unit too large or too small for a number");
     if (p.nfactors == 1 && p.last_name >= 0 && unit_names[p.last_name].dim[DGRT_DIM_TEMP] == 1)
         u->offset = unit_names[p.last_name].offset;
     return 0;

@@ -79,6 +79,9 @@ static void test_parse(void) {
         {"2 mm", "'2' where a unit name was expected"},
         {"m^61", "a power is a whole number of at most 60, as in m^2 or d^-1"},
         {"m^30 m^31", "powers above 60"},
+        {"((m^60)^60)^60", "powers above 60"},
+        {"km^60 km^60", "powers above 60"},
+        {"km^50 g^-50", "a unit too large or too small for a number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         DgUnit x;
