@@ -78,7 +78,10 @@ static void usage(const char *prog, FILE *f) {
             "  --data DIR --basin ID     CAMELS-US Daymet: DIR/basin_mean_forcing/daymet/ID_lump_cida_forcing_leap.txt;\n"
             "                            P=prcp, T=tmean, PET and E=pet_hargreaves, Lday=lday by default\n"
             "                            (variables: %s)\n"
-            "  --map NAME=COLUMN         model input NAME from COLUMN (or CAMELS variable); repeatable\n"
+            "  --map NAME=COLUMN[:UNIT]  model input NAME from COLUMN (or CAMELS variable), whose values are in\n"
+            "                            UNIT (default: the unit its header states, NAME(UNIT), or its source's);\n"
+            "                            repeatable. Data are converted into the units the model declares\n"
+            "                            (mm/day -> m/d, C -> K, ...); other dimensions are refused\n"
             "  --period START:END        days to use, both included, e.g. 1980-10-01:1990-09-30\n"
             "  --data DIR --basin ID     also a Caravan folder (timeseries/csv/SOURCE/SOURCE_ID.csv)\n"
             "  --lat DEG                 the basin's latitude, for derived inputs of CSV and Caravan forcing:\n"
@@ -112,7 +115,8 @@ static void usage(const char *prog, FILE *f) {
             "                            PET, E from its columns, observations 'streamflow'): detected\n"
             "  --forcing-csv PATTERN     instead of CAMELS: one CSV per basin, {basin} in PATTERN = the id; a\n"
             "                            'date' column, one column per input (or --map NAME=COLUMN), observations\n"
-            "  --obs-column NAME         the CSV's observation column (q_obs; empty, NA, NaN, negative = missing)\n"
+            "  --obs-column NAME[:UNIT]  the CSV's observation column (q_obs; empty, NA, NaN, negative = missing),\n"
+            "                            converted into the unit of the --target output\n"
             "  --attributes-csv FILE     attributes from a table: a 'basin' (or gauge_id) column, one per attribute\n"
             "  --attributes DIR          the CAMELS attribute tables (camels_*.txt), e.g. for Caravan data\n"
             "  --basins LIST|FILE        ids 01031500,01022500 or a file of one id per line\n"
@@ -128,7 +132,7 @@ static void usage(const char *prog, FILE *f) {
             "  --weight-decay X  --momentum X        --components N (the model's)  --target OUTPUT\n"
             "                            a model without `learn params` calibrates its trained parameters per\n"
             "                            basin (sigmoid-scaled into the bounds, starting at the defaults)\n"
-            "  --map NAME=VARIABLE       forcing map, as for simulate; repeatable\n"
+            "  --map NAME=VARIABLE[:UNIT]  forcing map, as for simulate; repeatable\n"
             "  --valid-every N (1)       --patience N (0 = no early stopping; on median validation NSE)\n"
             "  --seed N (111111)         --threads N (0 = every core; network and physics)\n"
             "  --checkpoint FILE         written atomically every epoch (default checkpoint.bin); the best\n"
@@ -230,7 +234,8 @@ static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd
         case OPT_MAP: {
             const char *e = strchr(val, '=');
             if (!e || e == val || !e[1])
-                return dgrt_fail(err, DGRT_EXIT_USAGE, "write --map NAME=COLUMN, e.g. --map PET=pet_hamon",
+                return dgrt_fail(err, DGRT_EXIT_USAGE,
+                                 "write --map NAME=COLUMN or NAME=COLUMN:UNIT, e.g. --map PET=pet_hamon",
                                  "--map '%s' is not NAME=COLUMN", val);
             char *nm = mallocCheck((size_t)(e - val) + 1);   /* freed with the options (cli below) */
             memcpy(nm, val, (size_t)(e - val));

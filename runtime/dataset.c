@@ -7,6 +7,7 @@
 #include "dataset.h"
 #include "camels.h"
 #include "csv.h"
+#include "data_units.h"
 #include "dgrt_internal.h"
 
 #include <ctype.h>
@@ -197,8 +198,24 @@ static void keep_forcing(DgBasin *b, const DgModel *m, const DgForcing *f, int32
     if (b->ndays == 0) b->day0 = d0; /* keeps the file's first day for messages */
 }
 
+/* Basin b's observations (and benchmark), in `unit` ("" = not stated), into
+ * the unit of the output they are compared with (none: as they are). */
+static int obs_into_target(DgBasin *b, const DgOutputInfo *target, const char *unit, const char *source,
+                           const char *how, DgrtErr *err) {
+    if (!target) return 0;
+    char who[160];
+    snprintf(who, sizeof who, "output '%s', compared with the observations,", target->name);
+    DgConversion c;
+    if (dgrt_units_resolve(&c, target->unit, unit, who, source, how, err)) return err->code;
+    for (int64_t t = 0; t < b->ndays && !dgrt_conversion_is_identity(c); t++) {
+        b->obs[t] = dgrt_convert(c, b->obs[t]);   /* NaN (missing) stays NaN */
+        if (b->bench) b->bench[t] = dgrt_convert(c, b->bench[t]);
+    }
+    return 0;
+}
+
 static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char *id, const DgMap *maps,
-                      int nmaps, int32_t first, int32_t last, DgrtErr *err) {
+                      int nmaps, const DgOutputInfo *target, int32_t first, int32_t last, DgrtErr *err) {
     DgForcingSpec spec = {0};
     spec.latitude = b->lat;
     spec.has_latitude = isfinite(b->lat);
@@ -225,7 +242,10 @@ static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char 
         if (b->bench) b->bench[t] = in ? o.bench[k] : NAN;
     }
     dgrt_obs_free(&o);
-    return 0;
+    /* CAMELS streamflow is in mm/d: OBS_RUN as written, USGS cfs converted with the basin's area (camels.c) */
+    char source[1100];
+    snprintf(source, sizeof source, "the observed streamflow of '%s'", b->obs_path);
+    return obs_into_target(b, target, "mm/d", source, NULL, err);
 }
 
 // ---- Basins from CSV files ----------------------------------------------------------------------
@@ -271,9 +291,12 @@ static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const 
     keep_forcing(b, m, &f, first, last);
     int32_t fday0 = f.dates[0];
     dgrt_forcing_free(&f);
-    /* observations: the same rows of the file the forcing came from (its dates were checked consecutive) */
-    const char *oc = obs_column;
-    int rc = 0, col = dgrt_csv_column(&csv, oc, err);
+    /* observations: the same rows of the file the forcing came from (its dates were checked consecutive),
+     * in the unit obs_column states, or its header, or its source's documentation */
+    DgColumnRef oref;
+    dgrt_column_ref(&csv, obs_column, &oref);
+    const char *oc = oref.name;
+    int rc = 0, col = oref.col >= 0 ? oref.col : dgrt_csv_column(&csv, oc, err);
     if (col < 0) {
         dgrt_err_hint(
             err, "the observed series is read from column '%s'; name another with obs_column = COLUMN", oc);
@@ -317,6 +340,9 @@ static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const 
         int64_t t = (int64_t)fday0 + r - b->day0;
         if (t >= 0 && t < b->ndays) b->obs[t] = v;
     }
+    char source[1400];
+    snprintf(source, sizeof source, "column '%s' of '%s'", csv.names[col], path);
+    rc = obs_into_target(b, src->target, oref.unit, source, "the header, NAME(UNIT), or train --obs-column COLUMN:UNIT", err);
 done:
     dgrt_csv_free(&csv);
     return rc;
@@ -537,7 +563,7 @@ int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource 
             rc = load_basin_csv(b, m, path, src, csv ? NULL : dgrt_caravan_defaults, csv ? 0 : dgrt_caravan_ndefaults,
                                 oc, first, last, err);
         } else {
-            rc = load_basin(b, m, dir, ids[i], src->maps, src->nmaps, first, last, err);
+            rc = load_basin(b, m, dir, ids[i], src->maps, src->nmaps, src->target, first, last, err);
         }
         if (rc) goto fail;
     }

@@ -30,9 +30,10 @@ typedef struct {
     char id[32];
     int32_t day0;
     int64_t ndays;
-    double *forcing; /* [ndays][ninputs] model inputs (physical units) */
-    double *obs;     /* [ndays] observed streamflow, mm/d; NaN = missing or outside the record */
-    double *bench;   /* [ndays] benchmark simulation (CAMELS MOD_RUN), NaN where absent; NULL = none */
+    double *forcing; /* [ndays][ninputs] model inputs, in their declared units */
+    double *obs;     /* [ndays] observed streamflow, in the target output's unit (DgDataSource.target);
+                        NaN = missing or outside the record */
+    double *bench;   /* [ndays] benchmark simulation (CAMELS MOD_RUN), as obs; NaN where absent; NULL = none */
     double *attr;    /* [nattrs] raw attributes, NaN = missing */
     float *xf;       /* [ndays][nf] normalised network forcings (dgrt_dataset_normalise) */
     float *xa;       /* [na] normalised attributes, NaN -> 0 */
@@ -87,8 +88,9 @@ void dgrt_dataset_free(DgDataset *d);
  *                the id (no "{basin}": the one file of a single basin): a
  *                `date` column (YYYY-MM-DD, consecutive days), one column per
  *                model input (named as the input, or given by the maps) and
- *                the observations (column obs_column, default q_obs, in the
- *                target's unit; empty, NA, NaN or negative = missing);
+ *                the observations (column obs_column, default q_obs; its unit
+ *                from obs_column = COLUMN:UNIT or the header, else taken to be
+ *                the target's; empty, NA, NaN or negative = missing);
  *   attributes_csv  a table with a `basin` (or `gauge_id`) column and one
  *                column per attribute (',' or ';' separated; empty, NA, NaN =
  *                missing), instead of CAMELS's camels_*.txt.
@@ -102,6 +104,8 @@ typedef struct {
     int nmaps;
     const char *attributes_dir; /* CAMELS attribute tables (camels_*.txt, or a folder holding
                                    camels_attributes_v2.0/) for Caravan data; NULL or "" = data */
+    const DgOutputInfo *target; /* the output the observations are compared with: they (and the
+                                   benchmark) are converted into its unit; NULL = as they are */
 } DgDataSource;
 
 #define DGRT_DEFAULT_OBS_COLUMN "q_obs"

@@ -13,9 +13,18 @@
  * (days), pet_hargreaves (Hargreaves from tmin, tmax and the latitude of
  * line 1, pet.c), pet_hamon (Hamon from tmean and lday). Default mapping:
  * P <- prcp, T <- tmean, PET and E <- pet_hargreaves, Lday <- lday, any input
- * named like a variable <- that variable; `--map NAME=VARIABLE` overrides. */
+ * named like a variable <- that variable; `--map NAME=VARIABLE` overrides.
+ *
+ * Units (data_units.h): every series is converted into the unit its input
+ * declares. A column's unit is the one `--map NAME=COLUMN:UNIT` states, else
+ * its header's (`prcp(mm/day)`), else the one its source documents
+ * (Caravan's names); a column without any is taken to be in the declared
+ * unit. Derived variables have theirs: tmean degC, lday and daylength d, PETs
+ * mm/d, doy and lat dimensionless. An input declared without a unit takes the
+ * values as they are. */
 #include "dgrt_internal.h"
 #include "dataset.h"
+#include "data_units.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -47,32 +56,42 @@ typedef enum {
 /* ---- Plausible values ------------------------------------------------------------------
  * Forcing has no missing-value policy: a model needs a value on every day it
  * runs, so a gap is an error, never a silent NaN or a -999 taken as rain.
- * Every cell the run reads is checked (observations are different: missing
- * ones are masked, camels.c and dataset.c):
+ * Every cell the run reads is checked, in the unit the data is in
+ * (observations are different: missing ones are masked, camels.c and dataset.c):
  *   any variable    a finite number, |x| <= 1e6, and not -999 or -9999 (the
  *                   missing-value markers of CAMELS and many other data sets)
  *   precipitation   [0, 2000] mm/d (the world record is 1825 mm in a day)
  *   temperature     [-90, 70] degC (the records are -89.2 and 56.7 degC)
- *   day length      [0, 86400] s, or [0, 1] d
- * A column counts as precipitation, temperature or day length by its name
- * (prcp, precip, precipitation, total_precipitation_sum, ...; tmax, tmin,
- * tmean, temperature_2m_mean, ...; dayl, lday) or by the model input it feeds
- * (P, prcp, precip, precipitation; an input in degC; Lday), when its unit, in
- * parentheses after the name or the input's, is the one above (or not given).
- * Potential evaporation gets the general check only: ERA5-Land's (Caravan's
- * potential_evaporation_sum) is negative on some days. README.md lists these. */
-typedef enum { RANGE_ANY, RANGE_PRECIP, RANGE_TEMP, RANGE_DAYL_S, RANGE_DAYL_D } RangeKind;
+ *   day length      [0, 1] d
+ * A column in a unit of temperature is a temperature. A column counts as
+ * precipitation or day length by its name (prcp, precip, precipitation,
+ * total_precipitation_sum, ...; dayl, lday) or by the model input it feeds
+ * (P, prcp, precip, precipitation; Lday), when its unit is one of length per
+ * time or length (daily amounts), or of time; the range is converted into the
+ * data's unit. Without a unit (in the header, --map or the input's
+ * declaration) precipitation is taken in mm/d, temperature (tmax, tmin, tmean,
+ * temperature_2m_mean, ...) in degC, dayl in s and other day lengths in d, as
+ * CAMELS writes them. Potential evaporation gets the general check only:
+ * ERA5-Land's (Caravan's potential_evaporation_sum) is negative on some days.
+ * README.md lists these. */
+typedef enum { RANGE_ANY, RANGE_PRECIP, RANGE_TEMP, RANGE_DAYL } RangeKind;
 
 static const struct {
     double lo, hi;
     const char *what, *unit;
 } ranges[] = {
     [RANGE_ANY] = {-1e6, 1e6, "a forcing value", ""},
-    [RANGE_PRECIP] = {0, 2000, "precipitation", " mm/d"},
-    [RANGE_TEMP] = {-90, 70, "air temperature", " degC"},
-    [RANGE_DAYL_S] = {0, 86400, "day length", " s"},
-    [RANGE_DAYL_D] = {0, 1, "day length", " d"},
+    [RANGE_PRECIP] = {0, 2000, "precipitation", "mm/d"},
+    [RANGE_TEMP] = {-90, 70, "air temperature", "degC"},
+    [RANGE_DAYL] = {0, 1, "day length", "d"},
 };
+
+/* The range a column is checked against, and how its values convert into the range's unit. */
+typedef struct {
+    RangeKind kind;
+    DgConversion to;   /* the data's unit -> ranges[kind].unit */
+    char unit[32];     /* the data's unit for messages; "" when it is the range's own */
+} Range;
 
 static int name_in(const char *name, const char *const *list) {
     for (; *list; list++)
@@ -80,40 +99,48 @@ static int name_in(const char *name, const char *const *list) {
     return 0;
 }
 
-/* The range of a column (header "name" or "name(unit)") feeding `input` (NULL: none). */
-static RangeKind range_of(const char *header, const DgNameInfo *input) {
+/* A range of `kind` for data in `unit` (readable, of the right dimension), or 0. */
+static int range_in(Range *r, RangeKind kind, const char *unit) {
+    DgUnit from, to;
+    char msg[128];
+    if (dgrt_unit_parse(unit, &from, msg, sizeof msg) || dgrt_unit_parse(ranges[kind].unit, &to, msg, sizeof msg) ||
+        !dgrt_unit_conversion(&from, &to, &r->to))
+        return 0;
+    r->kind = kind;
+    snprintf(r->unit, sizeof r->unit, "%s", dgrt_conversion_is_identity(r->to) ? "" : unit);
+    return 1;
+}
+
+/* The range of a column (header "name" or "name(unit)") feeding `input` (NULL: none), whose values are
+ * in `unit` ("" = not stated). */
+static Range range_of(const char *header, const DgNameInfo *input, const char *unit) {
     static const char *const precip[] = {"p",  "prcp", "precip", "precipitation", "pr", "rain", "rainfall",
                                          "tp", "total_precipitation_sum", NULL};
     static const char *const temp[] = {"t",    "tmax",        "tmin", "tmean", "tavg", "tair", "temp",
                                        "tas",  "temperature", NULL};
     static const char *const dayl[] = {"dayl", "lday", "day_length", NULL};
-    static const char *const mm_day[] = {"mm/d", "mm/day", "mm d-1", "mm", NULL};
-    static const char *const deg_c[] = {"c", "degc", "deg c", "\u00b0c", "celsius", NULL};
-    static const char *const secs[] = {"s", "sec", "seconds", NULL};
-    static const char *const days[] = {"d", "day", "days", NULL};
-    char base[128], unit[64] = "";
-    size_t n = strcspn(header, "(");
+    Range r = {RANGE_ANY, {1.0, 0.0}, ""};
+    char base[128];
+    size_t n = strcspn(header, "([");
+    while (n && header[n - 1] == ' ') n--;
     snprintf(base, sizeof base, "%.*s", (int)(n < sizeof base ? n : sizeof base - 1), header);
-    if (header[n] == '(') {
-        size_t u = strcspn(header + n + 1, ")");
-        snprintf(unit, sizeof unit, "%.*s", (int)(u < sizeof unit ? u : sizeof unit - 1), header + n + 1);
-    }
-    const char *un = unit[0] ? unit : input && input->unit ? input->unit : "";
     const char *in = input ? input->name : "";
-    int is_temp = name_in(base, temp) || !strncasecmp(base, "temperature_2m", 14) ||
-                  (input && input->unit && name_in(input->unit, deg_c));
-    if ((name_in(base, precip) || dgrt_input_is_precip(in)) && (!un[0] || name_in(un, mm_day))) return RANGE_PRECIP;
-    if (is_temp && (!un[0] || name_in(un, deg_c))) return RANGE_TEMP;
-    if (name_in(base, dayl) || !strcasecmp(in, "Lday")) {
-        if (name_in(un, secs)) return RANGE_DAYL_S;
-        if (name_in(un, days)) return RANGE_DAYL_D;
-        if (!un[0]) return strcasecmp(base, "dayl") ? RANGE_DAYL_D : RANGE_DAYL_S;   /* CAMELS: dayl in s, lday in d */
+    int is_precip = name_in(base, precip) || dgrt_input_is_precip(in);
+    int is_dayl = name_in(base, dayl) || !strcasecmp(in, "Lday");
+    if (unit[0]) {   /* other dimensions, and units the runtime cannot read (refused where it matters): any */
+        if (!range_in(&r, RANGE_TEMP, unit) && !(is_precip && range_in(&r, RANGE_PRECIP, unit)) && is_dayl)
+            range_in(&r, RANGE_DAYL, unit);
+        return r;
     }
-    return RANGE_ANY;
+    if (is_precip) r.kind = RANGE_PRECIP;
+    else if (name_in(base, temp) || !strncasecmp(base, "temperature_2m", 14)) r.kind = RANGE_TEMP;
+    else if (is_dayl && !strcasecmp(base, "dayl")) range_in(&r, RANGE_DAYL, "s");   /* CAMELS: dayl in s */
+    else if (is_dayl) r.kind = RANGE_DAYL;
+    return r;
 }
 
-/* Cell (r, col) as a forcing value of `range`: 0, or an error naming file:line:col. */
-static int forcing_value(const DgCsv *csv, int64_t r, int col, RangeKind range, double *out, DgrtErr *err) {
+/* Cell (r, col) as a forcing value of `range`, in the data's unit: 0, or an error naming file:line:col. */
+static int forcing_value(const DgCsv *csv, int64_t r, int col, const Range *range, double *out, DgrtErr *err) {
     if (dgrt_csv_number(csv, r, col, out, err)) return err->code;
     double v = *out;
     char where[600];
@@ -128,20 +155,27 @@ static int forcing_value(const DgCsv *csv, int64_t r, int col, RangeKind range, 
                          "from a nearby station) or choose a --period without it",
                          "%s: column '%s': '%.40s' is a missing-value marker, and forcing has no missing values",
                          dgrt_csv_where(csv, r, col, where, sizeof where), csv->names[col], cell);
-    RangeKind k = v < ranges[RANGE_ANY].lo || v > ranges[RANGE_ANY].hi ? RANGE_ANY : range;
-    if (v < ranges[k].lo || v > ranges[k].hi)
+    RangeKind k = range->kind;
+    DgConversion to = range->to;
+    const char *unit = range->unit[0] ? range->unit : ranges[k].unit;
+    if (v < ranges[RANGE_ANY].lo || v > ranges[RANGE_ANY].hi) k = RANGE_ANY, to = (DgConversion){1.0, 0.0}, unit = "";
+    double x = dgrt_convert(to, v);
+    if (x < ranges[k].lo || x > ranges[k].hi)   /* the range in the data's unit */
         return dgrt_fail(err, DGRT_EXIT_DATA,
                          "check the column and its unit (README.md, 'Forcing values', lists the plausible ranges)",
-                         "%s: column '%s': %.40s is outside [%g, %g]%s, the plausible range of %s",
-                         dgrt_csv_where(csv, r, col, where, sizeof where), csv->names[col], cell, ranges[k].lo,
-                         ranges[k].hi, ranges[k].unit, ranges[k].what);
+                         "%s: column '%s': %.40s is outside [%g, %g]%s%s, the plausible range of %s",
+                         dgrt_csv_where(csv, r, col, where, sizeof where), csv->names[col], cell,
+                         (ranges[k].lo - to.offset) / to.scale, (ranges[k].hi - to.offset) / to.scale,
+                         unit[0] ? " " : "", unit, ranges[k].what);
     return 0;
 }
 
 typedef struct {
-    SourceKind kind;
-    int        col;
-    RangeKind  range;   /* of column col */
+    SourceKind   kind;
+    int          col;
+    Range        range;   /* of column col */
+    DgConversion conv;    /* the data's unit -> the input's declared unit */
+    DgConversion temp;    /* SRC_OUDIN, SRC_HAMON_T from column col: its unit -> degC */
 } Source;
 
 static const struct {
@@ -228,12 +262,57 @@ static char *str_printf(const char *fmt, ...) {
     return s;
 }
 
+// ---- Units: what each source's series is in, converted into the declared units ----------------
+
+/* The unit of what a derived variable computes (pet.c: PET in mm/d, day lengths in d). */
+static const char *derived_unit(SourceKind k) {
+    switch (k) {
+    case SRC_COLUMN: return "";
+    case SRC_TMEAN: return "degC";
+    case SRC_LDAY:
+    case SRC_DAYLEN: return "d";
+    case SRC_DOY:
+    case SRC_LAT: return "-";
+    default: return "mm/d";
+    }
+}
+
+/* src[i].conv: input i's series, in `unit` ("" = not stated), into the
+ * input's declared unit; it is CSV column or CAMELS variable `column`, or
+ * the derived variable `derived`. */
+static int convert_input(const DgForcing *f, Source *src, int i, const DgNameInfo *inputs, const char *unit,
+                         const char *column, const char *derived, DgrtErr *err) {
+    char who[160], source[1400], how[300];
+    snprintf(who, sizeof who, "model input '%s'", inputs[i].name);
+    if (column) snprintf(source, sizeof source, "column '%s' of '%s'", column, f->path);
+    else snprintf(source, sizeof source, "the derived variable %s = %s", derived, f->source[i]);
+    snprintf(how, sizeof how, "--map %s=%s:UNIT", inputs[i].name, column ? column : "");
+    return dgrt_units_resolve(&src[i].conv, inputs[i].unit, unit, who, source, column ? how : NULL, err);
+}
+
+/* The temperature derived PET reads (pet.c takes degC): a CSV column (col >= 0) in `unit` ("" = degC),
+ * CAMELS's tmean (col -1), or none (col -2). */
+typedef struct {
+    int         col;
+    const char *name;
+    char        unit[64];
+} Temperature;
+
 // ---- Common part: dates, period, values ----------------------------------------------
 
+/* The columns CAMELS's derived variables read — tmin, tmax, dayl — with
+ * their ranges and conversions into degC, degC and s (pet.c's units). */
+typedef struct {
+    int          col[3];
+    Range        range[3];
+    DgConversion conv[3];
+} RawColumns;
+
 /* `days[r]` for every row; rows must be consecutive days. Selects the rows of
- * the period into f->dates, computes every input with `src`, checks values are finite. */
+ * the period into f->dates, computes every input with `src` (and converts it
+ * into the input's unit), checks values are plausible. */
 static int fill(DgForcing *f, const DgCsv *csv, const int32_t *days, int date_col, const Source *src,
-                const int cols[4], const DgForcingSpec *spec, DgrtErr *err) {
+                const RawColumns *raw_cols, const DgForcingSpec *spec, DgrtErr *err) {
     char where[600], a[16], b[16];
     if (csv->nrows == 0)
         return dgrt_fail(err, DGRT_EXIT_DATA, "the rows after the header hold one day each",
@@ -261,16 +340,17 @@ static int fill(DgForcing *f, const DgCsv *csv, const int32_t *days, int date_co
     for (int64_t t = 0; t < f->nsteps; t++) {
         int64_t r = r0 + t;
         f->dates[t] = days[r];
-        double raw[4] = {0, 0, 0, 0};   /* tmin, tmax, dayl (CAMELS) */
+        double raw[3] = {0, 0, 0};   /* tmin, tmax (degC), dayl (s) of CAMELS */
         for (int k = 0; k < 3; k++) {
-            if (cols[k] < 0) continue;
-            if (forcing_value(csv, r, cols[k], range_of(csv->names[cols[k]], NULL), &raw[k], err)) return err->code;
+            if (raw_cols->col[k] < 0) continue;
+            if (forcing_value(csv, r, raw_cols->col[k], &raw_cols->range[k], &raw[k], err)) return err->code;
+            raw[k] = dgrt_convert(raw_cols->conv[k], raw[k]);
         }
         for (int i = 0; i < f->ninputs; i++) {
             double v = 0;
             switch (src[i].kind) {
             case SRC_COLUMN:
-                if (forcing_value(csv, r, src[i].col, src[i].range, &v, err)) return err->code;
+                if (forcing_value(csv, r, src[i].col, &src[i].range, &v, err)) return err->code;
                 break;
             case SRC_TMEAN: v = (raw[1] + raw[0]) / 2.0; break;
             case SRC_LDAY: v = raw[2] / 86400.0; break;
@@ -282,14 +362,17 @@ static int fill(DgForcing *f, const DgCsv *csv, const int32_t *days, int date_co
             case SRC_OUDIN:
             case SRC_HAMON_T: {
                 double tm = (raw[1] + raw[0]) / 2.0;
-                if (src[i].col >= 0 && forcing_value(csv, r, src[i].col, RANGE_TEMP, &tm, err)) return err->code;
+                if (src[i].col >= 0) {
+                    if (forcing_value(csv, r, src[i].col, &src[i].range, &tm, err)) return err->code;
+                    tm = dgrt_convert(src[i].temp, tm);
+                }
                 int doy = dgrt_day_of_year(days[r]);
                 v = src[i].kind == SRC_OUDIN ? dgrt_pet_oudin(tm, f->latitude, doy)
                                              : dgrt_pet_hamon(tm, dgrt_daylength(doy, f->latitude));
                 break;
             }
             }
-            f->values[t * f->ninputs + i] = v;
+            f->values[t * f->ninputs + i] = dgrt_convert(src[i].conv, v);
         }
     }
     return 0;
@@ -307,29 +390,52 @@ static int derived_kind(const char *var) {
 }
 
 /* Input i from a derived variable: checks that the latitude is known when the
- * variable needs it; temp_col is the temperature column (-1: CAMELS tmean). */
-static int use_derived(DgForcing *f, Source *src, int i, int kind, int temp_col, const char *temp_name,
-                       const DgNameInfo *inputs, DgrtErr *err) {
+ * variable needs it, and that a temperature column is one. */
+static int use_derived(DgForcing *f, Source *src, int i, int kind, const Temperature *temp, const DgNameInfo *inputs,
+                       DgrtErr *err) {
     if (kind != SRC_DOY && !isfinite(f->latitude))
         return dgrt_fail(err, DGRT_EXIT_DATA,
                          "the latitude comes from the attributes (gauge_lat of camels_topo.txt, or a gauge_lat, lat "
                          "or latitude column of attributes_csv)",
                          "model input '%s' needs the basin's latitude, which '%s' does not give", inputs[i].name,
                          f->path);
-    if ((kind == SRC_OUDIN || kind == SRC_HAMON_T) && temp_col < -1)
+    int from_temp = kind == SRC_OUDIN || kind == SRC_HAMON_T;
+    if (from_temp && temp->col < -1)
         return dgrt_fail(err, DGRT_EXIT_DATA, "give the temperature as the model input T (or --map T=COLUMN)",
                          "model input '%s' is a PET from temperature, but no column gives the temperature",
                          inputs[i].name);
+    if (from_temp && temp->col >= 0) {
+        Range r = {RANGE_TEMP, {1.0, 0.0}, ""};
+        if (temp->unit[0]) {
+            DgUnit u, degc = {{0, 0, 1, 0}, 1.0, 0.0};
+            char msg[128] = "", dim[64];
+            int readable = !dgrt_unit_parse(temp->unit, &u, msg, sizeof msg);
+            if (!readable || !dgrt_unit_conversion(&u, &degc, &src[i].temp))
+                return dgrt_fail(err, DGRT_EXIT_DATA, "map T to a column of air temperature (--map T=COLUMN[:UNIT])",
+                                 "model input '%s' is a PET from the temperature, but column '%s' of '%s' is in %s (%s)",
+                                 inputs[i].name, temp->name, f->path, temp->unit,
+                                 readable ? dgrt_unit_dimension(&u, dim, sizeof dim) : msg);
+            range_in(&r, RANGE_TEMP, temp->unit);
+        }
+        src[i].range = r;
+    }
     src[i].kind = (SourceKind)kind;
-    src[i].col = temp_col;
+    src[i].col = temp->col;
     switch (kind) {
     case SRC_DOY: f->source[i] = str_printf("day of year"); break;
     case SRC_LAT: f->source[i] = str_printf("latitude %.4f", f->latitude); break;
     case SRC_DAYLEN: f->source[i] = str_printf("day length (latitude %.4f)", f->latitude); break;
-    case SRC_OUDIN: f->source[i] = str_printf("Oudin(%s, latitude %.4f)", temp_name, f->latitude); break;
-    default: f->source[i] = str_printf("Hamon(%s, day length, latitude %.4f)", temp_name, f->latitude); break;
+    case SRC_OUDIN: f->source[i] = str_printf("Oudin(%s, latitude %.4f)", temp->name, f->latitude); break;
+    default: f->source[i] = str_printf("Hamon(%s, day length, latitude %.4f)", temp->name, f->latitude); break;
     }
     return 0;
+}
+
+/* Sources of n inputs, each converted as it is until its units are known. */
+static Source *new_sources(int n) {
+    Source *src = callocCheck((size_t)n + 1, sizeof(Source));
+    for (int i = 0; i <= n; i++) src[i].conv = src[i].temp = (DgConversion){1.0, 0.0};
+    return src;
 }
 
 // ---- CSV forcing -------------------------------------------------------------------------
@@ -339,36 +445,48 @@ static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec 
     if (dgrt_csv_read(&csv, spec->csv_path, NULL, err)) return err->code;
     int rc = 0;
     int32_t *days = NULL;
-    Source *src = callocCheck((size_t)f->ninputs + 1, sizeof(Source));
+    Source *src = new_sources(f->ninputs);
     int date_col = dgrt_csv_column(&csv, "date", err);
     if (date_col < 0) {
         dgrt_err_hint(err, "a forcing CSV has a 'date' column (YYYY-MM-DD) and one column per model input");
         rc = err->code;
         goto done;
     }
-    /* the temperature of derived PET: the column input T reads */
-    int temp_col = -2;
-    const char *temp_name = "T";
+    /* the temperature of derived PET: the column input T reads, in its unit (or else T's declared one) */
+    Temperature temp = {-2, "T", ""};
+    DgColumnRef tref;
     for (int i = 0; i < f->ninputs; i++)
         if (!strcmp(inputs[i].name, "T")) {
             const char *tc = csv_column_of(spec, "T");
-            if (!tc) tc = "T";   /* no map, no default: the column named like the input */
-            temp_col = dgrt_csv_find(&csv, tc);
-            temp_name = tc;
-            if (temp_col < 0) temp_col = -2;
+            dgrt_column_ref(&csv, tc ? tc : "T", &tref);   /* no map, no default: the column named like the input */
+            temp.col = tref.col;
+            temp.name = tref.name;
+            snprintf(temp.unit, sizeof temp.unit, "%s", tref.unit[0] ? tref.unit : inputs[i].unit);
+            if (temp.col < 0) temp.col = -2;
         }
     for (int i = 0; i < f->ninputs; i++) {
         const char *m = csv_column_of(spec, inputs[i].name);
-        const char *col = m ? m : inputs[i].name;
-        int kind = dgrt_csv_find(&csv, col) < 0 ? derived_kind(col) : -1;
-        if (kind < 0 && !strcasecmp(col, "pet_hamon") && dgrt_csv_find(&csv, col) < 0) kind = SRC_HAMON_T;
+        DgColumnRef ref;
+        dgrt_column_ref(&csv, m ? m : inputs[i].name, &ref);
+        const char *col = ref.name;
+        int kind = ref.col < 0 ? derived_kind(col) : -1;
+        if (kind < 0 && !strcasecmp(col, "pet_hamon") && ref.col < 0) kind = SRC_HAMON_T;
         if (kind >= 0) {
-            if ((rc = use_derived(f, src, i, kind, temp_col, temp_name, inputs, err))) goto done;
+            if (ref.stated) {
+                rc = dgrt_fail(err, DGRT_EXIT_USAGE, "leave out ':UNIT': the runtime computes the variable",
+                               "--map %s=%s:%s: '%s' is derived, in %s", inputs[i].name, col, ref.unit, col,
+                               derived_unit((SourceKind)kind));
+                goto done;
+            }
+            if ((rc = use_derived(f, src, i, kind, &temp, inputs, err)) ||
+                (rc = convert_input(f, src, i, inputs, derived_unit((SourceKind)kind), NULL, col, err)))
+                goto done;
             continue;
         }
         src[i].kind = SRC_COLUMN;
-        src[i].col = dgrt_csv_column(&csv, col, err);
+        src[i].col = ref.col;
         if (src[i].col < 0) {
+            dgrt_csv_column(&csv, col, err);
             if (m)
                 dgrt_err_hint(err, "--map %s=%s names a column that is not in the file", inputs[i].name, m);
             else
@@ -377,14 +495,15 @@ static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec 
             rc = err->code;
             goto done;
         }
-        src[i].range = range_of(csv.names[src[i].col], &inputs[i]);
+        src[i].range = range_of(csv.names[src[i].col], &inputs[i], ref.unit[0] ? ref.unit : inputs[i].unit);
         f->source[i] = str_printf("%s", csv.names[src[i].col]);
+        if ((rc = convert_input(f, src, i, inputs, ref.unit, csv.names[src[i].col], NULL, err))) goto done;
     }
     days = mallocCheck(sizeof(int32_t) * (size_t)(csv.nrows + 1));
     for (int64_t r = 0; r < csv.nrows; r++)
         if ((rc = dgrt_csv_date(&csv, r, date_col, &days[r], err))) goto done;
-    int no_cols[4] = {-1, -1, -1, -1};
-    rc = fill(f, &csv, days, date_col, src, no_cols, spec, err);
+    RawColumns no_raw = {{-1, -1, -1}, {{0}}, {{1.0, 0.0}, {1.0, 0.0}, {1.0, 0.0}}};
+    rc = fill(f, &csv, days, date_col, src, &no_raw, spec, err);
 done:
     free(days);
     free(src);
@@ -415,6 +534,24 @@ static int camels_column(const DgCsv *csv, const char *var) {
     return -1;
 }
 
+/* tmin, tmax and dayl in the units of pet.c (degC, s), from the units of their headers. */
+static int camels_raw_columns(const DgForcing *f, const DgCsv *csv, const int cols[3], RawColumns *raw,
+                              DgrtErr *err) {
+    static const char *const names[3] = {"tmin", "tmax", "dayl"}, *const want[3] = {"degC", "degC", "s"};
+    for (int k = 0; k < 3; k++) {
+        char unit[64], source[1400];
+        raw->col[k] = cols[k];
+        dgrt_header_unit(csv->names[cols[k]], unit, sizeof unit);
+        raw->range[k] = range_of(csv->names[cols[k]], NULL, unit);
+        snprintf(source, sizeof source, "column '%s' of '%s'", csv->names[cols[k]], f->path);
+        char who[64];
+        snprintf(who, sizeof who, "the %s that derived variables read", names[k]);
+        if (dgrt_units_resolve(&raw->conv[k], want[k], unit, who, source, "the header, NAME(UNIT)", err))
+            return err->code;
+    }
+    return 0;
+}
+
 static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec *spec, DgrtErr *err) {
     char basin[64];
     size_t blen = strlen(spec->basin);
@@ -436,7 +573,7 @@ static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSp
     if (dgrt_csv_read(&csv, path, &opt, err)) return err->code;
     int rc = 0;
     int32_t *days = NULL;
-    Source *src = callocCheck((size_t)f->ninputs + 1, sizeof(Source));
+    Source *src = new_sources(f->ninputs);
     char *endp;
     f->latitude = strtod(csv.pre[0], &endp);
     if (!csv.pre[0][0] || *endp || !(f->latitude >= -90 && f->latitude <= 90)) {
@@ -453,37 +590,55 @@ static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSp
             rc = err->code;
             goto done;
         }
+    RawColumns raw;
+    if ((rc = camels_raw_columns(f, &csv, cols + 3, &raw, err))) goto done;
+    Temperature tmean = {-1, "tmean", "degC"};
     for (int i = 0; i < f->ninputs; i++) {
         const char *m = mapped(spec, inputs[i].name);
-        const char *var = m;
+        DgColumnRef ref = {"", "", -1, 0};
+        if (m) dgrt_column_ref(NULL, m, &ref);
+        const char *var = m ? ref.name : NULL;
         for (size_t k = 0; !var && k < sizeof camels_defaults / sizeof camels_defaults[0]; k++)
             if (!strcmp(camels_defaults[k].input, inputs[i].name)) var = camels_defaults[k].var;
         if (!var) var = inputs[i].name;
         int kind = camels_column(&csv, var) < 0 ? derived_kind(var) : -1;
-        if (kind >= 0) {
-            if ((rc = use_derived(f, src, i, kind, -1, "tmean", inputs, err))) goto done;
-            continue;
+        if (kind < 0 && camels_column(&csv, var) < 0) {
+            if (!strcasecmp(var, "tmean")) kind = SRC_TMEAN;
+            else if (!strcasecmp(var, "lday")) kind = SRC_LDAY;
+            else if (!strcasecmp(var, "pet_hargreaves") || !strcasecmp(var, "pet")) kind = SRC_HARG;
+            else if (!strcasecmp(var, "pet_hamon")) kind = SRC_HAMON;
         }
-        if (!strcasecmp(var, "tmean")) {
+        if (kind >= 0 && ref.stated) {
+            rc = dgrt_fail(err, DGRT_EXIT_USAGE, "leave out ':UNIT': the runtime computes the variable",
+                           "--map %s=%s: '%s' is derived, in %s", inputs[i].name, m, var,
+                           derived_unit((SourceKind)kind));
+            goto done;
+        }
+        if (kind == SRC_TMEAN) {
             src[i].kind = SRC_TMEAN;
             f->source[i] = str_printf("(tmax + tmin) / 2");
-        } else if (!strcasecmp(var, "lday")) {
+        } else if (kind == SRC_LDAY) {
             src[i].kind = SRC_LDAY;
             f->source[i] = str_printf("dayl / 86400");
-        } else if (!strcasecmp(var, "pet_hargreaves") || !strcasecmp(var, "pet")) {
+        } else if (kind == SRC_HARG) {
             src[i].kind = SRC_HARG;
             f->source[i] = str_printf("Hargreaves(tmin, tmax, latitude %s)", csv.pre[0]);
-        } else if (!strcasecmp(var, "pet_hamon")) {
+        } else if (kind == SRC_HAMON) {
             src[i].kind = SRC_HAMON;
             f->source[i] = str_printf("Hamon(tmean, lday)");
+        } else if (kind >= 0) {
+            if ((rc = use_derived(f, src, i, kind, &tmean, inputs, err))) goto done;
         } else if ((src[i].col = camels_column(&csv, var)) >= 0) {
             src[i].kind = SRC_COLUMN;
-            src[i].range = range_of(csv.names[src[i].col], &inputs[i]);
+            if (!ref.stated) dgrt_header_unit(csv.names[src[i].col], ref.unit, sizeof ref.unit);
+            src[i].range = range_of(csv.names[src[i].col], &inputs[i], ref.unit[0] ? ref.unit : inputs[i].unit);
             f->source[i] = str_printf("%s", csv.names[src[i].col]);
+            if ((rc = convert_input(f, src, i, inputs, ref.unit, csv.names[src[i].col], NULL, err))) goto done;
+            continue;
         } else {
             if (m)
                 rc = dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "--map %s=%s: '%s' is not a CAMELS variable (variables: %s)",
-                               inputs[i].name, m, m, dgrt_camels_variables);
+                               inputs[i].name, m, var, dgrt_camels_variables);
             else
                 rc = dgrt_fail(err, DGRT_EXIT_DATA, NULL,
                                "model input '%s' has no CAMELS variable of that name (variables: %s)", inputs[i].name,
@@ -491,12 +646,12 @@ static int load_camels(DgForcing *f, const DgNameInfo *inputs, const DgForcingSp
             dgrt_err_hint(err, "take it from a variable with --map %s=VARIABLE", inputs[i].name);
             goto done;
         }
+        if ((rc = convert_input(f, src, i, inputs, derived_unit(src[i].kind), NULL, var, err))) goto done;
     }
     days = mallocCheck(sizeof(int32_t) * (size_t)(csv.nrows + 1));
     for (int64_t r = 0; r < csv.nrows; r++)
         if ((rc = dgrt_csv_ymd(&csv, r, cols, &days[r], err))) goto done;
-    int raw_cols[4] = {cols[3], cols[4], cols[5], -1};
-    rc = fill(f, &csv, days, cols[0], src, raw_cols, spec, err);
+    rc = fill(f, &csv, days, cols[0], src, &raw, spec, err);
 done:
     free(days);
     free(src);

@@ -1,7 +1,8 @@
 /* forcing.h — daily forcing for one basin, one value per model input per day,
  * from a CSV file (`--forcing-csv`: a `date` column and one column per input)
  * or from CAMELS-US Daymet lumped forcing (`--data DIR --basin ID`), with
- * `--map NAME=COLUMN` renames and a `--period START:END` selection. */
+ * `--map NAME=COLUMN[:UNIT]` renames and a `--period START:END` selection;
+ * values are converted into the units the model declares (data_units.h). */
 #ifndef DGRT_FORCING_H
 #define DGRT_FORCING_H
 
@@ -12,7 +13,7 @@
 
 typedef struct {
     const char *name;      /* model input */
-    const char *column;    /* CSV column or CAMELS variable */
+    const char *column;    /* CSV column or CAMELS variable, optionally with ":UNIT" (the unit of its data) */
 } DgMap;
 
 typedef struct {
@@ -36,7 +37,7 @@ typedef struct {
     int64_t  nsteps;
     int      ninputs;
     int32_t *dates;        /* [nsteps] day numbers, consecutive */
-    double  *values;       /* [nsteps][ninputs] */
+    double  *values;       /* [nsteps][ninputs], in the inputs' declared units */
     double   latitude;     /* degrees (CAMELS header), NaN when unknown */
     char     path[1024];   /* the file read */
     char   **source;       /* [ninputs] where each input came from, e.g. "prcp(mm/day)" */

@@ -53,6 +53,8 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
     if (!c->basins[0])
         return dgrt_fail(err, DGRT_EXIT_USAGE,
                          "give --basins 01031500,01022500 or --basins FILE (one id per line)", "no basins");
+    int target = dgrt_target_output(m, c->target, err);   /* the observations are read in its unit */
+    if (target < 0) return err->code;
     char **ids;
     int n;
     /* a fold outside 1..folds would hold out nothing and train on every basin */
@@ -93,7 +95,8 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
         maps[i].name = names[i];
         maps[i].column = e + 1;
     }
-    DgDataSource src = {c->data, c->forcing_csv, c->obs_column, c->attributes_csv, maps, c->nmaps, c->attributes};
+    DgDataSource src = {c->data,  c->forcing_csv, c->obs_column, c->attributes_csv, maps,
+                        c->nmaps, c->attributes, &m->outputs[target]};
     int rc = dgrt_dataset_load_source(d, m, &src, ids, n, first, last, err);
     for (int i = 0; i < n; i++) free(ids[i]);
     free(ids);

@@ -39,13 +39,13 @@ static const struct {
 } keys[] = {
     {"data", K_STR, F(data), 0, 0, 0, NULL, "CAMELS-US or Caravan directory"},
     {"forcing_csv", K_STR, F(forcing_csv), 0, 0, 0, NULL, "per-basin CSV pattern"},
-    {"obs_column", K_STR, F(obs_column), 0, 0, 1, NULL, "observation column"},
+    {"obs_column", K_STR, F(obs_column), 0, 0, 1, NULL, "observation column[:UNIT]"},
     {"attributes_csv", K_STR, F(attributes_csv), 0, 0, 0, NULL, "attribute table"},
     {"attributes", K_STR, F(attributes), 0, 0, 0, NULL, "folder of CAMELS attribute tables"},
     {"basins", K_STR, F(basins), 0, 0, 1, NULL, "basin ids or a file of them"},
     {"folds", K_INT, F(folds), 0, 1000, 1, NULL, "folds of k-fold by basin, 0 = none"},
     {"fold", K_INT, F(fold), 0, 1000, 1, NULL, "the held-out fold"},
-    {"map", K_MAP, F(maps), 0, 0, 1, NULL, "NAME=VARIABLE"},
+    {"map", K_MAP, F(maps), 0, 0, 1, NULL, "NAME=VARIABLE[:UNIT]"},
     {"train", K_PERIOD, F(train), 0, 0, 1, NULL, "training period"},
     {"valid", K_PERIOD, F(valid), 0, 0, 0, NULL, "validation period"},
     {"test", K_PERIOD, F(test), 0, 0, 0, NULL, "test period"},
@@ -245,7 +245,8 @@ int dgrt_train_config_set(DgTrainConfig *c, const char *key_in, const char *valu
     case K_MAP: {
         const char *e = strchr(value, '=');
         if (!e || e == value || !e[1])
-            return dgrt_fail(err, DGRT_EXIT_USAGE, "write map = NAME=VARIABLE, e.g. map = PET=pet_hamon",
+            return dgrt_fail(err, DGRT_EXIT_USAGE,
+                             "write map = NAME=VARIABLE or NAME=VARIABLE:UNIT, e.g. map = PET=pet_hamon",
                              "%s: map '%s' is not NAME=VARIABLE", where, value);
         if (c->nmaps == DGRT_MAX_MAPS)
             return dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: more than %d maps", where, DGRT_MAX_MAPS);

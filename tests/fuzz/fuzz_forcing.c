@@ -6,7 +6,8 @@
  *   - a Caravan time series (DIR/timeseries/csv/camels/camels_ID.csv) and a
  *     per-basin CSV (forcing_csv), each read by dgrt_dataset_load_source:
  *     forcing by Caravan's or the inputs' column names, Oudin PET from T and
- *     the latitude, and the observation column;
+ *     the latitude, and the observation column, in the units of the
+ *     headers converted into the model's (data_units.c);
  *   - the CSV of `simulate --forcing-csv` (dgrt_forcing_load, --map).
  * Seeds: tests/fuzz/corpus_forcing/ (excerpts of the real files). */
 #include "csv.h"
@@ -54,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char pattern[1024];
     snprintf(pattern, sizeof pattern, "%.1000s", csv);
     cs.forcing_csv = pattern;
+    cs.target = &m.outputs[0];   /* observations in the output's unit (data_units.c) */
     if (fuzz_outcome("basin csv", dgrt_dataset_load_source(&d, &m, &cs, ids, 1, first, last, &err), &err) == 0) dgrt_dataset_free(&d);
 
     /* simulate --forcing-csv with maps and the latitude of --lat */
