@@ -4,6 +4,7 @@
 #include "dgrt_cli.h"
 #include "frontend.h"
 #include "ir.h"
+#include "suggest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,46 @@ static int usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
+/* Every option as written, for "did you mean" on a misspelt one. */
+static const char *const known_options[] = {
+    "--dump-ast", "--dump-checked", "--dump-ir", "--dump-adjoint", "--summary", "--model", "-I", "-o",
+    "--emit-llvm", "--emit-obj", "-O0", "-O1", "-O2", "-O3", "--target-cpu", "--time", "--shared",
+    "--color=auto", "--color=always", "--color=never", "--version", "--help",
+};
+
+static const char *closest_option(const char *name) {
+    Suggest sg;
+    suggest_init(&sg, name);
+    for (size_t i = 0; i < sizeof known_options / sizeof known_options[0]; i++) suggest_offer(&sg, known_options[i]);
+    return suggest_best(&sg);
+}
+
+static int unknown_option(const char *a) {
+    if (a[1] == 'O') return usage_error("unknown option '%s' (optimisation levels are -O0, -O1, -O2, -O3)", a);
+    /* as written (--colr=never), then without its value (--target-cpux=znver3 -> --target-cpux) */
+    char name[128];
+    snprintf(name, sizeof name, "%s", a);
+    name[strcspn(name, "=")] = 0;
+    const char *near = closest_option(a);
+    if (!near) near = closest_option(name);
+    if (!near) return usage_error("unknown option '%s'", a);
+    fprintf(stderr, "dgc: unknown option '%s'; did you mean '%s'?\n(run 'dgc --help' for usage)\n", a, near);
+    return EXIT_USAGE;
+}
+
+/* `dgc chek m.dg`: a misspelt command word is not a file name. */
+static bool misspelt_command(const char *a) {
+    if (strchr(a, '.') || strchr(a, '/') || access(a, F_OK) == 0) return false;
+    Suggest sg;
+    suggest_init(&sg, a);
+    suggest_offer(&sg, "check");
+    suggest_offer(&sg, "run");
+    if (!suggest_best(&sg)) return false;
+    fprintf(stderr, "dgc: unknown command '%s'; did you mean '%s'?\n(run 'dgc --help' for usage)\n", a,
+            suggest_best(&sg));
+    return true;
+}
+
 static int parse_args(int argc, char **argv, Options *o) {
     o->color = -1;
     o->opt_level = 2;
@@ -139,7 +180,8 @@ static int parse_args(int argc, char **argv, Options *o) {
         else if (!strcmp(a, "--color=never")) o->color = 0;
         else if (!strcmp(a, "--color=always")) o->color = 1;
         else if (!strcmp(a, "--color=auto")) o->color = -1;
-        else if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
+        else if (a[0] == '-' && a[1]) return unknown_option(a);
+        else if (i == 1 && misspelt_command(a)) return EXIT_USAGE;
         else {
             o->files[o->nfiles++] = a;
             if (o->run && end == argc) {   /* no '--': everything after FILE.dg is the model's */

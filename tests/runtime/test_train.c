@@ -494,7 +494,8 @@ static void test_commands(const DgModel *m) {
     /* unknown flag, bad config line */
     snprintf(line, sizeof line, "toy train --config %s --epocs 3", conf);
     CHECK(run_cli(m, line, out, sizeof out, errb, sizeof errb) == DGRT_EXIT_USAGE);
-    CHECK(strstr(errb, "unknown key 'epocs'") && strstr(errb, "did you mean 'epochs'?"));
+    CHECK(strstr(errb, "error: unknown option '--epocs'\n") && strstr(errb, "note: did you mean '--epochs'?\n") &&
+          strstr(errb, "note: 'toy --help' lists the commands and options\n"));
     /* eval over the test period (default) with the benchmark, plots, a CSV */
     char plots[1100], csv[1100], preds[1100];
     snprintf(plots, sizeof plots, "%s/plots", tmp_dir);
