@@ -27,7 +27,8 @@ static void usage(FILE *out) {
             "       dgc FILE.dg -o EXE [build options]  compile a model to a native executable\n"
             "       dgc run FILE.dg [build options] [--] ARGS...\n"
             "                                        compile a model in memory (JIT) and run its command\n"
-            "                                        line with ARGS (everything after FILE.dg without '--')\n"
+            "                                        line with ARGS (after FILE.dg and the build options\n"
+            "                                        --model, -O, -I, --time; or everything after '--')\n"
             "\n"
             "options:\n"
             "  --dump-ast          print the syntax tree of FILE\n"
@@ -127,6 +128,12 @@ static bool misspelt_command(const char *a) {
     return true;
 }
 
+/* dgc's options that may come between FILE.dg and the model's command in `dgc run` */
+static bool run_build_option(const char *a) {
+    return !strcmp(a, "--model") || !strcmp(a, "--time") || !strcmp(a, "-I") || !strncmp(a, "-I", 2) ||
+           !strncmp(a, "--target-cpu", 12) || (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]);
+}
+
 static int parse_args(int argc, char **argv, Options *o) {
     o->color = -1;
     o->opt_level = 2;
@@ -149,6 +156,13 @@ static int parse_args(int argc, char **argv, Options *o) {
     }
     for (; i < end; i++) {
         const char *a = argv[i];
+        if (o->run && end == argc && o->nfiles == 1 && !run_build_option(a)) {
+            /* no '--': the model's command line starts at the first word after FILE.dg that is
+             * not one of dgc's build options (`dgc run m.dg --model b simulate ...`) */
+            o->run_argc = argc - i;
+            o->run_argv = argv + i;
+            break;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); exit(EXIT_OK); }
         else if (!strcmp(a, "--version")) { printf("dgc %s\n", DGC_VERSION); exit(EXIT_OK); }
         else if (!strcmp(a, "--dump-ast")) o->dump_ast = true;
@@ -182,14 +196,7 @@ static int parse_args(int argc, char **argv, Options *o) {
         else if (!strcmp(a, "--color=auto")) o->color = -1;
         else if (a[0] == '-' && a[1]) return unknown_option(a);
         else if (i == 1 && misspelt_command(a)) return EXIT_USAGE;
-        else {
-            o->files[o->nfiles++] = a;
-            if (o->run && end == argc) {   /* no '--': everything after FILE.dg is the model's */
-                o->run_argc = argc - i - 1;
-                o->run_argv = argv + i + 1;
-                break;
-            }
-        }
+        else o->files[o->nfiles++] = a;
     }
     if (o->nfiles == 0) return usage_error("%s", "no input file");
     if ((o->run || o->output || o->emit_llvm || o->emit_obj) && o->nfiles > 1)

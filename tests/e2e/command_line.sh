@@ -1,8 +1,9 @@
 #!/bin/sh
 # command_line.sh DGC WORK_DIR — misspelt options and commands of dgc and of
 # a model's command line (dgc run) get "did you mean", a usage error is a few
-# lines that point at --help (never the whole usage text), and no runtime
-# message shows a C source location.
+# lines that point at --help (never the whole usage text), no runtime
+# message shows a C source location, and `dgc run FILE.dg --model NAME CMD`
+# takes --model as dgc's.
 set -u
 DGC=$1
 WORK=$2
@@ -48,5 +49,11 @@ expect 2 "note: did you mean '--steps'?" -- run "$B" gradcheck --stesp 5
 expect 2 "note: did you mean '--epochs'?" -- run "$B" train --epocs 3
 expect 2 "note: did you mean '--checkpoint'?" -- run "$B" eval --checkpont ck.bin
 expect 2 "note: 'bucket --help' lists the commands and options" -- run "$B" simulate --data d
+# dgc's build options may sit between FILE.dg and the model's command
+if ! "$DGC" run "$B" --model bucket -O1 info >"$WORK/out.txt" 2>"$WORK/err.txt" ||
+   ! grep -q '^model bucket' "$WORK/out.txt"; then
+    echo "NOT OK: dgc run FILE --model bucket -O1 info:"; cat "$WORK/err.txt"; failed=1
+fi
+expect 2 "dgc: $B has no model 'nope'" -- run "$B" --model nope info
 [ $failed -eq 0 ] && echo "command_line: OK"
 exit $failed
