@@ -34,7 +34,7 @@ static int cells_finite(const float *row, int64_t b, int64_t K) {
     return 1;
 }
 
-/* "output 'Q' is nan; state 'SM' is inf" for basin b on the replayed day. */
+/* "output 'Q' is nan, state 'SM' is inf at the end of the day" for basin b on the replayed day */
 static void describe_values(const DgPhys *p, int64_t b, const float *out, const float *states, char *buf,
                             size_t size) {
     const DgModel *m = p->m;
@@ -85,16 +85,16 @@ static void replay_shard(const DgPhys *p, const int *want, Finding *f, float *st
     r.netw = m->nnetw ? p->netw : NULL;
     r.states = states;
     m->init[DG_F32](&r);
-    int open = 0;
-    for (int64_t b = 0; b < p->B; b++) open += want[b] && f[b].param < 0;
-    for (int64_t t = 0; t < p->T && open > 0; t++) {
+    int pending = 0;
+    for (int64_t b = 0; b < p->B; b++) pending += want[b] && f[b].param < 0;
+    for (int64_t t = 0; t < p->T && pending > 0; t++) {
         for (int64_t b = 0; b < p->B; b++) {   /* a dynamic parameter of this day */
             if (!want[b] || f[b].param >= 0 || f[b].day >= 0 || !p->dyn) continue;
             for (int i = 0; i < np && f[b].param < 0; i++)
                 if (!cells_finite(p->dyn + (t * np + i) * nc, b, K)) {
                     f[b].param = i;
                     f[b].day = t;
-                    open--;
+                    pending--;
                 }
         }
         DgRun s = r;
@@ -109,7 +109,7 @@ static void replay_shard(const DgPhys *p, const int *want, Finding *f, float *st
             if (bad) {
                 f[b].day = t;
                 describe_values(p, b, out, states, f[b].what, sizeof f[b].what);
-                open--;
+                pending--;
             }
         }
     }
