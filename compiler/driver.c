@@ -4,6 +4,7 @@
 #include "dgrt_cli.h"
 #include "frontend.h"
 #include "ir.h"
+#include "suggest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,8 @@ static void usage(FILE *out) {
             "       dgc FILE.dg -o EXE [build options]  compile a model to a native executable\n"
             "       dgc run FILE.dg [build options] [--] ARGS...\n"
             "                                        compile a model in memory (JIT) and run its command\n"
-            "                                        line with ARGS (everything after FILE.dg without '--')\n"
+            "                                        line with ARGS (after FILE.dg and the build options\n"
+            "                                        --model, -O, -I, --time; or everything after '--')\n"
             "\n"
             "options:\n"
             "  --dump-ast          print the syntax tree of FILE\n"
@@ -86,6 +88,52 @@ static int usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
+/* Every option as written, for "did you mean" on a misspelt one. */
+static const char *const known_options[] = {
+    "--dump-ast", "--dump-checked", "--dump-ir", "--dump-adjoint", "--summary", "--model", "-I", "-o",
+    "--emit-llvm", "--emit-obj", "-O0", "-O1", "-O2", "-O3", "--target-cpu", "--time", "--shared",
+    "--color=auto", "--color=always", "--color=never", "--version", "--help",
+};
+
+static const char *closest_option(const char *name) {
+    Suggest sg;
+    suggest_init(&sg, name);
+    for (size_t i = 0; i < sizeof known_options / sizeof known_options[0]; i++) suggest_offer(&sg, known_options[i]);
+    return suggest_best(&sg);
+}
+
+static int unknown_option(const char *a) {
+    if (a[1] == 'O') return usage_error("unknown option '%s' (optimisation levels are -O0, -O1, -O2, -O3)", a);
+    /* as written (--colr=never), then without its value (--target-cpux=znver3 -> --target-cpux) */
+    char name[128];
+    snprintf(name, sizeof name, "%s", a);
+    name[strcspn(name, "=")] = 0;
+    const char *near = closest_option(a);
+    if (!near) near = closest_option(name);
+    if (!near) return usage_error("unknown option '%s'", a);
+    fprintf(stderr, "dgc: unknown option '%s'; did you mean '%s'?\n(run 'dgc --help' for usage)\n", a, near);
+    return EXIT_USAGE;
+}
+
+/* `dgc chek m.dg`: a misspelt command word is not a file name. */
+static bool misspelt_command(const char *a) {
+    if (strchr(a, '.') || strchr(a, '/') || access(a, F_OK) == 0) return false;
+    Suggest sg;
+    suggest_init(&sg, a);
+    suggest_offer(&sg, "check");
+    suggest_offer(&sg, "run");
+    if (!suggest_best(&sg)) return false;
+    fprintf(stderr, "dgc: unknown command '%s'; did you mean '%s'?\n(run 'dgc --help' for usage)\n", a,
+            suggest_best(&sg));
+    return true;
+}
+
+/* dgc's options that may come between FILE.dg and the model's command in `dgc run` */
+static bool run_build_option(const char *a) {
+    return !strcmp(a, "--model") || !strcmp(a, "--time") || !strcmp(a, "-I") || !strncmp(a, "-I", 2) ||
+           !strncmp(a, "--target-cpu", 12) || (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]);
+}
+
 static int parse_args(int argc, char **argv, Options *o) {
     o->color = -1;
     o->opt_level = 2;
@@ -108,6 +156,13 @@ static int parse_args(int argc, char **argv, Options *o) {
     }
     for (; i < end; i++) {
         const char *a = argv[i];
+        if (o->run && end == argc && o->nfiles == 1 && !run_build_option(a)) {
+            /* no '--': the model's command line starts at the first word after FILE.dg that is
+             * not one of dgc's build options (`dgc run m.dg --model b simulate ...`) */
+            o->run_argc = argc - i;
+            o->run_argv = argv + i;
+            break;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); exit(EXIT_OK); }
         else if (!strcmp(a, "--version")) { printf("dgc %s\n", DGC_VERSION); exit(EXIT_OK); }
         else if (!strcmp(a, "--dump-ast")) o->dump_ast = true;
@@ -139,15 +194,9 @@ static int parse_args(int argc, char **argv, Options *o) {
         else if (!strcmp(a, "--color=never")) o->color = 0;
         else if (!strcmp(a, "--color=always")) o->color = 1;
         else if (!strcmp(a, "--color=auto")) o->color = -1;
-        else if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
-        else {
-            o->files[o->nfiles++] = a;
-            if (o->run && end == argc) {   /* no '--': everything after FILE.dg is the model's */
-                o->run_argc = argc - i - 1;
-                o->run_argv = argv + i + 1;
-                break;
-            }
-        }
+        else if (a[0] == '-' && a[1]) return unknown_option(a);
+        else if (i == 1 && misspelt_command(a)) return EXIT_USAGE;
+        else o->files[o->nfiles++] = a;
     }
     if (o->nfiles == 0) return usage_error("%s", "no input file");
     if ((o->run || o->output || o->emit_llvm || o->emit_obj) && o->nfiles > 1)

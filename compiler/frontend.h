@@ -38,6 +38,7 @@ typedef struct Program {
     CheckedModel **models;     /* every checked model, root file's last */
     int         nmodels;
     int         nroot_models;  /* the root file's models are models[nmodels - nroot_models ..] */
+    struct Library *library;   /* library.c: what the search path declares; built on first use */
 } Program;
 
 void program_init(Program *p);

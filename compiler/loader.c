@@ -5,6 +5,7 @@
  * Loading recurses once per nested import, so the nesting is capped
  * (MAX_IMPORT_DEPTH) with an error instead of running out of stack. */
 #include "frontend.h"
+#include "library.h"
 #include "parse.h"
 #include "strbuf.h"
 
@@ -85,6 +86,24 @@ static const char *resolve_import(Program *p, const char *importer, const char *
     return NULL;
 }
 
+/* For an import that was not found: an existing file it probably means,
+ * next to the importer ("lib/uh" -> "lib/uh.dg") or on the search path
+ * ("hymod" -> "models/hymod.dg", "fluxs.dg" -> "fluxes.dg"). */
+static void suggest_import(Program *p, const char *importer, const char *rel) {
+    size_t n = strlen(rel);
+    if (n < 3 || strcmp(rel + n - 3, ".dg")) {
+        const char *with_ext = arena_printf(&p->arena, "%s.dg", rel);
+        if (resolve_import(p, importer, with_ext)) {
+            diag_note_plain(p->diag, "did you mean \"%s\"?", with_ext);
+            return;
+        }
+    }
+    LibHit hit;
+    if (library_find_file(p, rel, &hit))
+        diag_note_plain(p->diag, "did you mean \"%s\"? it is %s", hit.import,
+                        hit.stdlib ? "in the standard library" : arena_printf(&p->arena, "in %s", hit.dir));
+}
+
 static void print_cycle(Program *p, LoadedFile *target) {
     /* the files still loading form the chain, in load order; the cycle
      * starts at the file imported again */
@@ -127,6 +146,7 @@ static void load_imports(Program *p, LoadedFile *lf, int depth) {
             diag_error(p->diag, d->import.span, "cannot find imported file '%s'", rel);
             diag_note_plain(p->diag, "looked next to '%s'%s", self->name,
                             p->nsearch ? " and in the search path (-I, DGC_PATH, stdlib)" : "");
+            if (!p->imports_disabled) suggest_import(p, self->name, rel);
             continue;
         }
         char *canon = realpath(path, NULL);   /* malloc'd: a PATH_MAX array per nesting level adds up */

@@ -1,6 +1,7 @@
 /* sema_expr.c — checking one expression: resolves names and calls, infers
  * units (and reports mismatches showing both units), folds constants, and
  * enforces what each place may refer to (see W_* in sema_internal.h). */
+#include "library.h"
 #include "sema_internal.h"
 
 #include <math.h>
@@ -36,8 +37,25 @@ static void offer_vec(Suggest *sg, SymVec *v) {
     if (v) for (int i = 0; i < v->n; i++) suggest_offer(sg, v->items[i]->name);
 }
 
+/* "'pet_hamon' is defined in stdlib "fluxes.dg"; add: import "fluxes.dg"" */
+static void note_library(Scope *sc, const LibHit *hit, bool exact) {
+    Program *p = sc->s->p;
+    if (exact)
+        diag_note_plain(sc->s->d, "'%s' is defined in %s; add: import \"%s\"", hit->name, library_where(p, hit),
+                        hit->import);
+    else
+        diag_note_plain(sc->s->d, "did you mean '%s'? it is defined in %s; add: import \"%s\"", hit->name,
+                        library_where(p, hit), hit->import);
+}
+
 static void suggest_name(Scope *sc, Ident id, bool want_fn) {
     if (!sc->s->d->last_shown) return;   /* the note would be dropped with its error: skip the edit distances */
+    /* declared on the search path (stdlib, -I, DGC_PATH) but not imported: which import brings it */
+    LibHit hit;
+    if (library_find_decl(sc->s->p, id.name, want_fn ? LIB_FN : LIB_CONST, false, &hit)) {
+        note_library(sc, &hit, true);
+        return;
+    }
     Suggest sg;
     suggest_init(&sg, id.name);
     offer_vec(&sg, sc->locals);
@@ -51,7 +69,10 @@ static void suggest_name(Scope *sc, Ident id, bool want_fn) {
     if (want_fn) for (int i = 0; i < BI_COUNT; i++) suggest_offer(&sg, builtins[i].name);
     sema_suggest_globals(sc->s, sc->file, &sg, want_fn, !want_fn);
     const char *best = suggest_best(&sg);
-    if (!best) return;
+    if (!best) {
+        if (want_fn && library_find_decl(sc->s->p, id.name, LIB_FN, true, &hit)) note_library(sc, &hit, false);
+        return;
+    }
     Sym *s = want_fn ? NULL : find_in(sc->locals, best);
     if (!s && sc->m) s = find_model_sym(sc->m, best);
     if (s && s->span.end) diag_note(sc->s->d, s->span, "did you mean '%s'?", best);

@@ -9,6 +9,7 @@
  *   4. outputs, components.
  * Expressions are cloned before checking: a base model's AST is shared by
  * all its variants, and each variant annotates its own copy. */
+#include "library.h"
 #include "sema_internal.h"
 
 #include <math.h>
@@ -246,9 +247,17 @@ static FlatList *flatten(Sema *s, ModelDecl *md, LoadedFile *origin, ModelDecl *
             if (origin->scope)
                 for (int i = 0; i < origin->scope->n; i++)
                     if (origin->scope->entries[i]->kind == G_MODEL) suggest_offer(&sg, origin->scope->entries[i]->name);
-            if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
-            else if (!g) diag_note_plain(s->d, "import the file that defines it, as in: import \"models/%s.dg\"",
-                                         md->base.name);
+            LibHit hit;
+            if (!g && library_find_decl(s->p, md->base.name, LIB_MODEL, false, &hit))
+                diag_note_plain(s->d, "'%s' is defined in %s; add: import \"%s\"", hit.name,
+                                library_where(s->p, &hit), hit.import);
+            else if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
+            else if (!g && library_find_decl(s->p, md->base.name, LIB_MODEL, true, &hit))
+                diag_note_plain(s->d, "did you mean '%s'? it is defined in %s; add: import \"%s\"", hit.name,
+                                library_where(s->p, &hit), hit.import);
+            else if (!g)
+                diag_note_plain(s->d, "no file on the import search path declares a model '%s': declare it in "
+                                      "this file or import the file that does", md->base.name);
         } else if (cycle) {
             fl->failed = true;
             if (g->model == md) {

@@ -1,5 +1,6 @@
 /* suggest.c — edit distance (Levenshtein, case-insensitive first) to propose
- * the closest known name. Names over 64 characters are not compared. */
+ * the closest known name; the same words in another order count as one edit.
+ * Names over 64 characters are not compared. */
 #include "suggest.h"
 
 #include <ctype.h>
@@ -29,8 +30,37 @@ static int distance(const char *a, const char *b, bool fold) {
     return prev[m];
 }
 
-/* Score: edits ignoring case count most; exact-case edits break ties. */
+/* The same words in another order: "hamon_pet" and "pet_hamon". */
+static bool same_words(const char *a, const char *b) {
+    enum { MAX_WORDS = 8 };
+    const char *wa[MAX_WORDS], *wb[MAX_WORDS];
+    size_t la[MAX_WORDS], lb[MAX_WORDS];
+    int na = 0, nb = 0;
+    for (const char *s = a; *s && na < MAX_WORDS; na++) {
+        wa[na] = s;
+        la[na] = strcspn(s, "_");
+        s += la[na] + (s[la[na]] == '_');
+    }
+    for (const char *s = b; *s && nb < MAX_WORDS; nb++) {
+        wb[nb] = s;
+        lb[nb] = strcspn(s, "_");
+        s += lb[nb] + (s[lb[nb]] == '_');
+    }
+    if (na < 2 || na != nb || strlen(a) != strlen(b)) return false;
+    bool used[MAX_WORDS] = {false};
+    for (int i = 0; i < na; i++) {
+        int k = 0;
+        while (k < nb && (used[k] || lb[k] != la[i] || strncmp(wa[i], wb[k], la[i]))) k++;
+        if (k == nb) return false;
+        used[k] = true;
+    }
+    return true;
+}
+
+/* Score: edits ignoring case count most; exact-case edits break ties.
+ * Reordered words count as one edit. */
 static int score(const char *a, const char *b) {
+    if (same_words(a, b)) return 100;
     return distance(a, b, true) * 100 + distance(a, b, false);
 }
 

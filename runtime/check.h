@@ -78,6 +78,14 @@ static inline void dgrt_err_print(const DgrtErr *e, FILE *f) {
     if (getenv("DGC_DEBUG")) fprintf(f, "note: raised at %s:%d\n", dgrt_src_path(e->src_file ? e->src_file : "?"), e->src_line);
 }
 
+/* A usage error: the error, its hint, and where the options are (one line,
+ * not the whole usage text). prog may be a path: its last part is shown. */
+static inline void dgrt_err_print_usage(const DgrtErr *e, const char *prog, FILE *f) {
+    const char *slash = prog ? strrchr(prog, '/') : NULL;
+    dgrt_err_print(e, f);
+    fprintf(f, "note: '%s --help' lists the commands and options\n", slash ? slash + 1 : prog ? prog : "MODEL");
+}
+
 /* What to change when memory runs out ("" = the general hint): set by the
  * job that sizes the arrays (the trainer: batch, warmup, rho), check.c. */
 extern char dgrt_oom_note[256];

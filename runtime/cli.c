@@ -33,7 +33,7 @@ static const struct {
 /* Options: name, takes a value, may repeat, the commands it applies to. */
 typedef enum {
     OPT_PARAMS, OPT_INIT, OPT_NETW, OPT_FORCING_CSV, OPT_DATA, OPT_BASIN, OPT_MAP, OPT_PERIOD, OPT_OUT, OPT_STATES,
-    OPT_PRECISION, OPT_COMPONENTS, OPT_SEED, OPT_TOL, OPT_STEPS, OPT_CELLS, OPT_LAT, OPT_COUNT
+    OPT_PRECISION, OPT_COMPONENTS, OPT_SEED, OPT_TOL, OPT_STEPS, OPT_CELLS, OPT_LAT, OPT_OUTSIDE_BOUNDS, OPT_COUNT
 } OptId;   /* grep ORDER OptId: the table below */
 
 static const struct {
@@ -57,6 +57,7 @@ static const struct {
     {"--steps", 1, 0, CMD_GRADCHECK},
     {"--cells", 1, 0, CMD_GRADCHECK},
     {"--lat", 1, 0, CMD_SIMULATE | CMD_GRADCHECK},
+    {"--allow-outside-bounds", 0, 0, CMD_SIMULATE},
 };
 
 static void usage(const char *prog, FILE *f) {
@@ -99,6 +100,8 @@ static void usage(const char *prog, FILE *f) {
             "  --out FILE                write the CSV to FILE (default: standard output)\n"
             "  --states                  add every user state at the end of each day, per component\n"
             "  --precision f32|f64       kernel precision (default f64)\n"
+            "  --allow-outside-bounds    use --params values outside the parameters' bounds (sensitivity\n"
+            "                            studies), with a warning for each, instead of refusing them\n"
             "\n"
             "gradcheck:\n"
             "  --seed N                  random parameters, forcing and loss weights (default 1)\n"
@@ -155,8 +158,7 @@ static void usage(const char *prog, FILE *f) {
 
 /* the error and where the options are, not 70 lines of them */
 static int usage_error(const DgrtErr *err, const char *prog, FILE *errf) {
-    dgrt_err_print(err, errf);
-    fprintf(errf, "note: '%s --help' lists the commands and options\n", prog);
+    dgrt_err_print_usage(err, prog, errf);
     return DGRT_EXIT_USAGE;
 }
 
@@ -251,6 +253,7 @@ static int parse(const DgModel *m, int argc, char **argv, DgOptions *o, int *cmd
             break;
         case OPT_OUT: o->out_path = val; break;
         case OPT_STATES: o->states = 1; break;
+        case OPT_OUTSIDE_BOUNDS: o->outside_bounds = 1; break;
         case OPT_PRECISION:
             if (!strcmp(val, "f32")) o->precision = DG_F32;
             else if (!strcmp(val, "f64")) o->precision = DG_F64;

@@ -627,14 +627,14 @@ int dgrt_dataset_select(const DgDataset *d, DgPeriod p, const char *what, int ne
             if (warn) {
                 if (b->ndays > 0)
                     fprintf(warn,
-                            "Warning: basin %s skipped for the %s period %s: the forcing '%s' covers %s to "
+                            "warning: basin %s skipped for the %s period %s: the forcing '%s' covers %s to "
                             "%s here\n",
                             b->id, what, ps, b->forcing_path, dgrt_format_date(b->day0, a),
                             dgrt_format_date(b->day0 + (int32_t)b->ndays - 1, b2));
                 else
                     fprintf(
                         warn,
-                        "Warning: basin %s skipped for the %s period %s: the forcing '%s' has no day of it\n",
+                        "warning: basin %s skipped for the %s period %s: the forcing '%s' has no day of it\n",
                         b->id, what, ps, b->forcing_path);
             }
             continue;
@@ -645,7 +645,7 @@ int dgrt_dataset_select(const DgDataset *d, DgPeriod p, const char *what, int ne
             if (k == 0) {
                 if (warn)
                     fprintf(warn,
-                            "Warning: basin %s skipped for the %s period %s: no observed streamflow in it "
+                            "warning: basin %s skipped for the %s period %s: no observed streamflow in it "
                             "('%s' covers %s to %s)\n",
                             b->id, what, ps, b->obs_path, dgrt_format_date(b->obs_start, a),
                             dgrt_format_date(b->obs_end, b2));
@@ -665,7 +665,7 @@ void dgrt_dataset_warn_warmup(const DgDataset *d, const int *idx, int n, DgPerio
         int64_t before = dgrt_basin_index(b, p.start);
         if (before < warmup)
             fprintf(warn,
-                    "Warning: basin %s has %lld of the %lld warm-up days before the %s period %s (its "
+                    "warning: basin %s has %lld of the %lld warm-up days before the %s period %s (its "
                     "forcing starts on %s)\n",
                     b->id, (long long)before, (long long)warmup, what, dgrt_period_format(p, ps),
                     dgrt_format_date(b->day0, a));

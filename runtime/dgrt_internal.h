@@ -46,6 +46,11 @@ double dgrt_pet_oudin(double tmean, double lat_deg, int doy);                   
  * Errors: unknown name, bad cell, duplicate, component out of range,
  * value outside the bounds, no value and no default. */
 int  dgrt_params_load(const DgModel *m, const char *path, int64_t ncomp, double *vals, DgrtErr *err);
+/* simulate's: with `outside` non-NULL a value outside its bounds is used as
+ * given, with a warning on that stream (--allow-outside-bounds); with NULL
+ * the error names that option. */
+int  dgrt_params_load_outside(const DgModel *m, const char *path, int64_t ncomp, double *vals, FILE *outside,
+                              DgrtErr *err);
 /* vals[nparams][ncomp] -> params[nparams][ncells], cell c = b * ncomp + k */
 void dgrt_params_spread(const DgModel *m, const double *vals, int64_t ncomp, int64_t nbasins, double *params);
 
@@ -124,6 +129,7 @@ typedef struct {
     const char  **inits;        /* --init, ninits of them */
     int           ninits;
     int           states;       /* --states */
+    int           outside_bounds; /* --allow-outside-bounds: parameter values outside their bounds warn */
     int           precision;    /* --precision: DG_F32 | DG_F64 */
     int64_t       components;   /* --components, 0 = the model's */
     int64_t       steps;        /* --steps, 0 = default */

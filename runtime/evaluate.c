@@ -235,7 +235,7 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
     DgrtErr err = {0};
     EvalOptions o;
     if (parse_eval_args(&o, argc, argv, OPT_SIM, &err)) {
-        dgrt_err_print(&err, errf);
+        dgrt_err_print_usage(&err, argc > 0 ? argv[0] : NULL, errf);
         return DGRT_EXIT_USAGE;
     }
     DgRestored r;
@@ -439,7 +439,7 @@ int dgrt_cmd_eval(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf
     DgrtErr err = {0};
     EvalOptions o;
     if (parse_eval_args(&o, argc, argv, OPT_EVAL, &err)) {
-        dgrt_err_print(&err, errf);
+        dgrt_err_print_usage(&err, argc > 0 ? argv[0] : NULL, errf);
         return DGRT_EXIT_USAGE;
     }
     if (o.folds > 0 && !strstr(o.checkpoint, "{fold}")) {

@@ -57,7 +57,7 @@ static const char **param_names(const DgModel *m) {
 
 /* One parameter row's target; `comp` -1 = all components. */
 static int apply_row(const DgModel *m, const DgCsv *csv, int64_t r, int pcol, int vcol, int ccol, int64_t ncomp,
-                     int pass, double *vals, int *line_of, DgrtErr *err) {
+                     int pass, double *vals, int *line_of, int offer, FILE *outside, DgrtErr *err) {
     char where[600];
     const char *name = dgrt_csv_cell(csv, r, pcol);
     int p = -1;
@@ -95,11 +95,20 @@ static int apply_row(const DgModel *m, const DgCsv *csv, int64_t r, int pcol, in
     if (!isfinite(v))
         return dgrt_fail(err, DGRT_EXIT_DATA, "parameter values are finite numbers", "%s: value '%s' of '%s' is not finite",
                          dgrt_csv_where(csv, r, vcol, where, sizeof where), dgrt_csv_cell(csv, r, vcol), name);
-    if (!isnan(pi->lo) && !isnan(pi->hi) && (v < pi->lo || v > pi->hi))
-        return dgrt_fail(err, DGRT_EXIT_DATA, "the bounds are declared in the model (`param NAME in [lo, hi]`)",
-                         "%s: value %s of '%s' is outside its bounds [%.10g, %.10g]",
-                         dgrt_csv_where(csv, r, vcol, where, sizeof where), dgrt_csv_cell(csv, r, vcol), name, pi->lo,
-                         pi->hi);
+    if (!isnan(pi->lo) && !isnan(pi->hi) && (v < pi->lo || v > pi->hi)) {
+        if (!outside)
+            return dgrt_fail(err, DGRT_EXIT_DATA,
+                             offer ? "the bounds are declared in the model (`param NAME in [lo, hi]`); to simulate "
+                                     "outside them anyway (a sensitivity study), add --allow-outside-bounds"
+                                   : "the bounds are declared in the model (`param NAME in [lo, hi]`)",
+                             "%s: value %s of '%s' is outside its bounds [%.10g, %.10g]",
+                             dgrt_csv_where(csv, r, vcol, where, sizeof where), dgrt_csv_cell(csv, r, vcol), name,
+                             pi->lo, pi->hi);
+        /* asked for: run with it, and say so (no trained model ever saw such a value) */
+        fprintf(outside, "warning: %s: value %s of '%s' is outside its bounds [%.10g, %.10g]; used as given "
+                         "(--allow-outside-bounds)\n",
+                dgrt_csv_where(csv, r, vcol, where, sizeof where), dgrt_csv_cell(csv, r, vcol), name, pi->lo, pi->hi);
+    }
     int64_t k0 = comp < 0 ? 0 : comp, k1 = comp < 0 ? ncomp : comp + 1;
     for (int64_t k = k0; k < k1; k++) {
         int *seen = &line_of[(size_t)(p * ncomp + k) * 2 + (size_t)pass];
@@ -116,7 +125,21 @@ static int apply_row(const DgModel *m, const DgCsv *csv, int64_t r, int pcol, in
     return 0;
 }
 
+static int load_params(const DgModel *m, const char *path, int64_t ncomp, double *vals, int offer, FILE *outside,
+                       DgrtErr *err);
+
 int dgrt_params_load(const DgModel *m, const char *path, int64_t ncomp, double *vals, DgrtErr *err) {
+    return load_params(m, path, ncomp, vals, 0, NULL, err);
+}
+
+int dgrt_params_load_outside(const DgModel *m, const char *path, int64_t ncomp, double *vals, FILE *outside,
+                             DgrtErr *err) {
+    return load_params(m, path, ncomp, vals, 1, outside, err);
+}
+
+/* offer: the error for a value outside its bounds names --allow-outside-bounds */
+static int load_params(const DgModel *m, const char *path, int64_t ncomp, double *vals, int offer, FILE *outside,
+                       DgrtErr *err) {
     for (int p = 0; p < m->nparams; p++)
         for (int64_t k = 0; k < ncomp; k++) vals[p * ncomp + k] = m->params[p].value;
     if (path) {
@@ -135,7 +158,7 @@ int dgrt_params_load(const DgModel *m, const char *path, int64_t ncomp, double *
         /* rows for every component first, then per-component rows override them */
         for (int pass = 0; pass < 2 && !rc; pass++)
             for (int64_t r = 0; r < csv.nrows && !rc; r++)
-                rc = apply_row(m, &csv, r, pcol, vcol, ccol, ncomp, pass, vals, line_of, err);
+                rc = apply_row(m, &csv, r, pcol, vcol, ccol, ncomp, pass, vals, line_of, offer, outside, err);
         free(line_of);
         dgrt_csv_free(&csv);
         if (rc) return rc;

@@ -271,7 +271,7 @@ static void warn_nonfinite(const DgSim *s, const DgForcing *f, FILE *errf) {
             double v = s->series[t * m->noutputs + i];
             if (isfinite(v)) continue;
             char date[16];
-            fprintf(errf, "Warning: output '%s' is %g on %s (step %lld) and possibly later\n", m->outputs[i].name, v,
+            fprintf(errf, "warning: output '%s' is %g on %s (step %lld) and possibly later\n", m->outputs[i].name, v,
                     dgrt_format_date(f->dates[t], date), (long long)t);
             break;
         }
@@ -302,7 +302,7 @@ int dgrt_cmd_simulate(const DgModel *m, const DgOptions *o, FILE *out, FILE *err
     DgSim s = {0};
     double *netw = callocCheck((size_t)m->nnetw + 1, sizeof(double));
     int rc;
-    if ((rc = dgrt_check_kernels(m, o->precision, 0, &err)) || (rc = dgrt_params_load(m, o->params_path, ncomp, vals, &err)) ||
+    if ((rc = dgrt_check_kernels(m, o->precision, 0, &err)) || (rc = dgrt_params_load_outside(m, o->params_path, ncomp, vals, o->outside_bounds ? errf : NULL, &err)) ||
         (rc = dgrt_setup_inits(m, o, ncomp, &ov, &err)) || (rc = dgrt_setup_netw(m, o, netw, &err)) ||
         (rc = dgrt_forcing_load(&f, m->inputs, m->ninputs, &o->forcing, &err)))
         goto done;

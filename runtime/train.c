@@ -644,7 +644,7 @@ static int train_locked(const DgModel *m, DgTrainConfig *cfg, const char *bpath,
     sigaction(SIGINT, &sa, &old_sa);
     int64_t ipe = tr.iters_per_epoch, total = cfg->epochs * ipe, done_before = tr.iter;
     double t_start = now_s(), t_shown = 0;
-    int stop = 0;
+    int stop = 0, reported = 0;
     // an untrained run (epochs 0, or nothing left) still writes its checkpoint
     if (tr.epoch >= cfg->epochs && !have_ck) rc = save_checkpoint(&tr, cfg->checkpoint, &err);
     for (int64_t epoch = tr.epoch; epoch < cfg->epochs && !stop && !rc; epoch++) {
@@ -656,11 +656,12 @@ static int train_locked(const DgModel *m, DgTrainConfig *cfg, const char *bpath,
             double loss = dgrt_train_step(&tr, lr, &gnorm);
             if (!isfinite(loss) || !isfinite(gnorm)) {
                 if (tty) fputc('\n', out);
-                rc = dgrt_fail(
-                    &err, DGRT_EXIT_FAIL,
-                    "lower the learning rate (--lr) or check the data; the last checkpoint is unchanged",
-                    "the %s is not finite at epoch %lld, iteration %lld",
-                    !isfinite(loss) ? "loss" : "gradient", (long long)epoch + 1, (long long)it + 1);
+                fflush(out);
+                rc = dgrt_fail(&err, DGRT_EXIT_FAIL, NULL, "the %s is not finite at epoch %lld, iteration %lld",
+                               !isfinite(loss) ? "loss" : "gradient", (long long)epoch + 1, (long long)it + 1);
+                dgrt_err_print(&err, errf);
+                dgrt_trainer_explain_nonfinite(&tr, loss, errf);   /* basin, day, output; what to do */
+                reported = 1;
                 break;
             }
             sum += loss;
@@ -722,7 +723,7 @@ static int train_locked(const DgModel *m, DgTrainConfig *cfg, const char *bpath,
                 (long long)tr.bad_epochs, tr.best_metric, (long long)tr.best_epoch);
     }
     sigaction(SIGINT, &old_sa, NULL);
-    if (rc && rc != 130) dgrt_err_print(&err, errf);
+    if (rc && rc != 130 && !reported) dgrt_err_print(&err, errf);
     if (tr.timed_iters > 0) {
         double k = 1.0 / (double)tr.timed_iters, all = (tr.t_net + tr.t_phys + tr.t_other) * k;
         fprintf(out,

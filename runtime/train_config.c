@@ -149,9 +149,18 @@ int dgrt_train_config_set(DgTrainConfig *c, const char *key_in, const char *valu
     if (k < 0) {
         const char *names[NKEYS];
         for (int i = 0; i < NKEYS; i++) names[i] = keys[i].name;
-        dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: unknown key '%s'", where, key_in);
+        /* a flag is named as written (--epocs), a config line by its place and key */
+        int flag = !strncmp(where, "--", 2);
+        if (flag) dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "unknown option '%s'", where);
+        else dgrt_fail(err, DGRT_EXIT_USAGE, NULL, "%s: unknown key '%s'", where, key_in);
         const char *near = dgrt_closest(key, names, NKEYS);
-        if (near) dgrt_err_hint(err, "did you mean '%s'?", near);
+        if (near && flag) {
+            char opt[80];
+            snprintf(opt, sizeof opt, "--%s", near);
+            for (char *p = opt + 2; *p; p++)
+                if (*p == '_') *p = '-';
+            dgrt_err_hint(err, "did you mean '%s'?", opt);
+        } else if (near) dgrt_err_hint(err, "did you mean '%s'?", near);
         else
             dgrt_err_hint(err, "keys: data, basins, train, valid, test, epochs, batch, rho, warmup, lr, "
                                "optimizer, loss, ... (see --help)");
@@ -508,8 +517,7 @@ int dgrt_cmd_train(const DgModel *m, int argc, char **argv, FILE *out, FILE *err
     }
     return dgrt_train_run(m, &c, out, errf);
 usage:
-    dgrt_err_print(&err, errf);
-    fprintf(errf, "(see '%s train --help')\n", argc > 0 ? argv[0] : "MODEL");
+    dgrt_err_print_usage(&err, argc > 0 ? argv[0] : NULL, errf);
     return DGRT_EXIT_USAGE;
 data:
     dgrt_err_print(&err, errf);

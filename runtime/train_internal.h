@@ -6,6 +6,7 @@
  *   train_net.c      the network (LSTM, MLP, or a table of raw values per basin)
  *   train_phys.c     the model's kernels over a batch, in shards run by threads
  *   train_predict.c  prediction over whole periods (validation, simulate, eval)
+ *   train_nonfinite.c  where a non-finite loss came from (basin, day, output)
  *   train.c          the trainer: setup, one iteration, validation, checkpoints, the run
  *   train_restore.c  a trained run restored for simulate and eval */
 #ifndef DGRT_TRAIN_INTERNAL_H
@@ -38,6 +39,9 @@ enum { SHARD = 8 }; /* basins per physics shard (fixed, so results do not depend
 int time_invariant(const DgNet *n, const DgModel *m);
 void assemble_inputs(float *x, const DgDataset *d, const int *bidx, const int64_t *start, int Tr,
                             int T, int B, const DgNet *net, const int *rows);
+/* train_nonfinite.c: notes on where a non-finite loss (or, with a finite
+ * loss, gradient) of the last iteration came from, and what to do */
+void dgrt_trainer_explain_nonfinite(DgTrainer *tr, double loss, FILE *errf);
 /* train.c: components of a run (the config's, else the model's) */
 int64_t ncomp_of(const DgModel *m, const DgTrainConfig *c);
 

@@ -8,6 +8,9 @@
 #   # expect@inputs/b.dgi:2: 8: error: ...   ... for line 2 of another file (an
 #                                       imported one), relative to FILE's folder
 #
+#   # expect-note: did you mean 'SM'?   a note with exactly this text must be printed
+#                                       (anywhere in the output; for notes that matter)
+#
 # COL is 1-based. Each expectation becomes the line
 #   FILE:LINE:COL: error: message        (FILE exactly as passed to this script)
 # The runner runs `DGC check --color=never FILE`, keeps the stderr lines that
@@ -67,6 +70,19 @@ fail=0
 if ! diff -u --label expected --label actual "$tmp/expected" "$tmp/actual"; then
     fail=1
 fi
+
+# ---- expected notes: '# expect-note: TEXT' --------------------------------
+awk '{ sub(/\r$/, "")
+       if (match($0, /#[ \t]*expect-note:[ \t]*/)) { t = substr($0, RSTART + RLENGTH); sub(/[ \t]+$/, "", t); print t } }' \
+    "$file" >"$tmp/notes"
+while IFS= read -r note; do
+    if ! awk -v n="$note" '{ sub(/[ \t]+$/, "") }
+                           $0 == "note: " n || substr($0, length($0) - length(n) - 7) == ": note: " n { found = 1 }
+                           END { exit !found }' "$tmp/stderr"; then
+        echo "missing note: $note"
+        fail=1
+    fi
+done <"$tmp/notes"
 
 if grep -q ': error: ' "$tmp/expected"; then want=1; else want=0; fi
 if [ "$status" -ne "$want" ]; then

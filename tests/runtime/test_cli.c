@@ -174,7 +174,7 @@ static void test_simulate(void) {
     const char *argsn[] = {"toy", "simulate", "--forcing-csv", forcing_path, NULL};
     r = run(&nan_model, argsn);
     CHECK(r.rc == 0);
-    CHECK_STR(r.err, "Warning: output 'Q' is nan on 2001-02-21 (step 1) and possibly later\n");
+    CHECK_STR(r.err, "warning: output 'Q' is nan on 2001-02-21 (step 1) and possibly later\n");
     done(&r);
     free(out);
 }
@@ -335,6 +335,31 @@ static void test_info_and_errors(void) {
     const char *d4[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--period", "2001-01-01:2001-03-01", NULL};
     expect(&dg_model, d4, 3, "error: period 2001-01-01:2001-03-01 is not inside the data of", NULL);
     free(pbad);
+
+    /* a parameter outside its bounds: refused, unless asked for (a warning per value, then the run) */
+    char *pout = write_file("outside_params.csv", "name,value\nk,1.5\n");
+    const char *o1[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--params", pout, NULL};
+    snprintf(want, sizeof want, "error: %s:2:3: value 1.5 of 'k' is outside its bounds [0.05, 0.9]\n", pout);
+    expect(&dg_model, o1, 3, want, "add --allow-outside-bounds");
+    const char *o2[] = {"toy", "simulate", "--forcing-csv", forcing_path, "--params", pout, "--allow-outside-bounds",
+                        NULL};
+    r = run(&dg_model, o2);
+    snprintf(want, sizeof want,
+             "warning: %s:2:3: value 1.5 of 'k' is outside its bounds [0.05, 0.9]; used as given "
+             "(--allow-outside-bounds)\n", pout);
+    CHECK(r.rc == 0 && !strncmp(r.out, "date,Q,ET\n", 10));
+    CHECK_STR(r.err, want);
+    done(&r);
+    const char *o3[] = {"toy", "gradcheck", "--allow-outside-bounds", NULL};
+    expect(&dg_model, o3, 2, "error: option --allow-outside-bounds does not apply to 'gradcheck'\n", NULL);
+    free(pout);
+
+    /* eval and simulate --checkpoint: the same usage error style as the other commands */
+    const char *e1[] = {"toy", "eval", "--checkpont", "ck.bin", NULL};
+    expect(&dg_model, e1, 2, "error: unknown option '--checkpont' (eval)\n", "note: did you mean '--checkpoint'?\n");
+    const char *e2[] = {"toy", "simulate", "--checkpoint", "ck.bin", "--perod", "2000-01-01:2000-12-31", NULL};
+    expect(&dg_model, e2, 2, "error: unknown option '--perod' (simulate with --checkpoint)\n",
+           "note: did you mean '--period'?\n");
 
     /* a model built for another ABI */
     DgModel old = dg_model;

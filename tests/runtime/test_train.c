@@ -23,6 +23,7 @@
 #include "check.h"
 #include "csv.h"
 #include "train.h"
+#include "train_internal.h"
 
 extern const DgModel dg_model; /* toy_model.c */
 
@@ -494,7 +495,8 @@ static void test_commands(const DgModel *m) {
     /* unknown flag, bad config line */
     snprintf(line, sizeof line, "toy train --config %s --epocs 3", conf);
     CHECK(run_cli(m, line, out, sizeof out, errb, sizeof errb) == DGRT_EXIT_USAGE);
-    CHECK(strstr(errb, "unknown key 'epocs'") && strstr(errb, "did you mean 'epochs'?"));
+    CHECK(strstr(errb, "error: unknown option '--epocs'\n") && strstr(errb, "note: did you mean '--epochs'?\n") &&
+          strstr(errb, "note: 'toy --help' lists the commands and options\n"));
     /* eval over the test period (default) with the benchmark, plots, a CSV */
     char plots[1100], csv[1100], preds[1100];
     snprintf(plots, sizeof plots, "%s/plots", tmp_dir);
@@ -590,6 +592,49 @@ static void test_oom_note(const DgModel *m) {
     free(text);
 }
 
+// ---- A loss or gradient that is not finite: the notes say where from ------------------------------
+
+static char *explain(DgTrainer *tr, double loss) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dgrt_trainer_explain_nonfinite(tr, loss, f);
+    fclose(f);
+    return text;
+}
+
+static void test_nonfinite_notes(const DgModel *m) {
+    DgTrainConfig c;
+    base_config(&c);
+    c.batch = 1;
+    DgTrainer tr;
+    DgrtErr err = {0};
+    if (dgrt_trainer_init(&tr, m, &c, stderr, &err)) {
+        dgrt_err_print(&err, stderr);
+        CHECK(0);
+        return;
+    }
+    dgrt_trainer_next_batch(&tr);
+    dgrt_trainer_forward(&tr);
+    /* a parameter the network made NaN: named, with the learning-rate advice */
+    DgPhys *p = &tr.shards[0];
+    p->params[0] = NAN;   /* k, cell 0 */
+    tr.sim[3] = NAN;
+    char *t = explain(&tr, NAN);
+    CHECK(strstr(t, "note: basin 01031500 (window ") && strstr(t, "): parameter 'k' is not finite\n"));
+    CHECK(strstr(t, "note: lower the learning rate (--lr) or clip the gradient harder (--clip); the last "
+                    "checkpoint is unchanged\n"));
+    free(t);
+    /* a finite loss with a gradient that is not */
+    dgrt_trainer_zero_grad(&tr);
+    memset(p->dparams, 0, sizeof(float) * (size_t)(m->nparams * p->nc));
+    p->dparams[1 * p->nc] = INFINITY;   /* f, cell 0 */
+    t = explain(&tr, 1.0);
+    CHECK(strstr(t, "note: the gradient of parameter 'f' is not finite in basin 01031500\n") != NULL);
+    free(t);
+    dgrt_trainer_free(&tr);
+}
+
 int main(void) {
     snprintf(data_dir, sizeof data_dir, "%s/data/camels_us", DG_SHARED_DIR);
     snprintf(tmp_dir, sizeof tmp_dir, "%s", DG_RT_TMP_DIR);
@@ -611,5 +656,6 @@ int main(void) {
     test_resume(&dyn);
     test_commands(&toy);
     test_oom_note(&dyn);
+    test_nonfinite_notes(&toy);
     return check_report("test_train");
 }
