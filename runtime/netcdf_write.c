@@ -23,7 +23,8 @@
 
 DgNcOut *dgrt_ncout_create(const char *path, const DgNcLayout *l, DgrtErr *err) {
     (void)l;
-    dgrt_fail(err, DGRT_EXIT_USAGE, "install libnetcdf-dev (make deps) and rebuild, or write CSV files (--out DIR)",
+    dgrt_fail(err, DGRT_EXIT_USAGE,
+              "install libnetcdf-dev (make deps) and rebuild, or write CSV (an --out name not ending in .nc)",
               "cannot write '%s': this runtime was built without NetCDF", path);
     return NULL;
 }

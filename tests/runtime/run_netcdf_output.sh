@@ -11,6 +11,7 @@
 #   values   streamflow and BETA_used as in the CSVs (float), streamflow_obs
 #            exactly, missing days as fill; BETA(basin, component, time) =
 #            the CSVs' BETA[k]; FC(basin, component) = params.csv
+#   simulate --params --out FILE.nc (one basin, --states): the values of its CSV
 #   files    nothing left next to the output; an unwritable path is exit 3
 # Exit 77 (skipped) when shared/ is absent, the runtime has no NetCDF or
 # ncdump is not installed.
@@ -81,9 +82,8 @@ ncvals() {
 }
 ncvals basin_id | tr -d '"' > "$WORK/ids.txt"
 [ "$(tr '\n' ' ' < "$WORK/ids.txt")" = "$BASINS " ] || fail "basin_id: $(tr '\n' ' ' < "$WORK/ids.txt")"
-# csvcol BASIN COLUMN: that column of the basin's CSV, one value per line
-csvcol() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }' \
-               "$WORK/preds/$1.csv"; }
+# csvcol FILE COLUMN: that column of a CSV, one value per line
+csvcol() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }' "$1"; }
 # same FILE1 FILE2 TOL: the same values line by line (empty = missing), within TOL relative
 same() {
     paste -d' ' "$1" "$2" | awk -v tol="$3" -v what="$4" '
@@ -97,7 +97,7 @@ same() {
 for v in streamflow BETA_used streamflow_obs; do
     ncvals $v > "$WORK/nc_$v.txt"
     : > "$WORK/csv_$v.txt"
-    for b in $BASINS; do csvcol $b $v >> "$WORK/csv_$v.txt"; done
+    for b in $BASINS; do csvcol "$WORK/preds/$b.csv" $v >> "$WORK/csv_$v.txt"; done
 done
 same "$WORK/nc_streamflow.txt" "$WORK/csv_streamflow.txt" 1e-6 streamflow || fail "streamflow"
 same "$WORK/nc_BETA_used.txt" "$WORK/csv_BETA_used.txt" 1e-6 BETA_used || fail "BETA_used"
@@ -105,12 +105,27 @@ same "$WORK/nc_streamflow_obs.txt" "$WORK/csv_streamflow_obs.txt" 0 streamflow_o
 [ "$(grep -c '^$' "$WORK/nc_streamflow_obs.txt")" -eq 184 ] || fail "expected 2 x 92 missing observations"
 ncvals BETA > "$WORK/nc_BETA.txt"
 : > "$WORK/csv_BETA.txt"
-for b in $BASINS; do for k in 0 1; do csvcol $b "BETA[$k]" >> "$WORK/csv_BETA.txt"; done; done
+for b in $BASINS; do for k in 0 1; do csvcol "$WORK/preds/$b.csv" "BETA[$k]" >> "$WORK/csv_BETA.txt"; done; done
 same "$WORK/nc_BETA.txt" "$WORK/csv_BETA.txt" 0 BETA || fail "BETA"
 ncvals FC > "$WORK/nc_FC.txt"
-awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "FC") k = i; next } { print $k }' \
-    "$WORK/preds/params.csv" > "$WORK/csv_FC.txt"
+csvcol "$WORK/preds/params.csv" FC > "$WORK/csv_FC.txt"
 same "$WORK/nc_FC.txt" "$WORK/csv_FC.txt" 1e-8 FC || fail "FC"
+
+# ---- simulate --params --out FILE.nc: one basin, outputs and --states as in its CSV (f64) ---------
+printf 'name,value\nBETA,2\nFC,300\nK0,0.2\nK1,0.05\nK2,0.01\nLP,0.7\nPERC,1\nUZL,20\nTT,0\nCFMAX,3\nCFR,0.05\nCWH,0.1\nroute_a,1.5\nroute_b,2\nBETAET,1\n' \
+    > "$WORK/params.csv"
+for ext in csv nc; do
+    "$M" simulate --params "$WORK/params.csv" --data "$DATA" --basin 01022500 --period 2000-01-01:2000-03-31 \
+         --states --out "$WORK/out/one.$ext"
+done
+NC=$WORK/out/one.nc
+ncdump -h "$NC" | grep -qF 'double SM(basin, component, time)' || fail "simulate --states: no SM(basin, component, time)"
+ncvals streamflow > "$WORK/nc_one.txt"
+csvcol "$WORK/out/one.csv" streamflow > "$WORK/csv_one.txt"
+same "$WORK/nc_one.txt" "$WORK/csv_one.txt" 0 "simulate streamflow" || fail "simulate --out FILE.nc: streamflow"
+ncvals SM > "$WORK/nc_sm.txt"
+{ csvcol "$WORK/out/one.csv" "SM[0]"; csvcol "$WORK/out/one.csv" "SM[1]"; } > "$WORK/csv_sm.txt"
+same "$WORK/nc_sm.txt" "$WORK/csv_sm.txt" 0 "simulate SM" || fail "simulate --out FILE.nc: SM"
 
 # ---- an unwritable path: exit 3, nothing written ------------------------------------------------
 set +e

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "check.h"
 #include "dataset.h"
 #include "netcdf_io.h"
 
@@ -32,6 +31,7 @@ int main(void) {
 #else
 
 #include <netcdf.h>
+#include "check.h"
 
 extern const DgModel dg_model; /* toy_model.c: inputs P, PET */
 
