@@ -55,7 +55,8 @@ typedef struct {
  * known). NULL with err filled on failure. */
 DgNcOut *dgrt_ncout_create(const char *path, const DgNcLayout *l, DgrtErr *err);
 /* Declares a data variable (stored as float with f32, else double) with
- * units and long_name; returns its index, or -1 with err filled. */
+ * units and long_name; returns its index, or -1 with err filled. A name the
+ * file's dimensions or coordinates have (time, lat, ...) gets a trailing '_'. */
 int dgrt_ncout_var(DgNcOut *o, const char *name, DgNcShape shape, int f32, const char *units,
                    const char *long_name, DgrtErr *err);
 /* The values of basin b for variable `var`: [ndays], [ncomp][ndays] or

@@ -162,14 +162,16 @@ static int read_time_axis(int nc, const char *path, int *dim, int *tvar, int32_t
         return nc_error(err, st, path, name);
     }
     *days = mallocCheck(sizeof(int32_t) * *n);
+    double first = dgrt_days_from_ymd(1, 1, 1), last = dgrt_days_from_ymd(9999, 12, 31);   /* dates csv.h handles */
     for (size_t i = 0; i < *n; i++) {
         double day = epoch + v[i] * per_value;
-        if (!isfinite(day) || fabs(day - round(day)) > 1e-6 || fabs(day) > 3e6) {
+        int in_range = day >= first && day <= last; /* false for NaN */
+        if (!in_range || fabs(day - round(day)) > 1e-6) {
             char date[16];
-            int rc = dgrt_fail(err, DGRT_EXIT_DATA, "the file holds one value per day, at midnight",
+            int rc = dgrt_fail(err, DGRT_EXIT_DATA, "the file holds one value per day, at midnight, of years 1 to 9999",
                                "%s: variable '%s' value %zu (%.17g %s) is not a whole day%s%s", path, name, i, v[i],
-                               units, isfinite(day) && fabs(day) < 3e6 ? " after " : "",
-                               isfinite(day) && fabs(day) < 3e6 ? dgrt_format_date((int32_t)floor(day), date) : "");
+                               units, in_range ? " after " : " of years 1 to 9999",
+                               in_range ? dgrt_format_date((int32_t)floor(day), date) : "");
             free(v);
             free(*days);
             *days = NULL;

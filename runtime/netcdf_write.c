@@ -167,8 +167,21 @@ DgNcOut *dgrt_ncout_create(const char *path, const DgNcLayout *l, DgrtErr *err) 
     return o;
 }
 
-int dgrt_ncout_var(DgNcOut *o, const char *name, DgNcShape shape, int f32, const char *units,
+/* name, with trailing '_'s while it is a name of the file's own (a dimension or coordinate) */
+static void data_name(char *out, size_t size, const char *name) {
+    static const char *const own[] = {"basin", "time", "component", "basin_id", "lat", "lon"};
+    snprintf(out, size, "%s", name);
+    for (int clash = 1; clash && strlen(out) + 1 < size;) {
+        clash = 0;
+        for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) clash |= !strcmp(out, own[k]);
+        if (clash) strcat(out, "_");
+    }
+}
+
+int dgrt_ncout_var(DgNcOut *o, const char *model_name, DgNcShape shape, int f32, const char *units,
                    const char *long_name, DgrtErr *err) {
+    char name[NC_MAX_NAME + 1];
+    data_name(name, sizeof name, model_name);
     int dims[3], nd = 0;
     size_t chunk[3];
     dims[nd] = o->dim[0], chunk[nd++] = 1;   /* a basin per chunk: readers take a basin's series */

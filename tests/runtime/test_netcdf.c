@@ -12,8 +12,8 @@
  *   layout    Caravan's timeseries/netcdf found by dgrt_data_layout and
  *             dgrt_caravan_path; the CSV preferred when both are there
  *   write     dgrt_ncout_*: nothing at the path before the commit, the
- *             values (NaN as _FillValue) after it; a failed write leaves
- *             the previous file
+ *             values (NaN as _FillValue) after it; a variable named like a
+ *             coordinate renamed; a failed write leaves the previous file
  * Exit 77 (skipped) in a build without NetCDF. */
 #include <math.h>
 #include <stdio.h>
@@ -255,12 +255,14 @@ static void test_write(void) {
     int q = dgrt_ncout_var(o, "q", DG_NC_SERIES, 0, "mm/d", "observed q", &err);
     int beta = dgrt_ncout_var(o, "beta", DG_NC_COMP_SERIES, 1, "-", "beta", &err);
     int fc = dgrt_ncout_var(o, "fc", DG_NC_COMP, 0, "mm", "fc", &err);
-    CHECK(q == 0 && beta == 1 && fc == 2);
+    int lat_data = dgrt_ncout_var(o, "lat", DG_NC_SERIES, 0, "", "a model output named lat", &err);
+    CHECK(q == 0 && beta == 1 && fc == 2 && lat_data == 3);
     for (int b = 0; b < 2; b++) {
         double qv[3] = {1.25 + b, NAN, 3}, bv[6] = {1, 2, 3, 4, 5, 6 + b}, fv[2] = {100 + b, 200};
         CHECK(dgrt_ncout_put(o, q, b, qv, &err) == 0);
         CHECK(dgrt_ncout_put(o, beta, b, bv, &err) == 0);
         CHECK(dgrt_ncout_put(o, fc, b, fv, &err) == 0);
+        CHECK(dgrt_ncout_put(o, lat_data, b, qv, &err) == 0);
     }
     struct stat st;
     CHECK(stat(path, &st) != 0);   /* nothing at the path before the commit */
@@ -276,6 +278,7 @@ static void test_write(void) {
     char text[64] = "";
     NC(nc_get_att_text(nc, v, "units", text));
     CHECK(!strncmp(text, "mm/d", 4));
+    CHECK(nc_inq_varid(nc, "lat_", &v) == NC_NOERR);   /* not the coordinate lat */
     NC(nc_inq_varid(nc, "beta", &v));
     NC(nc_get_var_float(nc, v, br));
     CHECK(br[0] == 1 && br[5] == 6 && br[11] == 7);   /* (basin, component, time) */
