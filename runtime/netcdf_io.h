@@ -42,7 +42,7 @@ typedef struct DgNcOut DgNcOut;
 /* What the file describes besides its variables. */
 typedef struct {
     int nbasins;
-    const char *const *ids; /* [nbasins] basin ids */
+    const char *const *ids;  /* [nbasins] basin ids */
     const double *lat, *lon; /* [nbasins] degrees, NaN = unknown; both NULL = none */
     int32_t day0;            /* the first day (csv.h day number) */
     int64_t ndays, ncomp;

@@ -16,6 +16,7 @@
  *               packed values are unpacked (scale_factor, add_offset). */
 #include "netcdf_io.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +33,10 @@ int dgrt_netcdf_available(void) { return 0; }
 
 int dgrt_netcdf_table_read(DgCsv *t, const char *path, DgrtErr *err) {
     memset(t, 0, sizeof *t);
-    return dgrt_fail(err, DGRT_EXIT_DATA,
-                     "install libnetcdf-dev (make deps) and rebuild, or read the CSV files (Caravan ships both)",
-                     "'%s' is a NetCDF file, and this runtime was built without NetCDF", path);
+    return dgrt_fail(
+        err, DGRT_EXIT_DATA,
+        "install libnetcdf-dev (make deps) and rebuild, or read the CSV files (Caravan ships both)",
+        "'%s' is a NetCDF file, and this runtime was built without NetCDF", path);
 }
 
 #else
@@ -45,8 +47,8 @@ int dgrt_netcdf_available(void) { return 1; }
 
 /* A libnetcdf failure as an error naming the file. */
 static int nc_error(DgrtErr *err, int status, const char *path, const char *what) {
-    return dgrt_fail(err, DGRT_EXIT_DATA, "is it a NetCDF file (netCDF-3 or netCDF-4)?", "%s: %s: %s", path, what,
-                     nc_strerror(status));
+    return dgrt_fail(err, DGRT_EXIT_DATA, "is it a NetCDF file (netCDF-3 or netCDF-4)?", "%s: %s: %s", path,
+                     what, nc_strerror(status));
 }
 
 /* A text attribute of variable v (NC_CHAR or a single NC_STRING) into out; 0 when absent. */
@@ -79,20 +81,22 @@ static int text_attribute(int nc, int v, const char *name, char *out, size_t siz
  * the epoch in days (csv.h day numbers, with the time of day as a fraction). */
 static int parse_time_units(const char *units, double *per_value, double *epoch) {
     static const struct {
-        const char *name;
+        const char *names; /* " name name ... ", lower case */
         double days;
     } unit_names[] = {
-        {"days", 1},          {"day", 1},           {"d", 1},         {"hours", 1 / 24.0},
-        {"hour", 1 / 24.0},   {"hr", 1 / 24.0},     {"h", 1 / 24.0},  {"minutes", 1 / 1440.0},
-        {"minute", 1 / 1440.0}, {"min", 1 / 1440.0}, {"seconds", 1 / 86400.0}, {"second", 1 / 86400.0},
-        {"sec", 1 / 86400.0}, {"s", 1 / 86400.0},
+        {" days day d ", 1},
+        {" hours hour hrs hr h ", 1 / 24.0},
+        {" minutes minute mins min ", 1 / 1440.0},
+        {" seconds second secs sec s ", 1 / 86400.0},
     };
-    char word[32];
+    char word[32], key[40];
     int n = 0;
     if (sscanf(units, " %31[A-Za-z] since %n", word, &n) != 1 || n == 0) return -1;
+    for (char *c = word; *c; c++) *c = (char)tolower((unsigned char)*c);
+    snprintf(key, sizeof key, " %s ", word);
     *per_value = 0;
     for (size_t k = 0; k < sizeof unit_names / sizeof unit_names[0]; k++)
-        if (!strcasecmp(word, unit_names[k].name)) *per_value = unit_names[k].days;
+        if (strstr(unit_names[k].names, key)) *per_value = unit_names[k].days;
     if (*per_value == 0) return -1;
     const char *p = units + n;
     int y, mo, d, used = 0;
@@ -107,7 +111,8 @@ static int parse_time_units(const char *units, double *per_value, double *epoch)
         }
     }
     while (*p == ' ') p++;
-    if (*p == 'Z' || !strncmp(p, "UTC", 3) || !strncmp(p, "+00:00", 6)) p += *p == 'Z' ? 1 : *p == 'U' ? 3 : 6;
+    if (*p == 'Z' || !strncmp(p, "UTC", 3) || !strncmp(p, "+00:00", 6))
+        p += *p == 'Z' ? 1 : *p == 'U' ? 3 : 6;
     while (*p == ' ') p++;
     if (*p || hh < 0 || hh >= 24 || mm < 0 || mm >= 60 || ss < 0 || ss >= 60) return -1;
     *epoch = dgrt_days_from_ymd(y, mo, d) + (hh * 3600 + mm * 60 + ss) / 86400.0;
@@ -130,17 +135,18 @@ static int read_time_axis(int nc, const char *path, int *dim, int *tvar, int32_t
             if (nc_inq_dimname(nc, k, dn) == NC_NOERR)
                 used += snprintf(list + used, sizeof list - (size_t)used, "%s%s", k ? ", " : "", dn);
         }
-        return dgrt_fail(err, DGRT_EXIT_DATA, "a time-series file (as Caravan's) has its days along dimension 'date'",
+        return dgrt_fail(err, DGRT_EXIT_DATA,
+                         "a time-series file (as Caravan's) has its days along dimension 'date'",
                          "%s: no dimension 'date' or 'time' (the file has: %s)", path, nd ? list : "none");
     }
     int st = nc_inq_dimlen(nc, *dim, n);
     if (st != NC_NOERR) return nc_error(err, st, path, "its time axis");
     if (*n == 0)
-        return dgrt_fail(err, DGRT_EXIT_DATA, "the file holds one value per day", "%s: dimension '%s' is empty", path,
-                         name);
+        return dgrt_fail(err, DGRT_EXIT_DATA, "the file holds one value per day",
+                         "%s: dimension '%s' is empty", path, name);
     int ndims = 0, dims[NC_MAX_VAR_DIMS];
-    if (nc_inq_varid(nc, name, tvar) != NC_NOERR || nc_inq_varndims(nc, *tvar, &ndims) != NC_NOERR || ndims != 1 ||
-        nc_inq_vardimid(nc, *tvar, dims) != NC_NOERR || dims[0] != *dim)
+    if (nc_inq_varid(nc, name, tvar) != NC_NOERR || nc_inq_varndims(nc, *tvar, &ndims) != NC_NOERR ||
+        ndims != 1 || nc_inq_vardimid(nc, *tvar, dims) != NC_NOERR || dims[0] != *dim)
         return dgrt_fail(err, DGRT_EXIT_DATA, "the time axis needs its coordinate variable (CF conventions)",
                          "%s: no variable '%s' along dimension '%s' gives the days", path, name, name);
     char units[256], cal[64];
@@ -149,12 +155,14 @@ static int read_time_axis(int nc, const char *path, int *dim, int *tvar, int32_t
         return dgrt_fail(err, DGRT_EXIT_DATA, "CF time units read e.g. \"days since 1970-01-01\"",
                          "%s: variable '%s' has no units attribute", path, name);
     if (parse_time_units(units, &per_value, &epoch))
-        return dgrt_fail(err, DGRT_EXIT_DATA,
-                         "CF time units read \"UNIT since YYYY-MM-DD[ hh:mm:ss]\", UNIT days, hours, minutes or seconds",
-                         "%s: variable '%s': units '%s' are not a time since a date", path, name, units);
+        return dgrt_fail(
+            err, DGRT_EXIT_DATA,
+            "CF time units read \"UNIT since YYYY-MM-DD[ hh:mm:ss]\", UNIT days, hours, minutes or seconds",
+            "%s: variable '%s': units '%s' are not a time since a date", path, name, units);
     if (text_attribute(nc, *tvar, "calendar", cal, sizeof cal) && strcasecmp(cal, "standard") &&
         strcasecmp(cal, "gregorian") && strcasecmp(cal, "proleptic_gregorian"))
-        return dgrt_fail(err, DGRT_EXIT_DATA, "only the Gregorian calendar (standard, proleptic_gregorian) is read",
+        return dgrt_fail(err, DGRT_EXIT_DATA,
+                         "only the Gregorian calendar (standard, proleptic_gregorian) is read",
                          "%s: variable '%s': calendar '%s'", path, name, cal);
     double *v = mallocCheck(sizeof(double) * *n);
     if ((st = nc_get_var_double(nc, *tvar, v)) != NC_NOERR) {
@@ -162,15 +170,17 @@ static int read_time_axis(int nc, const char *path, int *dim, int *tvar, int32_t
         return nc_error(err, st, path, name);
     }
     *days = mallocCheck(sizeof(int32_t) * *n);
-    double first = dgrt_days_from_ymd(1, 1, 1), last = dgrt_days_from_ymd(9999, 12, 31);   /* dates csv.h handles */
+    /* the dates csv.h handles */
+    double first = dgrt_days_from_ymd(1, 1, 1), last = dgrt_days_from_ymd(9999, 12, 31);
     for (size_t i = 0; i < *n; i++) {
         double day = epoch + v[i] * per_value;
         int in_range = day >= first && day <= last; /* false for NaN */
         if (!in_range || fabs(day - round(day)) > 1e-6) {
             char date[16];
-            int rc = dgrt_fail(err, DGRT_EXIT_DATA, "the file holds one value per day, at midnight, of years 1 to 9999",
-                               "%s: variable '%s' value %zu (%.17g %s) is not a whole day%s%s", path, name, i, v[i],
-                               units, in_range ? " after " : " of years 1 to 9999",
+            int rc = dgrt_fail(err, DGRT_EXIT_DATA,
+                               "the file holds one value per day, at midnight, of years 1 to 9999",
+                               "%s: variable '%s' value %zu (%.17g %s) is not a whole day%s%s", path, name, i,
+                               v[i], units, in_range ? " after " : " of years 1 to 9999",
                                in_range ? dgrt_format_date((int32_t)floor(day), date) : "");
             free(v);
             free(*days);
@@ -218,12 +228,15 @@ static int read_values(int nc, int v, nc_type type, const char *path, const char
     double fill = default_fill(type), missing[8], scale = 1, offset = 0;
     size_t nmissing = 0, len;
     nc_type at;
-    if (nc_inq_att(nc, v, "_FillValue", &at, &len) == NC_NOERR && len == 1) nc_get_att_double(nc, v, "_FillValue", &fill);
+    if (nc_inq_att(nc, v, "_FillValue", &at, &len) == NC_NOERR && len == 1)
+        nc_get_att_double(nc, v, "_FillValue", &fill);
     if (nc_inq_att(nc, v, "missing_value", &at, &len) == NC_NOERR && len >= 1 && len <= 8 && at != NC_CHAR &&
         nc_get_att_double(nc, v, "missing_value", missing) == NC_NOERR)
         nmissing = len;
-    if (nc_inq_att(nc, v, "scale_factor", &at, &len) == NC_NOERR && len == 1) nc_get_att_double(nc, v, "scale_factor", &scale);
-    if (nc_inq_att(nc, v, "add_offset", &at, &len) == NC_NOERR && len == 1) nc_get_att_double(nc, v, "add_offset", &offset);
+    if (nc_inq_att(nc, v, "scale_factor", &at, &len) == NC_NOERR && len == 1)
+        nc_get_att_double(nc, v, "scale_factor", &scale);
+    if (nc_inq_att(nc, v, "add_offset", &at, &len) == NC_NOERR && len == 1)
+        nc_get_att_double(nc, v, "add_offset", &offset);
     for (size_t i = 0; i < n; i++) {
         int gone = out[i] == fill;
         for (size_t k = 0; k < nmissing; k++) gone |= out[i] == missing[k];
@@ -239,7 +252,7 @@ static int build_table(DgCsv *t, int nc, const char *path, int dim, int tvar, co
     int nvars = 0;
     nc_inq_nvars(nc, &nvars);
     int *cols = mallocCheck(sizeof(int) * ((size_t)nvars + 1));
-    char (*names)[NC_MAX_NAME + 1] = mallocCheck(sizeof *names * ((size_t)nvars + 1));
+    char(*names)[NC_MAX_NAME + 1] = mallocCheck(sizeof *names * ((size_t)nvars + 1));
     nc_type *types = mallocCheck(sizeof(nc_type) * ((size_t)nvars + 1));
     int ncols = 1;
     size_t text_len = sizeof "date" + n * 11;
@@ -293,13 +306,15 @@ int dgrt_netcdf_table_read(DgCsv *t, const char *path, DgrtErr *err) {
     if (stat(path, &st) != 0)
         return dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot open '%s': %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return dgrt_fail(err, DGRT_EXIT_DATA, "give the path of a NetCDF file", "'%s' is not a regular file", path);
+        return dgrt_fail(err, DGRT_EXIT_DATA, "give the path of a NetCDF file", "'%s' is not a regular file",
+                         path);
     int nc, s = nc_open(path, NC_NOWRITE, &nc);
     if (s != NC_NOERR) return nc_error(err, s, path, "cannot read it");
     int dim, tvar, rc;
     int32_t *days = NULL;
     size_t n = 0;
-    if (!(rc = read_time_axis(nc, path, &dim, &tvar, &days, &n, err))) rc = build_table(t, nc, path, dim, tvar, days, n, err);
+    if (!(rc = read_time_axis(nc, path, &dim, &tvar, &days, &n, err)))
+        rc = build_table(t, nc, path, dim, tvar, days, n, err);
     free(days);
     nc_close(nc);
     if (rc) dgrt_csv_free(t);

@@ -57,20 +57,20 @@ struct DgNcOut {
     char path[2048], tmp[2100];
     int nbasins;
     int64_t ndays, ncomp;
-    int dim[3];              /* basin, time, component */
+    int dim[3]; /* basin, time, component */
     int v_time, v_id, v_comp, v_lat, v_lon;
-    int defining;            /* before nc_enddef */
-    char **ids;              /* [nbasins] copies, written at the end of the definitions */
-    double *lat, *lon;       /* [nbasins] or NULL */
-    char coordinates[32];    /* "lat lon basin_id" or "basin_id" */
+    int defining;         /* before nc_enddef */
+    char **ids;           /* [nbasins] copies, written at the end of the definitions */
+    double *lat, *lon;    /* [nbasins] or NULL */
+    char coordinates[32]; /* "lat lon basin_id" or "basin_id" */
     OutVar *vars;
     int nvars;
-    float *fbuf;             /* [ncomp * ndays] conversion buffer */
+    float *fbuf; /* [ncomp * ndays] conversion buffer */
 };
 
 static int nc_fail(DgNcOut *o, int status, DgrtErr *err) {
-    return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s': %s", o->path,
-                     nc_strerror(status));
+    return dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions", "cannot write '%s': %s",
+                     o->path, nc_strerror(status));
 }
 
 static int put_text(int nc, int v, const char *name, const char *text) {
@@ -92,7 +92,8 @@ static int define_coordinates(DgNcOut *o, const DgNcLayout *l) {
     snprintf(units, sizeof units, "days since %s", dgrt_format_date(l->day0, date));
     if ((st = nc_def_var(nc, "time", NC_INT, 1, &o->dim[1], &o->v_time)) ||
         (st = put_text(nc, o->v_time, "standard_name", "time")) ||
-        (st = put_text(nc, o->v_time, "long_name", "day")) || (st = put_text(nc, o->v_time, "units", units)) ||
+        (st = put_text(nc, o->v_time, "long_name", "day")) ||
+        (st = put_text(nc, o->v_time, "units", units)) ||
         (st = put_text(nc, o->v_time, "calendar", "proleptic_gregorian")) ||
         (st = put_text(nc, o->v_time, "axis", "T")))
         return st;
@@ -113,7 +114,8 @@ static int define_coordinates(DgNcOut *o, const DgNcLayout *l) {
             if ((st = nc_def_var(nc, names[k], NC_DOUBLE, 1, &o->dim[0], ids[k])) ||
                 (st = nc_def_var_fill(nc, *ids[k], 0, &fill)) ||
                 (st = put_text(nc, *ids[k], "standard_name", std[k])) ||
-                (st = put_text(nc, *ids[k], "units", un[k])) || (st = put_text(nc, *ids[k], "long_name", ln[k])))
+                (st = put_text(nc, *ids[k], "units", un[k])) ||
+                (st = put_text(nc, *ids[k], "long_name", ln[k])))
                 return st;
     }
     if ((st = put_text(nc, NC_GLOBAL, "Conventions", "CF-1.8")) ||
@@ -141,7 +143,8 @@ DgNcOut *dgrt_ncout_create(const char *path, const DgNcLayout *l, DgrtErr *err) 
     o->ids = callocCheck((size_t)l->nbasins + 1, sizeof(char *));
     for (int b = 0; b < l->nbasins; b++) o->ids[b] = strdup(l->ids[b]);
     int known = 0;
-    for (int b = 0; l->lat && l->lon && b < l->nbasins; b++) known |= isfinite(l->lat[b]) && isfinite(l->lon[b]);
+    for (int b = 0; l->lat && l->lon && b < l->nbasins; b++)
+        known |= isfinite(l->lat[b]) && isfinite(l->lon[b]);
     if (known) {
         o->lat = mallocCheck(sizeof(double) * (size_t)l->nbasins);
         o->lon = mallocCheck(sizeof(double) * (size_t)l->nbasins);
@@ -184,7 +187,7 @@ int dgrt_ncout_var(DgNcOut *o, const char *model_name, DgNcShape shape, int f32,
     data_name(name, sizeof name, model_name);
     int dims[3], nd = 0;
     size_t chunk[3];
-    dims[nd] = o->dim[0], chunk[nd++] = 1;   /* a basin per chunk: readers take a basin's series */
+    dims[nd] = o->dim[0], chunk[nd++] = 1; /* a basin per chunk: readers take a basin's series */
     if (shape != DG_NC_SERIES) dims[nd] = o->dim[2], chunk[nd++] = (size_t)o->ncomp;
     if (shape != DG_NC_COMP) dims[nd] = o->dim[1], chunk[nd++] = (size_t)o->ndays;
     if (shape == DG_NC_COMP) chunk[0] = (size_t)o->nbasins;
@@ -196,7 +199,8 @@ int dgrt_ncout_var(DgNcOut *o, const char *model_name, DgNcShape shape, int f32,
         (st = nc_def_var_fill(nc, v, 0, f32 ? (void *)&ffill : (void *)&dfill)) ||
         (st = put_text(nc, v, "units", cf_units(units))) || (st = put_text(nc, v, "long_name", long_name)) ||
         (st = put_text(nc, v, "coordinates", o->coordinates))) {
-        dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot write '%s': variable '%s': %s", o->path, name, nc_strerror(st));
+        dgrt_fail(err, DGRT_EXIT_DATA, NULL, "cannot write '%s': variable '%s': %s", o->path, name,
+                  nc_strerror(st));
         return -1;
     }
     o->vars = reallocCheck(o->vars, sizeof(OutVar) * (size_t)(o->nvars + 1));
@@ -251,14 +255,16 @@ int dgrt_ncout_commit(DgNcOut *o, int failed, DgrtErr *err) {
         if (!st) st = cst;
     }
     const char *why = NULL;
-    struct stat sb;   /* never rename over a special file the target may have turned into */
+    struct stat sb; /* never rename over a special file the target may have turned into */
     if (!failed && st) why = nc_strerror(st);
-    else if (!failed && stat(o->path, &sb) == 0 && !S_ISREG(sb.st_mode)) why = "it is no longer a regular file";
+    else if (!failed && stat(o->path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        why = "it is no longer a regular file";
     else if (!failed && rename(o->tmp, o->path) != 0) why = strerror(errno);
     int rc = 0;
     if (failed || why) {
         remove(o->tmp);
-        rc = why ? dgrt_fail(err, DGRT_EXIT_DATA, "check the free space and permissions; the previous file is intact",
+        rc = why ? dgrt_fail(err, DGRT_EXIT_DATA,
+                             "check the free space and permissions; the previous file is intact",
                              "cannot write '%s': %s", o->path, why)
                  : DGRT_EXIT_DATA;
     }

@@ -101,9 +101,9 @@ static void test_table(void) {
     NC(nc_put_att_double(nc, vq, "add_offset", NC_DOUBLE, 1, &offset));
     NC(nc_put_att_short(nc, vq, "missing_value", NC_SHORT, 1, &qmiss));
     int dims2[2] = {d, d2};
-    NC(nc_def_var(nc, "matrix", NC_DOUBLE, 2, dims2, &vm));  /* not a series: left out */
-    NC(nc_def_var(nc, "station", NC_CHAR, 1, &d2, &vs));     /* text: left out */
-    NC(nc_def_var(nc, "area", NC_DOUBLE, 0, NULL, &vx));     /* scalar: left out */
+    NC(nc_def_var(nc, "matrix", NC_DOUBLE, 2, dims2, &vm)); /* not a series: left out */
+    NC(nc_def_var(nc, "station", NC_CHAR, 1, &d2, &vs));    /* text: left out */
+    NC(nc_def_var(nc, "area", NC_DOUBLE, 0, NULL, &vx));    /* scalar: left out */
     NC(nc_enddef(nc));
     double t[4] = {0, 24, 48, 72};
     float p[4] = {1.5f, 0, -1, 2.25f};
@@ -129,7 +129,7 @@ static void test_table(void) {
     double v = 0;
     CHECK(dgrt_csv_number(&tb, 0, 1, &v, &err) == 0 && v == 1.5);
     CHECK(dgrt_csv_number(&tb, 1, 1, &v, &err) == 0 && v == 0);
-    CHECK(isnan(tb.values[1][2]));   /* its _FillValue */
+    CHECK(isnan(tb.values[1][2])); /* its _FillValue */
     CHECK(tb.values[2][0] == 100 * 0.01 + 1 && isnan(tb.values[2][1]) && tb.values[2][3] == -50 * 0.01 + 1);
     /* text of a column of numbers, made when first asked for: missing = empty */
     CHECK(tb.coltext[1] == NULL);
@@ -140,7 +140,8 @@ static void test_table(void) {
     /* a missing value read as a number: the file, the date and the variable */
     CHECK(dgrt_csv_number(&tb, 2, 1, &v, &err) == DGRT_EXIT_DATA);
     char want[1300];
-    snprintf(want, sizeof want, "%s (date 2000-01-03): variable 'P': missing value (_FillValue or NaN)", path);
+    snprintf(want, sizeof want, "%s (date 2000-01-03): variable 'P': missing value (_FillValue or NaN)",
+             path);
     CHECK_STR(err.msg, want);
     CHECK(dgrt_csv_column(&tb, "prcp", &err) < 0);
     snprintf(want, sizeof want, "%s: no variable 'prcp' (the file has: date, P, Q)", path);
@@ -161,7 +162,8 @@ static void test_errors(void) {
     write_series(path, "date", NULL, NULL, t, p, p, 3);
     expect_table_error(path, "variable 'date' has no units attribute");
     write_series(path, "date", "hours since 2000-01-01 00:00:00", NULL, half, p, p, 3);
-    expect_table_error(path, "variable 'date' value 1 (12 hours since 2000-01-01 00:00:00) is not a whole day");
+    expect_table_error(path,
+                       "variable 'date' value 1 (12 hours since 2000-01-01 00:00:00) is not a whole day");
     write_series(path, "step", "days since 2000-01-01", NULL, t, p, p, 3);
     expect_table_error(path, "no dimension 'date' or 'time' (the file has: step)");
     FILE *f = fopen(path, "w");
@@ -174,7 +176,7 @@ static void test_errors(void) {
 // ---- forcing ---------------------------------------------------------------------------------
 
 static void test_forcing(void) {
-    double t[4] = {10957, 10958, 10959, 10960};   /* 2000-01-01.. in days since 1970-01-01 */
+    double t[4] = {10957, 10958, 10959, 10960}; /* 2000-01-01.. in days since 1970-01-01 */
     float p[4] = {0.5f, 12.25f, 0, 3}, pet[4] = {1, 1.5f, 2, 0.25f};
     const char *nc = tmp_path("forcing.nc"), *csv = tmp_path("forcing.csv");
     write_series(nc, "date", "days since 1970-01-01", "proleptic_gregorian", t, p, pet, 4);
@@ -210,7 +212,7 @@ static void test_layout(void) {
     float p[2] = {1, 2};
     const char *dir = tmp_path("caravan");
     char sub[1200], file[1300], found[1300];
-    snprintf(sub, sizeof sub, "rm -rf '%s'", dir);   /* a fresh folder: the test adds the CSV layout later */
+    snprintf(sub, sizeof sub, "rm -rf '%s'", dir); /* a fresh folder: the test adds the CSV layout later */
     CHECK(system(sub) == 0);
     snprintf(sub, sizeof sub, "%s/timeseries", dir);
     mkdir(dir, 0777);
@@ -265,7 +267,7 @@ static void test_write(void) {
         CHECK(dgrt_ncout_put(o, lat_data, b, qv, &err) == 0);
     }
     struct stat st;
-    CHECK(stat(path, &st) != 0);   /* nothing at the path before the commit */
+    CHECK(stat(path, &st) != 0); /* nothing at the path before the commit */
     CHECK(dgrt_ncout_commit(o, 0, &err) == 0);
     int nc, v;
     NC(nc_open(path, NC_NOWRITE, &nc));
@@ -278,13 +280,13 @@ static void test_write(void) {
     char text[64] = "";
     NC(nc_get_att_text(nc, v, "units", text));
     CHECK(!strncmp(text, "mm/d", 4));
-    CHECK(nc_inq_varid(nc, "lat_", &v) == NC_NOERR);   /* not the coordinate lat */
+    CHECK(nc_inq_varid(nc, "lat_", &v) == NC_NOERR); /* not the coordinate lat */
     NC(nc_inq_varid(nc, "beta", &v));
     NC(nc_get_var_float(nc, v, br));
-    CHECK(br[0] == 1 && br[5] == 6 && br[11] == 7);   /* (basin, component, time) */
+    CHECK(br[0] == 1 && br[5] == 6 && br[11] == 7); /* (basin, component, time) */
     memset(text, 0, sizeof text);
     NC(nc_get_att_text(nc, v, "units", text));
-    CHECK_STR(text, "1");   /* dimensionless, as CF writes it */
+    CHECK_STR(text, "1"); /* dimensionless, as CF writes it */
     NC(nc_inq_varid(nc, "time", &v));
     memset(text, 0, sizeof text);
     NC(nc_get_att_text(nc, v, "units", text));
