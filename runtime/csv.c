@@ -3,6 +3,7 @@
  * their line numbers and cells their character columns, so every error can
  * point at the cell: `forcing.csv:5:12: column 'P': 'x' is not a number`. */
 #include "csv.h"
+#include "netcdf_io.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +29,11 @@ static int char_col(const char *line, size_t off) {
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 const char *dgrt_csv_where(const DgCsv *csv, int64_t row, int col, char *buf, size_t size) {
+    if (csv->values) { /* a NetCDF table: the date of the row (its first column) */
+        if (row < 0) snprintf(buf, size, "%s", csv->path);
+        else snprintf(buf, size, "%s (date %s)", csv->path, csv->cells[row * csv->ncols]);
+        return buf;
+    }
     if (row < 0)
         snprintf(buf, size, "%s:%d:%d", csv->path, csv->header_line, col >= 0 ? csv->name_col[col] : 1);
     else
@@ -340,7 +346,18 @@ void dgrt_csv_free(DgCsv *csv) {
     free(csv->cells);
     free(csv->cols);
     free(csv->lines);
+    for (int i = 0; csv->values && i < csv->ncols; i++) {
+        free(csv->values[i]);
+        free(csv->coltext[i]);
+    }
+    free(csv->values);
+    free(csv->coltext);
     memset(csv, 0, sizeof *csv);
+}
+
+int dgrt_table_read(DgCsv *csv, const char *path, DgrtErr *err) {
+    if (dgrt_is_netcdf_path(path)) return dgrt_netcdf_table_read(csv, path, err);
+    return dgrt_csv_read(csv, path, NULL, err);
 }
 
 int dgrt_csv_read(DgCsv *csv, const char *path, const DgCsvOptions *opt, DgrtErr *err) {
@@ -480,21 +497,58 @@ int dgrt_csv_column(const DgCsv *csv, const char *name, DgrtErr *err) {
     if (i >= 0) return i;
     char list[512];
     header_list(csv, list, sizeof list);
-    dgrt_fail(err, DGRT_EXIT_DATA, "the header line names the columns", "%s:%d:1: no column '%s' (the header has: %s)",
-              csv->path, csv->header_line, name, list);
+    if (csv->values)
+        dgrt_fail(err, DGRT_EXIT_DATA, "the file has one variable per series along its time axis",
+                  "%s: no variable '%s' (the file has: %s)", csv->path, name, list);
+    else
+        dgrt_fail(err, DGRT_EXIT_DATA, "the header line names the columns",
+                  "%s:%d:1: no column '%s' (the header has: %s)", csv->path, csv->header_line, name, list);
     return -1;
+}
+
+/* Shortest of %.15g, %.16g, %.17g that reads back as v; NaN (missing) as "". */
+static int number_text(char *buf, size_t size, double v) {
+    if (isnan(v)) return snprintf(buf, size, "%s", "");
+    int n = 0;
+    for (int digits = 15; digits <= 17; digits++) {
+        n = snprintf(buf, size, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return n;
+}
+
+const char *dgrt_csv_number_text(const DgCsv *csv, int64_t row, int col) {
+    const double *v = csv->values[col];
+    size_t cap = (size_t)csv->nrows * 25 + 1, used = 0;   /* %.17g takes at most 24 characters */
+    char *text = mallocCheck(cap);
+    for (int64_t r = 0; r < csv->nrows; r++) {
+        csv->cells[r * csv->ncols + col] = text + used;   /* text is never reallocated: the pointers stay */
+        used += (size_t)number_text(text + used, cap - used, v[r]) + 1;
+    }
+    csv->coltext[col] = text;
+    return csv->cells[row * csv->ncols + col];
 }
 
 static int cell_error(const DgCsv *csv, int64_t row, int col, DgrtErr *err, const char *hint, const char *what) {
     char where[600];
     dgrt_csv_where(csv, row, col, where, sizeof where);
     const char *cell = dgrt_csv_cell(csv, row, col);
+    if (!cell[0] && csv->values)
+        return dgrt_fail(err, DGRT_EXIT_DATA, hint, "%s: variable '%s': missing value (_FillValue or NaN)", where,
+                         csv->names[col]);
     if (!cell[0])
         return dgrt_fail(err, DGRT_EXIT_DATA, hint, "%s: column '%s': empty cell", where, csv->names[col]);
     return dgrt_fail(err, DGRT_EXIT_DATA, hint, "%s: column '%s': '%.80s' is not %s", where, csv->names[col], cell, what);
 }
 
 int dgrt_csv_number(const DgCsv *csv, int64_t row, int col, double *out, DgrtErr *err) {
+    if (csv->values && csv->values[col]) {
+        double v = csv->values[col][row];
+        if (isnan(v))
+            return cell_error(csv, row, col, err, "fill the gap, or choose a period without it", "a number");
+        *out = v;
+        return 0;
+    }
     const char *s = dgrt_csv_cell(csv, row, col);
     char *endp;
     errno = 0;

@@ -3,6 +3,9 @@
  * tables (CAMELS), optional preamble lines before the header, `#` comment
  * lines and blank lines skipped. Every error names file:line:col (col is the
  * 1-based character column where the cell starts) and the column name.
+ * A table may also come from a NetCDF file (netcdf_read.c: one column per
+ * variable along the time axis, kept as numbers; errors name the file, the
+ * variable and the date instead of line and column).
  * Also: calendar dates as day numbers (days since 1970-01-01). */
 #ifndef DGRT_CSV_H
 #define DGRT_CSV_H
@@ -25,12 +28,22 @@ typedef struct {
     char   **cells;      /* [nrows][ncols] */
     int     *cols;       /* [nrows][ncols] character column of each cell */
     int     *lines;      /* [nrows] line number of each row */
+    /* A table of numbers (a NetCDF file) has, instead of text, the numbers of
+     * each column (values[col][row], NaN = missing; NULL for a text column
+     * such as its dates) and no lines or cols. A column's cells are written
+     * as text only when first asked for (dgrt_csv_cell: messages, missing
+     * checks), into coltext[col]: the table is filled then, though const. */
+    double **values;     /* [ncols] or NULL (a text table) */
+    char   **coltext;    /* [ncols] text of the cells made so far */
 } DgCsv;
 
 typedef struct {
     char delim;          /* ',' (CSV) or ' ' (runs of blanks and tabs) */
     int  npre;           /* lines to keep as preamble before the header */
 } DgCsvOptions;
+
+/* A table from FILE.nc (netcdf_read.c) or else from CSV text (opt NULL). */
+int  dgrt_table_read(DgCsv *csv, const char *path, DgrtErr *err);
 
 /* Read a whole table. Returns 0, or an error code with `err` filled
  * (missing file, wrong field count, unterminated quote, duplicate column).
@@ -75,8 +88,11 @@ int  dgrt_csv_find(const DgCsv *csv, const char *name);
 /* Column index, or -1 with "no column 'X' (the header has: ...)". */
 int  dgrt_csv_column(const DgCsv *csv, const char *name, DgrtErr *err);
 
+/* The text of a column of numbers (values), made on first use. */
+const char *dgrt_csv_number_text(const DgCsv *csv, int64_t row, int col);
 static inline const char *dgrt_csv_cell(const DgCsv *csv, int64_t row, int col) {
-    return csv->cells[row * csv->ncols + col];
+    const char *c = csv->cells[row * csv->ncols + col];
+    return c ? c : dgrt_csv_number_text(csv, row, col);
 }
 /* Parse a cell: 0 or an error naming file:line:col and the column. */
 int dgrt_csv_number(const DgCsv *csv, int64_t row, int col, double *out, DgrtErr *err);

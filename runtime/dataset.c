@@ -524,8 +524,8 @@ int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource 
     if (dir && !csv && layout == DG_LAYOUT_UNKNOWN) {
         dgrt_fail(err, DGRT_EXIT_DATA,
                   "data = DIR is a CAMELS-US directory (basin_mean_forcing/, usgs_streamflow/) or a Caravan one "
-                  "(timeseries/csv/SOURCE/SOURCE_ID.csv)",
-                  "'%s' holds neither basin_mean_forcing/ nor timeseries/csv/", dir);
+                  "(timeseries/csv/SOURCE/SOURCE_ID.csv or timeseries/netcdf/SOURCE/SOURCE_ID.nc)",
+                  "'%s' holds neither basin_mean_forcing/ nor timeseries/csv/ (or timeseries/netcdf/)", dir);
         goto fail;
     }
     /* the CAMELS attribute tables: attributes = DIR, else the CAMELS-US data directory */

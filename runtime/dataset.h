@@ -114,7 +114,8 @@ typedef struct {
 typedef enum { DG_LAYOUT_UNKNOWN, DG_LAYOUT_CAMELS, DG_LAYOUT_CARAVAN } DgLayout;
 DgLayout dgrt_data_layout(const char *dir);
 const char *dgrt_layout_name(DgLayout l);
-/* The Caravan CSV of basin `id` in out; 0 when there is none (out then shows the expected place). */
+/* The Caravan time series of basin `id` in out (its CSV, else its NetCDF file); 0 when there is
+ * none (out then shows the expected place). */
 int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id);
 /* base/name, or base/SUB/name in the first subfolder that has it (CAMELS's
  * HUC folders); 0 when neither exists (out then shows base/name). */

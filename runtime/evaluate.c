@@ -1,8 +1,11 @@
 /* evaluate.c — using a trained checkpoint:
- *   MODEL simulate --checkpoint FILE --period A:B --out DIR
- *       one CSV per basin (date and every output of the model), the network
- *       run over the period with warm-up days before it, and params.csv
- *       (every parameter per basin and component; dynamic ones averaged);
+ *   MODEL simulate --checkpoint FILE --period A:B --out DIR|FILE.nc
+ *       the network run over the period with warm-up days before it; into
+ *       DIR one CSV per basin (date, every output of the model, the
+ *       observations beside the target output, the dynamic parameters of
+ *       every day and component) and params.csv (every parameter per basin
+ *       and component; dynamic ones averaged); or all of it in one NetCDF
+ *       file of every basin (CF timeSeries, netcdf_write.c);
  *   MODEL eval --checkpoint FILE --period A:B [--benchmark] [--plot DIR] [--out FILE]
  *       metrics per basin (NSE, KGE with r/alpha/beta, bias, RMSE, FHV, FLV)
  *       and their medians; --benchmark puts the CAMELS SAC-SMA run (MOD_RUN)
@@ -14,6 +17,7 @@
 #include "train.h"
 #include "metrics.h"
 #include "comm.h"
+#include "netcdf_io.h"
 
 #include <errno.h>
 #include <math.h>
@@ -137,8 +141,9 @@ static int parse_eval_args(EvalOptions *o, int argc, char **argv, int cmd, DgrtE
         return dgrt_fail(err, DGRT_EXIT_USAGE, "give the file written by `train --checkpoint FILE`",
                          "%s needs --checkpoint FILE", cmd == OPT_SIM ? "simulate" : "eval");
     if (cmd == OPT_SIM && !o->out)
-        return dgrt_fail(err, DGRT_EXIT_USAGE, "one CSV per basin is written into DIR",
-                         "simulate --checkpoint needs --out DIR");
+        return dgrt_fail(err, DGRT_EXIT_USAGE,
+                         "one CSV per basin is written into DIR; a name ending in .nc gets one NetCDF file of them all",
+                         "simulate --checkpoint needs --out DIR or --out FILE.nc");
     return 0;
 }
 
@@ -228,7 +233,184 @@ static int write_params(const DgModel *m, const DgDataset *d, const int *idx, in
             fputc('\n', f);
         }
     return dgrt_commit_file(f, 0, tmp, path, err);
+}
+
+/* What simulate --checkpoint writes of each basin, and under which names:
+ * every output, the observations of the target output (OUTPUT_obs) beside
+ * it, every dynamic parameter per component and day. A name an output has
+ * already gets trailing '_'s (outputs and parameters are separate
+ * namespaces in a model, not in a file). */
+typedef struct {
+    const DgModel *m;
+    const DgDataset *d;
+    const int *idx;
+    int n, no, target, ndyn;
+    int64_t nd, K;
+    DgPeriod period;
+    const double *all;  /* [nd][no][n] outputs */
+    const float *dyn;   /* [n][nd][ndyn][K] */
+    const double *theta; /* [n][nparams][K] */
+    char obs[160];
+    int *dyn_param;        /* [ndyn] parameter index */
+    char (*dyn_name)[160]; /* [ndyn] */
+} SimResult;
+
+static int output_named(const DgModel *m, const char *name) {
+    for (int i = 0; i < m->noutputs; i++)
+        if (!strcmp(m->outputs[i].name, name)) return 1;
     return 0;
+}
+
+static void unique_name(char *out, size_t size, const char *name, const DgModel *m, const char *also) {
+    snprintf(out, size, "%s", name);
+    for (size_t n = strlen(out); (output_named(m, out) || (also && !strcmp(out, also))) && n + 1 < size; n++)
+        out[n] = '_', out[n + 1] = 0;
+}
+
+static void sim_names(SimResult *s) {
+    const DgModel *m = s->m;
+    char obs[160];
+    snprintf(obs, sizeof obs, "%s_obs", m->outputs[s->target].name);
+    unique_name(s->obs, sizeof s->obs, obs, m, NULL);
+    s->dyn_param = mallocCheck(sizeof(int) * (size_t)(s->ndyn + 1));
+    s->dyn_name = mallocCheck(sizeof *s->dyn_name * (size_t)(s->ndyn + 1));
+    for (int i = 0, j = 0; i < m->nparams; i++)
+        if (m->params[i].mark == DG_PARAM_DYNAMIC) {
+            s->dyn_param[j] = i;
+            unique_name(s->dyn_name[j++], sizeof s->dyn_name[0], m->params[i].name, m, s->obs);
+        }
+}
+
+/* Observation of basin b on day t of the period; NaN = missing. */
+static double sim_obs(const SimResult *s, int b, int64_t t) {
+    const DgBasin *bs = &s->d->basins[s->idx[b]];
+    int64_t i = dgrt_basin_index(bs, s->period.start + (int32_t)t);
+    return bs->obs && i >= 0 ? bs->obs[i] : NAN;
+}
+
+static const float *sim_dyn_row(const SimResult *s, int b, int64_t t) {
+    return s->dyn + (((int64_t)b * s->nd + t) * s->ndyn) * s->K;
+}
+
+/* DIR/BASIN.csv: date, the outputs with the observations beside the
+ * target's (empty where missing), the dynamic parameters (NAME, or NAME[k]
+ * per component k). */
+static int write_basin_csv(const SimResult *s, int b, const char *dir, DgrtErr *err) {
+    const DgModel *m = s->m;
+    const DgBasin *bs = &s->d->basins[s->idx[b]];
+    char path[2048], tmp[2100];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, bs->id);
+    FILE *f = dgrt_open_output(path, tmp, sizeof tmp, err);
+    if (!f) return err->code;
+    int has_obs = bs->obs != NULL;
+    fputs("date", f);
+    for (int i = 0; i < s->no; i++) {
+        fprintf(f, ",%s", m->outputs[i].name);
+        if (i == s->target && has_obs) fprintf(f, ",%s", s->obs);
+    }
+    for (int j = 0; j < s->ndyn; j++)
+        for (int64_t k = 0; k < s->K; k++) {
+            if (s->K == 1) fprintf(f, ",%s", s->dyn_name[j]);
+            else fprintf(f, ",%s[%lld]", s->dyn_name[j], (long long)k);
+        }
+    fputc('\n', f);
+    char date[16];
+    for (int64_t t = 0; t < s->nd; t++) {
+        fputs(dgrt_format_date(s->period.start + (int32_t)t, date), f);
+        for (int i = 0; i < s->no; i++) {
+            fprintf(f, ",%.9g", s->all[(t * s->no + i) * s->n + b]);
+            if (i != s->target || !has_obs) continue;
+            double q = sim_obs(s, b, t);
+            if (isnan(q)) fputc(',', f);
+            else fprintf(f, ",%.9g", q);
+        }
+        const float *row = s->ndyn ? sim_dyn_row(s, b, t) : NULL;
+        for (int64_t j = 0; j < s->ndyn * s->K; j++) fprintf(f, ",%.9g", (double)row[j]);
+        fputc('\n', f);
+    }
+    return dgrt_commit_file(f, 0, tmp, path, err);
+}
+
+/* FILE.nc: every basin in one CF timeSeries file (netcdf_write.c): the
+ * outputs and observations (basin, time), the dynamic parameters (basin,
+ * component, time), the other parameters (basin, component). */
+static int write_netcdf(const SimResult *s, const char *path, const char *checkpoint, int64_t warmup,
+                        DgrtErr *err) {
+    const DgModel *m = s->m;
+    int n = s->n, rc = 0;
+    char title[512], source[2048], ps[32], ln[512];
+    snprintf(title, sizeof title, "%s%s%s, simulated by dgc", m->name, m->doc && m->doc[0] ? ": " : "",
+             m->doc ? m->doc : "");
+    snprintf(source, sizeof source, "dgc model '%s', checkpoint '%s', period %s after up to %lld warm-up days",
+             m->name, checkpoint, dgrt_period_format(s->period, ps), (long long)warmup);
+    const char **ids = mallocCheck(sizeof(char *) * (size_t)(n + 1));
+    double *lat = mallocCheck(sizeof(double) * (size_t)(n + 1)), *lon = mallocCheck(sizeof(double) * (size_t)(n + 1));
+    for (int b = 0; b < n; b++) {
+        const DgBasin *bs = &s->d->basins[s->idx[b]];
+        ids[b] = bs->id;
+        lat[b] = bs->lat;
+        lon[b] = bs->lon;
+    }
+    DgNcLayout l = {n, ids, lat, lon, s->period.start, s->nd, s->K, title, source};
+    DgNcOut *o = dgrt_ncout_create(path, &l, err);
+    free(ids);
+    free(lat);
+    free(lon);
+    if (!o) return err->code;
+    /* variables: outputs (the observations after the target), dynamic parameters, the others */
+    int nv = s->no + 1 + s->ndyn + m->nparams, *var = mallocCheck(sizeof(int) * (size_t)nv), v = 0;
+    for (int i = 0; i < s->no && !rc; i++) {
+        snprintf(ln, sizeof ln, "simulated %s", m->outputs[i].name);
+        if ((var[v++] = dgrt_ncout_var(o, m->outputs[i].name, DG_NC_SERIES, 1, m->outputs[i].unit, ln, err)) < 0)
+            rc = err->code;
+        if (i == s->target && !rc) {
+            snprintf(ln, sizeof ln, "observed %s", m->outputs[i].name);
+            if ((var[v++] = dgrt_ncout_var(o, s->obs, DG_NC_SERIES, 0, m->outputs[i].unit, ln, err)) < 0)
+                rc = err->code;
+        }
+    }
+    for (int j = 0; j < s->ndyn && !rc; j++) {
+        const DgParamInfo *pi = &m->params[s->dyn_param[j]];
+        snprintf(ln, sizeof ln, "dynamic parameter %s: its value of each day and component", pi->name);
+        if ((var[v++] = dgrt_ncout_var(o, s->dyn_name[j], DG_NC_COMP_SERIES, 1, pi->unit, ln, err)) < 0)
+            rc = err->code;
+    }
+    int first_static = v;
+    for (int i = 0; i < m->nparams && !rc; i++) {
+        const DgParamInfo *pi = &m->params[i];
+        if (pi->mark == DG_PARAM_DYNAMIC) continue;
+        char name[160];
+        unique_name(name, sizeof name, pi->name, m, s->obs);
+        snprintf(ln, sizeof ln, "parameter %s of each basin and component", pi->name);
+        if ((var[v++] = dgrt_ncout_var(o, name, DG_NC_COMP, 0, pi->unit, ln, err)) < 0) rc = err->code;
+    }
+    /* values, basin by basin */
+    double *buf = mallocCheck(sizeof(double) * (size_t)(s->nd * s->K + m->nparams * s->K + 1));
+    for (int b = 0; b < n && !rc; b++) {
+        v = 0;
+        for (int i = 0; i < s->no && !rc; i++) {
+            for (int64_t t = 0; t < s->nd; t++) buf[t] = s->all[(t * s->no + i) * n + b];
+            rc = dgrt_ncout_put(o, var[v++], b, buf, err);
+            if (i == s->target && !rc) { /* the observations come next */
+                for (int64_t t = 0; t < s->nd; t++) buf[t] = sim_obs(s, b, t);
+                rc = dgrt_ncout_put(o, var[v++], b, buf, err);
+            }
+        }
+        for (int j = 0; j < s->ndyn && !rc; j++) {
+            for (int64_t t = 0; t < s->nd; t++)
+                for (int64_t k = 0; k < s->K; k++) buf[k * s->nd + t] = sim_dyn_row(s, b, t)[j * s->K + k];
+            rc = dgrt_ncout_put(o, var[v++], b, buf, err);
+        }
+        v = first_static;
+        for (int i = 0; i < m->nparams && !rc; i++) {
+            if (m->params[i].mark == DG_PARAM_DYNAMIC) continue;
+            for (int64_t k = 0; k < s->K; k++) buf[k] = s->theta[((int64_t)b * m->nparams + i) * s->K + k];
+            rc = dgrt_ncout_put(o, var[v++], b, buf, err);
+        }
+    }
+    free(buf);
+    free(var);
+    return dgrt_ncout_commit(o, rc, err) ? err->code : 0;
 }
 
 int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *out, FILE *errf) {
@@ -238,56 +420,61 @@ int dgrt_cmd_simulate_checkpoint(const DgModel *m, int argc, char **argv, FILE *
         dgrt_err_print_usage(&err, argc > 0 ? argv[0] : NULL, errf);
         return DGRT_EXIT_USAGE;
     }
+    int netcdf = dgrt_is_netcdf_path(o.out);
+    if (netcdf && !dgrt_netcdf_available()) {
+        dgrt_fail(&err, DGRT_EXIT_USAGE,
+                  "install libnetcdf-dev (make deps) and rebuild dgc, or give --out DIR for one CSV per basin",
+                  "--out '%s': this runtime was built without NetCDF", o.out);
+        dgrt_err_print(&err, errf);
+        return DGRT_EXIT_USAGE;
+    }
     DgRestored r;
     DgDataset d;
     memset(&r, 0, sizeof r);
     memset(&d, 0, sizeof d);
     int *idx = NULL, n = 0, rc;
     double *sim = NULL, *all = NULL, *theta = NULL;
+    float *dyn = NULL;
+    SimResult s = {0};
     int writer = dgrt_comm_rank() == 0;   /* under MPI every rank has every result: rank 0 writes */
-    if ((rc = setup(&r, &d, &o, m, &idx, &n, 0, errf, &err)) || (writer && (rc = make_dir(o.out, &err)))) goto done;
-    int64_t nd = dgrt_period_days(o.period);
-    int no = m->noutputs;
-    sim = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
-    all = mallocCheck(sizeof(double) * (size_t)(nd * no * n + 1));
+    if ((rc = setup(&r, &d, &o, m, &idx, &n, 0, errf, &err)) || (writer && !netcdf && (rc = make_dir(o.out, &err))))
+        goto done;
+    s = (SimResult){.m = m, .d = &d, .idx = idx, .n = n, .no = m->noutputs, .target = r.target,
+                    .ndyn = dgrt_ndynamic(m), .nd = dgrt_period_days(o.period), .K = r.ncomp, .period = o.period};
+    sim = mallocCheck(sizeof(double) * (size_t)(s.nd * n + 1));
+    all = mallocCheck(sizeof(double) * (size_t)(s.nd * s.no * n + 1));
     theta = mallocCheck(sizeof(double) * (size_t)(n * m->nparams * r.ncomp + 1));
+    dyn = mallocCheck(sizeof(float) * (size_t)(n * s.nd * s.ndyn * s.K + 1));
     r.pred.theta = theta;
+    r.pred.dyn = s.ndyn ? dyn : NULL;
     dgrt_predict_ranks(&r.pred, &d, idx, n, o.period, o.warmup, sim, all);
     r.pred.theta = NULL;
-    for (int b = 0; b < n && !rc && writer; b++) {
-        const DgBasin *bs = &d.basins[idx[b]];
-        char path[2048], tmp[2100];
-        snprintf(path, sizeof path, "%s/%s.csv", o.out, bs->id);
-        FILE *f = dgrt_open_output(path, tmp, sizeof tmp, &err);
-        if (!f) {
-            rc = err.code;
-            break;
-        }
-        fputs("date", f);
-        for (int i = 0; i < no; i++) fprintf(f, ",%s", m->outputs[i].name);
-        fputc('\n', f);
-        char date[16];
-        for (int64_t t = 0; t < nd; t++) {
-            fputs(dgrt_format_date(o.period.start + (int32_t)t, date), f);
-            for (int i = 0; i < no; i++) fprintf(f, ",%.9g", all[(t * no + i) * n + b]);
-            fputc('\n', f);
-        }
-        rc = dgrt_commit_file(f, 0, tmp, path, &err);
+    r.pred.dyn = NULL;
+    s.all = all;
+    s.dyn = dyn;
+    s.theta = theta;
+    sim_names(&s);
+    if (writer && netcdf) {
+        rc = write_netcdf(&s, o.out, o.checkpoint, o.warmup, &err);
+    } else if (writer) {
+        for (int b = 0; b < n && !rc; b++) rc = write_basin_csv(&s, b, o.out, &err);
+        if (!rc) rc = write_params(m, &d, idx, n, r.ncomp, theta, o.out, &err);
     }
-    if (!rc && writer) rc = write_params(m, &d, idx, n, r.ncomp, theta, o.out, &err);
     if (!rc) {
         char ps[32];
-        fprintf(out,
-                "%s: %d basin%s simulated over %s (%lld warm-up days at most) -> %s/<basin>.csv, parameters "
-                "-> %s/params.csv\n",
-                m->name, n, n == 1 ? "" : "s", dgrt_period_format(o.period, ps), (long long)o.warmup, o.out,
-                o.out);
+        fprintf(out, "%s: %d basin%s simulated over %s (%lld warm-up days at most) -> ", m->name, n,
+                n == 1 ? "" : "s", dgrt_period_format(o.period, ps), (long long)o.warmup);
+        if (netcdf) fprintf(out, "%s (outputs, observations, parameters)\n", o.out);
+        else fprintf(out, "%s/<basin>.csv, parameters -> %s/params.csv\n", o.out, o.out);
     }
 done:
     if (rc) dgrt_err_print(&err, errf);
+    free(s.dyn_param);
+    free(s.dyn_name);
     free(sim);
     free(all);
     free(theta);
+    free(dyn);
     free(idx);
     dgrt_dataset_free(&d);
     dgrt_restore_free(&r);

@@ -442,7 +442,7 @@ static Source *new_sources(int n) {
 
 static int load_csv(DgForcing *f, const DgNameInfo *inputs, const DgForcingSpec *spec, DgrtErr *err) {
     DgCsv csv;
-    if (dgrt_csv_read(&csv, spec->csv_path, NULL, err)) return err->code;
+    if (dgrt_table_read(&csv, spec->csv_path, err)) return err->code;   /* a .nc file: netcdf_read.c */
     int rc = 0;
     int32_t *days = NULL;
     Source *src = new_sources(f->ninputs);
@@ -670,7 +670,7 @@ int dgrt_forcing_load(DgForcing *f, const DgNameInfo *inputs, int ninputs, const
         snprintf(f->path, sizeof f->path, "%s", spec->csv_path);
         rc = load_csv(f, inputs, spec, err);
     } else if (spec->data_dir && dgrt_data_layout(spec->data_dir) == DG_LAYOUT_CARAVAN) {
-        /* a Caravan folder: the basin's CSV with Caravan's column names as defaults */
+        /* a Caravan folder: the basin's CSV (or NetCDF file) with Caravan's column names as defaults */
         if (!dgrt_caravan_path(f->path, sizeof f->path, spec->data_dir, spec->basin)) {
             rc = dgrt_fail(err, DGRT_EXIT_DATA, "check --basin and --data (a Caravan folder)",
                            "no Caravan time series for basin '%s': '%s' does not exist", spec->basin, f->path);

@@ -3,6 +3,7 @@
  * their routing, components, network weights), read from its DgModel. */
 #include "dgrt_internal.h"
 #include "comm.h"
+#include "netcdf_io.h"
 
 #include <math.h>
 #include <string.h>
@@ -99,5 +100,8 @@ int dgrt_cmd_info(const DgModel *m, const DgOptions *o, FILE *out, FILE *errf) {
     }
     fprintf(out, "\nmpi: %s\n", dgrt_comm_available() ? "yes (train, eval, simulate under mpirun split their basins)"
                                                       : "no (built without MPI)");
+    fprintf(out, "netcdf: %s\n", dgrt_netcdf_available()
+                                     ? "yes (Caravan's NetCDF files as --data, simulate --checkpoint --out FILE.nc)"
+                                     : "no (built without libnetcdf)");
     return 0;
 }

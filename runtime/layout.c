@@ -3,9 +3,12 @@
  *   CAMELS-US   DIR/basin_mean_forcing/daymet[/HUC]/ID_lump_cida_forcing_leap.txt,
  *               DIR/usgs_streamflow[/HUC]/ID_streamflow_qc.txt (flat or, as the
  *               official archive, in 2-digit HUC subfolders; forcing.c, camels.c)
- *   Caravan     DIR/timeseries/csv/SOURCE/SOURCE_ID.csv (Kratzert et al. 2023):
- *               a basin id is either the bare gauge id (01031500, looked up in
- *               every SOURCE folder) or Caravan's own (camels_01031500). */
+ *   Caravan     DIR/timeseries/csv/SOURCE/SOURCE_ID.csv (Kratzert et al. 2023),
+ *               or the same series in DIR/timeseries/netcdf/SOURCE/SOURCE_ID.nc
+ *               (netcdf_read.c): the CSV when a basin has both, as the CSV is
+ *               what a build without NetCDF reads too; a basin id is either
+ *               the bare gauge id (01031500, looked up in every SOURCE folder)
+ *               or Caravan's own (camels_01031500). */
 #include "dataset.h"
 
 #include <dirent.h>
@@ -26,6 +29,8 @@ static int is_regular(const char *path) {
 DgLayout dgrt_data_layout(const char *dir) {
     char p[1200];
     snprintf(p, sizeof p, "%s/timeseries/csv", dir);
+    if (is_dir(p)) return DG_LAYOUT_CARAVAN;
+    snprintf(p, sizeof p, "%s/timeseries/netcdf", dir);
     if (is_dir(p)) return DG_LAYOUT_CARAVAN;
     snprintf(p, sizeof p, "%s/basin_mean_forcing", dir);
     if (is_dir(p)) return DG_LAYOUT_CAMELS;
@@ -57,17 +62,26 @@ static int in_subfolders(char *out, size_t size, const char *base, const char *n
     return found;
 }
 
-int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id) {
+/* DIR/timeseries/FORMAT/SOURCE/SOURCE_ID.EXT of basin `id`: 0 when there is none. */
+static int caravan_file(char *out, size_t size, const char *dir, const char *format, const char *ext,
+                        const char *id) {
     char base[1100], name[128];
-    snprintf(base, sizeof base, "%s/timeseries/csv", dir);
+    snprintf(base, sizeof base, "%s/timeseries/%s", dir, format);
     const char *us = strchr(id, '_');
     if (us) {   /* camels_01031500: folder camels */
-        snprintf(out, size, "%s/%.*s/%s.csv", base, (int)(us - id), id, id);
+        snprintf(out, size, "%s/%.*s/%s.%s", base, (int)(us - id), id, id, ext);
         if (is_regular(out)) return 1;
     }
-    snprintf(name, sizeof name, "%s.csv", id);
-    if (in_subfolders(out, size, base, name, 1)) return 1;
-    snprintf(out, size, "%s/SOURCE/SOURCE_%s", base, name);
+    snprintf(name, sizeof name, "%s.%s", id, ext);
+    return in_subfolders(out, size, base, name, 1);
+}
+
+int dgrt_caravan_path(char *out, size_t size, const char *dir, const char *id) {
+    if (caravan_file(out, size, dir, "csv", "csv", id) || caravan_file(out, size, dir, "netcdf", "nc", id)) return 1;
+    char p[1200];
+    snprintf(p, sizeof p, "%s/timeseries/csv", dir);
+    snprintf(out, size, "%s/timeseries/%s/SOURCE/SOURCE_%s.%s", dir, is_dir(p) ? "csv" : "netcdf", id,
+             is_dir(p) ? "csv" : "nc");
     return 0;
 }
 

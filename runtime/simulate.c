@@ -1,11 +1,13 @@
 /* simulate.c — running a model through its ABI kernels (DgSim: init, run_fwd,
  * prologue, series, and the reverse chain for gradcheck), and the `simulate`
  * subcommand: parameters + forcing -> a CSV of the averaged/routed outputs
- * (and, with --states, every user state at the end of each day).
+ * (and, with --states, every user state at the end of each day), or the same
+ * in a NetCDF file (--out FILE.nc).
  *
  * Buffers are double; an f32 run converts each kernel's arrays to float
  * around the call and back (simulate only; the series are computed in double). */
 #include "dgrt_internal.h"
+#include "netcdf_io.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -263,6 +265,60 @@ static int write_csv(const DgSim *s, const DgForcing *f, const DgOptions *o, FIL
     return ferror(out) ? 1 : 0;
 }
 
+/* An output of that name (a state of the same name gets trailing '_'s in a file). */
+static int is_output(const DgModel *m, const char *name) {
+    for (int i = 0; i < m->noutputs; i++)
+        if (!strcmp(m->outputs[i].name, name)) return 1;
+    return 0;
+}
+
+/* FILE.nc: the same series as write_csv in one CF timeSeries file of one
+ * basin (netcdf_write.c): outputs (basin, time), with --states every user
+ * state at the end of each day (basin, component, time). */
+static int write_netcdf(const DgSim *s, const DgForcing *f, const DgOptions *o, DgrtErr *err) {
+    const DgModel *m = s->m;
+    char id[1100], title[512];
+    const char *slash = strrchr(f->path, '/');
+    snprintf(id, sizeof id, "%s", o->forcing.basin ? o->forcing.basin : slash ? slash + 1 : f->path);
+    snprintf(title, sizeof title, "%s, simulated by dgc", m->name);
+    const char *ids[1] = {id};
+    double lat = f->latitude, lon = NAN;
+    DgNcLayout l = {1, ids, &lat, &lon, f->dates[0], s->nsteps, s->ncomp, title, f->path};
+    DgNcOut *nc = dgrt_ncout_create(o->out_path, &l, err);
+    if (!nc) return err->code;
+    int f32 = s->prec == DG_F32, rc = 0, nv = m->noutputs + (o->states ? m->nuser_states : 0);
+    int *var = mallocCheck(sizeof(int) * (size_t)(nv + 1));
+    char ln[300];
+    for (int i = 0; i < m->noutputs && !rc; i++) {
+        snprintf(ln, sizeof ln, "simulated %s", m->outputs[i].name);
+        if ((var[i] = dgrt_ncout_var(nc, m->outputs[i].name, DG_NC_SERIES, f32, m->outputs[i].unit, ln, err)) < 0)
+            rc = err->code;
+    }
+    for (int i = 0; o->states && i < m->nuser_states && !rc; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "%s", m->states[i].name);
+        for (size_t n = strlen(name); is_output(m, name) && n + 1 < sizeof name; n++) name[n] = '_', name[n + 1] = 0;
+        snprintf(ln, sizeof ln, "state %s at the end of each day, per component", m->states[i].name);
+        if ((var[m->noutputs + i] = dgrt_ncout_var(nc, name, DG_NC_COMP_SERIES, f32, m->states[i].unit, ln, err)) < 0)
+            rc = err->code;
+    }
+    double *buf = mallocCheck(sizeof(double) * (size_t)(s->nsteps * s->ncomp + 1));
+    for (int i = 0; i < m->noutputs && !rc; i++) {
+        for (int64_t t = 0; t < s->nsteps; t++) buf[t] = s->series[t * m->noutputs + i];
+        rc = dgrt_ncout_put(nc, var[i], 0, buf, err);
+    }
+    for (int i = 0; o->states && i < m->nuser_states && !rc; i++) {
+        for (int64_t t = 0; t < s->nsteps; t++) {
+            const double *st = t + 1 < s->nsteps ? s->tape + (t + 1) * m->nstates * s->ncells : s->states;
+            for (int64_t k = 0; k < s->ncomp; k++) buf[k * s->nsteps + t] = st[i * s->ncells + k];
+        }
+        rc = dgrt_ncout_put(nc, var[m->noutputs + i], 0, buf, err);
+    }
+    free(buf);
+    free(var);
+    return dgrt_ncout_commit(nc, rc, err) ? err->code : 0;
+}
+
 /* The first non-finite value of each output, as a warning on stderr. */
 static void warn_nonfinite(const DgSim *s, const DgForcing *f, FILE *errf) {
     const DgModel *m = s->m;
@@ -317,7 +373,9 @@ int dgrt_cmd_simulate(const DgModel *m, const DgOptions *o, FILE *out, FILE *err
     dgrt_sim_forward(&s);
     warn_nonfinite(&s, &f, errf);
 
-    if (o->out_path && strcmp(o->out_path, "-")) {
+    if (o->out_path && dgrt_is_netcdf_path(o->out_path)) {
+        rc = write_netcdf(&s, &f, o, &err);
+    } else if (o->out_path && strcmp(o->out_path, "-")) {
         /* write next to the target, then rename: a reader never sees half a file */
         size_t n = strlen(o->out_path) + 16;
         char *tmp = mallocCheck(n);

@@ -265,7 +265,11 @@ typedef struct {
     const int *rows; /* DGRT_NET_TABLE: table row of every dataset basin (NULL = the dataset index) */
     double *theta;   /* optional out: [n][nparams][ncomp] the parameters of every basin (dynamic: mean over
                         the period), NULL = not wanted */
+    float *dyn;      /* optional out: [n][ndays][ndynamic][ncomp] the dynamic parameters of every day of the
+                        period, as the model used them (f32), NULL = not wanted */
 } DgPredictor;
+/* How many parameters of m are dynamic (in dyn: those with mark DG_PARAM_DYNAMIC, in their order). */
+int dgrt_ndynamic(const DgModel *m);
 /* Simulate basins idx[0..n) of d over period p, with up to `warmup` days
  * before it (as many as every basin of a chunk has) to spin up the states:
  * the target series sim [ndays][n] and, when all != NULL, every output

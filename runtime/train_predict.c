@@ -43,6 +43,12 @@ void assemble_inputs(float *x, const DgDataset *d, const int *bidx, const int64_
     }
 }
 
+int dgrt_ndynamic(const DgModel *m) {
+    int n = 0;
+    for (int i = 0; i < m->nparams; i++) n += m->params[i].mark == DG_PARAM_DYNAMIC;
+    return n;
+}
+
 void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int n, DgPeriod p,
                   int64_t warmup, double *sim, double *all) {
     const DgModel *m = pr->m;
@@ -95,6 +101,18 @@ void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int
                         pr->theta[((int64_t)(c0 + b) * np + i) * K + k] = v;
                     }
         }
+        if (pr->dyn && ph.dyn) { /* the days of the period, after the warm-up */
+            int64_t np = m->nparams, K = pr->ncomp, nc = nb * K, ndyn = dgrt_ndynamic(m);
+            for (int b = 0; b < nb; b++)
+                for (int64_t t = 0; t < nd; t++) {
+                    float *row = pr->dyn + (((int64_t)(c0 + b) * nd + t) * ndyn) * K;
+                    for (int64_t i = 0, j = 0; i < np; i++)
+                        if (m->params[i].mark == DG_PARAM_DYNAMIC) {
+                            for (int64_t k = 0; k < K; k++) row[j * K + k] = ph.dyn[((W + t) * np + i) * nc + b * K + k];
+                            j++;
+                        }
+                }
+        }
         for (int64_t t = 0; t < nd; t++)
             for (int b = 0; b < nb; b++) {
                 sim[t * n + c0 + b] = ph.sim[t * nb + b];
@@ -126,8 +144,10 @@ void dgrt_predict_ranks(const DgPredictor *pr, const DgDataset *d, const int *id
     size_t nth = (size_t)pr->m->nparams * (size_t)pr->ncomp;
     double *s = callocCheck((size_t)(nd * nl) + 1, sizeof(double));
     double *a = all ? callocCheck((size_t)(nd * no * nl) + 1, sizeof(double)) : NULL;
+    size_t ndyn = (size_t)dgrt_ndynamic(pr->m) * (size_t)pr->ncomp * (size_t)nd; /* per basin */
     DgPredictor mine = *pr;
     if (pr->theta) mine.theta = callocCheck(nth * (size_t)nl + 1, sizeof(double));
+    if (pr->dyn) mine.dyn = callocCheck(ndyn * (size_t)nl + 1, sizeof(float));
     if (nl > 0) dgrt_predict(&mine, d, idx + lo, nl, p, warmup, s, a);
     memset(sim, 0, sizeof(double) * (size_t)(nd * n));
     for (int64_t t = 0; t < nd; t++)
@@ -145,6 +165,12 @@ void dgrt_predict_ranks(const DgPredictor *pr, const DgDataset *d, const int *id
         memcpy(pr->theta + nth * (size_t)lo, mine.theta, sizeof(double) * nth * (size_t)nl);
         dgrt_comm_sum_f64(pr->theta, nth * (size_t)n);
         free(mine.theta);
+    }
+    if (pr->dyn) {
+        memset(pr->dyn, 0, sizeof(float) * ndyn * (size_t)n);
+        memcpy(pr->dyn + ndyn * (size_t)lo, mine.dyn, sizeof(float) * ndyn * (size_t)nl);
+        dgrt_comm_sum_f32(pr->dyn, ndyn * (size_t)n);
+        free(mine.dyn);
     }
     free(s);
     free(a);

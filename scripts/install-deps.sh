@@ -60,8 +60,11 @@ ver=${ver:-14}
 
 missing=()
 # Open MPI: data-parallel training under mpirun (a build without it works as before);
-# python3-numpy / python3-torch: the Python package python/ and its tests (ctest -L python)
-for pkg in libopenblas-dev libsleef-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-torch; do
+# python3-numpy / python3-torch: the Python package python/ and its tests (ctest -L python);
+# NetCDF: Caravan's NetCDF files and `simulate --out FILE.nc` (a build without it reads CSV only),
+# ncdump (netcdf-bin) for the tests that read the files back
+for pkg in libopenblas-dev libsleef-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-torch \
+           libnetcdf-dev netcdf-bin; do
     installed "$pkg" || missing+=("$pkg")
 done
 # LLVM headers/libraries and llvm-config
