@@ -48,8 +48,7 @@ static void data_range(const DgTrainConfig *c, int32_t *first, int32_t *last) {
     }
 }
 
-int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
-                          int32_t last, DgrtErr *err) {
+int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids_out, int *n_out, DgrtErr *err) {
     if (!c->basins[0])
         return dgrt_fail(err, DGRT_EXIT_USAGE,
                          "give --basins 01031500,01022500 or --basins FILE (one id per line)", "no basins");
@@ -71,6 +70,16 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
                              (long long)c->fold, (long long)c->folds);
         }
     }
+    *ids_out = ids;
+    *n_out = n;
+    return 0;
+}
+
+int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
+                          int32_t last, DgrtErr *err) {
+    char **ids;
+    int n;
+    if (dgrt_config_basin_ids(c, set, &ids, &n, err)) return err->code;
     DgMap maps[DGRT_MAX_MAPS];
     char names[DGRT_MAX_MAPS][128];
     for (int i = 0; i < c->nmaps; i++) {
@@ -464,9 +473,11 @@ static int save_checkpoint(DgTrainer *tr, const char *path, DgrtErr *err) {
     ck.best_metric = tr->best_metric;
     ck.nrng = 1;
     ck.rng[0] = tr->rng.s;
+    ck.nets = dgrt_model_nets_text(tr->m);
     int rc = dgrt_checkpoint_write(&ck, path, err);
     free(ck.signature);
     free(ck.config);
+    free(ck.nets);
     return rc;
 }
 
@@ -616,6 +627,12 @@ static int train_locked(const DgModel *m, DgTrainConfig *cfg, const char *bpath,
     }
     dgrt_checkpoint_free(&ck);
     describe(&tr, out);
+    /* a resumed run took its weights from its own checkpoint, which began with --init-from */
+    if (!have_ck && cfg->init_from[0] && (rc = dgrt_init_from(&tr, cfg->init_from, out, &err))) {
+        dgrt_err_print(&err, errf);
+        dgrt_trainer_free(&tr);
+        return rc;
+    }
     if (have_ck)
         fprintf(out, "resuming from '%s' after epoch %lld, iteration %lld\n", cfg->checkpoint,
                 (long long)tr.epoch, (long long)tr.iter);

@@ -51,6 +51,7 @@ typedef struct {
     int64_t threads;       /* network (pool.h) and physics threads, 0 = every core */
     char checkpoint[1024]; /* file written every epoch */
     int resume;            /* continue from `checkpoint` */
+    char init_from[1024];  /* a new run starts from what this checkpoint of another model shares with it */
     int64_t log_every;     /* non-TTY progress line every N iterations, 0 = per epoch only */
 } DgTrainConfig;
 
@@ -233,6 +234,12 @@ typedef struct {
     int64_t timed_iters;
 } DgTrainer;
 
+/* --init-from (train_init_from.c): copy into the freshly set up tr what the
+ * checkpoint at path shares with tr's model (trained parameters, parameter
+ * network, in-equation networks of the same name and shape); the report of
+ * what was copied and what was not goes to out. An error when nothing fits. */
+int dgrt_init_from(DgTrainer *tr, const char *path, FILE *out, DgrtErr *err);
+
 /* A whole `train` run (options already parsed). */
 int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf);
 /* Setup: data, normalisation, network, physics, optimiser (no checkpoint). */
@@ -304,6 +311,8 @@ typedef enum { DG_BASINS_ALL, DG_BASINS_TRAINING, DG_BASINS_HELD_OUT } DgBasinSe
 int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
                           int32_t last,
                           DgrtErr *err);
+/* The ids of those basins, in the list's order (each and the array: free()). */
+int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids, int *n, DgrtErr *err);
 
 // ---- plot.c ------------------------------------------------------------------------------------
 
