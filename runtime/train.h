@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "dgrt.h"
 #include "dgrt_internal.h"
+#include "input_stats.h"
 #include "loss.h"
 #include "nn.h"
 #include "optim.h"
@@ -165,6 +166,7 @@ typedef struct {
     int64_t B, ncomp, nc, T, warmup; /* basins, components, cells, steps, warm-up steps */
     int64_t b0, Btot;                /* this shard's first basin in a batch of Btot (raw, draw rows) */
     const float *netw;               /* in-equation network weights (not owned), NULL when none */
+    const float *input_norm;         /* [2][ninputs] norm() statistics (not owned), NULL when unused */
     int target;                      /* output index compared with the observations */
     float *params;                   /* [np][nc] static values (dynamic ones: their last step) */
     float *dyn;                      /* [T][np][nc] */
@@ -209,6 +211,7 @@ typedef struct {
     int *train_idx, ntrain; /* basins of the training period */
     int *valid_idx, nvalid;
     double *obs_std; /* [nbasins] std of the training observations (NSE loss) */
+    DgInputStats istats; /* norm(): every input over the training basins and period */
     DgParamMap pm;
     DgNet net;
     DgNetActs acts;
@@ -270,6 +273,7 @@ typedef struct {
     int64_t ncomp;
     int target;
     const int *rows; /* DGRT_NET_TABLE: table row of every dataset basin (NULL = the dataset index) */
+    const float *input_norm; /* [2][ninputs] norm() statistics of the training run (NULL when unused) */
     double *theta;   /* optional out: [n][nparams][ncomp] the parameters of every basin (dynamic: mean over
                         the period), NULL = not wanted */
 } DgPredictor;
@@ -291,6 +295,7 @@ typedef struct {
     int64_t ncomp;
     DgParamMap pm;
     DgNet net;
+    DgInputStats istats; /* norm(): the checkpoint's */
     int target;
     DgPredictor pred;
     char **row_ids; /* DGRT_NET_TABLE: the calibrated basins, one per table row (the run's basin list) */

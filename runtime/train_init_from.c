@@ -389,7 +389,8 @@ static void sizes_text(const DgNetInfo *n, char *buf, size_t size) {
         o += (size_t)snprintf(buf + o, size - o, "%s%d", l ? "->" : "", n->sizes[l]);
 }
 
-static void copy_nets(DgTrainer *tr, const Source *s, Report *r) {
+static int copy_nets(DgTrainer *tr, const Source *s, Report *r) {
+    int ncopied = 0;
     const DgModel *m = tr->m;
     for (int k = 0; k < m->nnets; k++) {
         const DgNetInfo *a = &m->nets[k], *b = NULL;
@@ -419,7 +420,32 @@ static void copy_nets(DgTrainer *tr, const Source *s, Report *r) {
         for (int l = 1; l < a->nsizes; l++) count += (int64_t)a->sizes[l - 1] * a->sizes[l] + a->sizes[l];
         memcpy(tr->net.netw + a->offset, s->netw + b->offset, sizeof(float) * (size_t)count);
         copied(r, "network", a->name, " (%s, %lld weights)", sa, (long long)count);
+        ncopied++;
     }
+    return ncopied;
+}
+
+/* Copied networks were trained on inputs standardised with the other run's
+ * statistics: norm() here uses them too (inputs matched by name). */
+static void copy_input_stats(DgTrainer *tr, const Source *s, const DgCheckpoint *ck, Report *r) {
+    const DgModel *m = tr->m;
+    if (m->nnorm_inputs == 0 || ck->ninputs != s->m.ninputs) return;
+    double *mean = NEW(double, m->ninputs), *std = NEW(double, m->ninputs);
+    memcpy(mean, tr->istats.mean, sizeof(double) * (size_t)m->ninputs);
+    memcpy(std, tr->istats.std, sizeof(double) * (size_t)m->ninputs);
+    for (int k = 0; k < m->nnorm_inputs; k++) {
+        int i = m->norm_inputs[k], j = input_index(s, m->inputs[i].name);
+        if (j < 0) {
+            kept(r, "statistics of", m->inputs[i].name, "no input '%s' in model '%s'", m->inputs[i].name, s->m.name);
+            continue;
+        }
+        mean[i] = ck->input_mean[j];
+        std[i] = ck->input_std[j];
+        copied(r, "statistics of", m->inputs[i].name, " for norm() (mean %.6g, std %.6g)", mean[i], std[i]);
+    }
+    dgrt_input_stats_set(&tr->istats, mean, std);
+    free(mean);
+    free(std);
 }
 
 // ---- --init-from --------------------------------------------------------------------------------------
@@ -436,7 +462,7 @@ int dgrt_init_from(DgTrainer *tr, const char *path, FILE *out, DgrtErr *err) {
         if (!r.f) dgrt_oom_(0, __FILE__, __LINE__);
         int body = tr->net.kind == DG_LEARN_LSTM || tr->net.kind == DG_LEARN_MLP ? copy_network(tr, &s, &ck, &r) : 0;
         copy_params(tr, &s, body, &r);
-        copy_nets(tr, &s, &r);
+        if (copy_nets(tr, &s, &r) > 0) copy_input_stats(tr, &s, &ck, &r);
         fclose(r.f);
         if (r.len > 0 && r.text[r.len - 1] == '\n') r.text[--r.len] = 0;
         if (r.copied == 0)
