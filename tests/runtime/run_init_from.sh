@@ -2,9 +2,10 @@
 # run_init_from.sh DGC SHARED_DIR WORK_DIR — `train --init-from` end to end on
 # CAMELS basin 01031500 with stdlib HyMOD (snow variant) and hybrids of it:
 #   parent    HyMOD with snow, calibrated per basin (a few iterations);
-#   hybrid    + an MLP factor on AET (one replaced assignment), a new
-#             parameter, and Cmax with wider bounds;
-#   hybrid2   hybrid with other ETMAX bounds (its network `et` is shared);
+#   hybrid    + an MLP factor on AET of S / Smax and norm(T) (one replaced
+#             assignment), a new parameter, and Cmax with wider bounds;
+#   hybrid2   hybrid with other ETMAX bounds (its network `et` and the
+#             statistics of norm(T) are shared);
 #   lstm_*    parent and hybrid with an LSTM parameter network;
 #   other     a model that shares nothing with them.
 # Checks: the report names what was copied and what was not; the parameters
@@ -30,7 +31,7 @@ model hybrid "HyMOD with snow and a learned AET factor" extends hymod_snow {
   replace param Cmax in [1, 800]
   param ETMAX : - in [0.5, 2] = 1
   net et = mlp(2 -> 8 -> 1, tanh, output = sigmoid)
-  replace step soil.AET = min(ETMAX * et(S / Smax, T / 10) * PET * S / Smax, S)
+  replace step soil.AET = min(ETMAX * et(S / Smax, norm(T)) * PET * S / Smax, S)
 }
 model hybrid2 extends hybrid {
   replace param ETMAX in [0.5, 3]
@@ -90,6 +91,7 @@ for c in $shared; do same "$(col "$P" $c)" "$(col "$F" $c)" 1e-5 || n=$((n + 1))
 ./hybrid train "$@" --epochs 2 --checkpoint h.ck --init-from parent.ck > h.log 2>&1 || fail "hybrid: $(cat h.log)"
 ./hybrid2 train "$@" --epochs 0 --checkpoint h2.ck --init-from h.ck > h2.log 2>&1 || fail "hybrid2: $(cat h2.log)"
 grep -qF "copied   network et (2->8->1, 33 weights)" h2.log || fail "network not copied: $(cat h2.log)"
+grep -qF "copied   statistics of T for norm() (mean " h2.log || fail "norm() statistics not copied: $(cat h2.log)"
 grep -qF "copied   parameter ETMAX (1 of 1 basins; moved into the new bounds)" h2.log || fail "ETMAX: $(cat h2.log)"
 params hybrid h.ck > /dev/null
 params hybrid2 h2.ck > /dev/null
