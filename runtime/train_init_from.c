@@ -28,7 +28,7 @@
 
 // ---- The other model, from its checkpoint --------------------------------------------------------
 
-enum { MAX_TOKENS = 8 };
+enum { MAX_TOKENS = 8, MAX_NET_TOKENS = 4 + 256 };   /* a signature line; a NETS line (256 layer sizes) */
 
 typedef struct {
     DgModel m;          /* no kernels: names, parameters, inputs, learn, nets */
@@ -49,15 +49,26 @@ typedef struct {
     int nrows;
 } Source;
 
-/* Splits the next line of *p into tokens (blank-separated, in place). */
-static int next_line(char **p, char **tok) {
+/* Splits the next line of *p into at most cap tokens (blank-separated, in
+ * place); -1 at the end of the text, cap + 1 when the line has more. */
+static int next_line(char **p, char **tok, int cap) {
     if (!**p) return -1;
     char *line = *p, *end = strchr(line, '\n');
     if (end) *end = 0, *p = end + 1;
     else *p = line + strlen(line);
     int n = 0;
-    for (char *s = strtok_r(line, " ", &end); s && n < MAX_TOKENS; s = strtok_r(NULL, " ", &end)) tok[n++] = s;
+    for (char *s = strtok_r(line, " ", &end); s; s = strtok_r(NULL, " ", &end)) {
+        if (n == cap) return cap + 1;
+        tok[n++] = s;
+    }
     return n;
+}
+
+/* A whole number of the text in [0, 2^30], else -1. */
+static int count_of(const char *t) {
+    char *end;
+    long v = strtol(t, &end, 10);
+    return end != t && !*end && v >= 0 && v <= 1L << 30 ? (int)v : -1;
 }
 
 static int input_index(const Source *s, const char *name) {
@@ -71,7 +82,7 @@ static int parse_signature(Source *s, char *p) {
     static const char *const marks[] = {"learned", "fixed", "dynamic"}, *const kinds[] = {"none", "lstm", "mlp"};
     char *t[MAX_TOKENS];
     int n;
-    while ((n = next_line(&p, t)) >= 0) {
+    while ((n = next_line(&p, t, MAX_TOKENS)) >= 0) {
         if (n == 2 && !strcmp(t[0], "model")) s->m.name = t[1];
         else if (n == 2 && !strcmp(t[0], "components")) s->ncomp = strtoll(t[1], NULL, 10);
         else if (n == 2 && !strcmp(t[0], "input")) s->inputs[s->m.ninputs++] = (DgNameInfo){t[1], ""};
@@ -110,23 +121,19 @@ static int parse_signature(Source *s, char *p) {
 
 /* NETS lines: NAME OFFSET ACTIVATION OUTPUT_ACTIVATION SIZE0 SIZE1 ... */
 static int parse_nets(Source *s, char *p, int32_t *sizes) {
-    while (*p) {
-        char *line = p, *end = strchr(line, '\n');
-        if (end) *end = 0, p = end + 1;
-        else p = line + strlen(line);
+    char *t[MAX_NET_TOKENS];
+    int k;
+    while ((k = next_line(&p, t, MAX_NET_TOKENS)) >= 0) {
+        if (k < 6 || k > MAX_NET_TOKENS) return -1;
         DgNetInfo *n = &s->nets[s->m.nnets];
-        char *save, *tok[4];
-        int k = 0;
-        for (char *w = strtok_r(line, " ", &save); w && k < 4; w = k < 4 ? strtok_r(NULL, " ", &save) : NULL)
-            tok[k++] = w;
-        if (k < 4) return -1;
-        *n = (DgNetInfo){.name = tok[0], .offset = atoi(tok[1]), .activation = tok[2], .output_activation = tok[3],
-                         .sizes = sizes};
-        for (char *w = strtok_r(NULL, " ", &save); w; w = strtok_r(NULL, " ", &save)) sizes[n->nsizes++] = atoi(w);
+        *n = (DgNetInfo){.name = t[0], .offset = count_of(t[1]), .activation = t[2], .output_activation = t[3],
+                         .nsizes = k - 4, .sizes = sizes};
+        for (int l = 0; l < n->nsizes; l++)
+            if ((sizes[l] = count_of(t[4 + l])) < 1) return -1;
         sizes += n->nsizes;
         int64_t count = 0;
         for (int l = 1; l < n->nsizes; l++) count += (int64_t)n->sizes[l - 1] * n->sizes[l] + n->sizes[l];
-        if (n->nsizes < 2 || n->offset < 0 || n->offset + count > s->nnetw) return -1;
+        if (n->offset < 0 || n->offset + count > s->nnetw) return -1;
         s->m.nnets++;
     }
     return 0;
