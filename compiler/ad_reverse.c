@@ -167,7 +167,7 @@ IrFunc ad_reverse_inputs(Arena *a, const IrFunc *f, int nparams, int nstates, in
         d.span = in->span;
         int *slot = NULL;
         switch (in->op) {
-        case IR_CONST: case IR_SEED: continue;
+        case IR_CONST: case IR_SEED: case IR_INMEAN: case IR_INSTD: continue;   /* constants of the run */
         case IR_INPUT:
             if (in->index >= ninputs) continue;   /* inputs are inactive unless asked for */
             slot = &dinput[in->index];

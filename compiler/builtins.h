@@ -9,13 +9,14 @@ typedef enum {
     BU_SQRT,        /* result has half the exponents */
     BU_INDICATOR,   /* any argument, dimensionless 0/1 result (step) */
     BU_ROUTE,       /* route(x, kernel(...), n): unit of x */
+    BU_NORM,        /* norm(X): X a model input, standardised by its statistics; dimensionless */
 } BuiltinRule;
 
 typedef enum {                /* grep ORDER Builtin */
     BI_MIN, BI_MAX, BI_CLAMP, BI_ABS, BI_RELU,
     BI_EXP, BI_LOG, BI_LOG10, BI_TANH, BI_SIGMOID, BI_SOFTPLUS,
     BI_SIN, BI_COS, BI_TAN, BI_ASIN, BI_ACOS, BI_ATAN, BI_LGAMMA,
-    BI_SQRT, BI_STEP, BI_ROUTE,
+    BI_SQRT, BI_STEP, BI_ROUTE, BI_NORM,
     BI_COUNT
 } BuiltinId;
 

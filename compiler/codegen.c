@@ -77,7 +77,7 @@ void cg_abi_types(LLVMContextRef ctx, CgAbi *t) {
             [CG_RUN_STATES] = vp,     [CG_RUN_OUT] = vp,              [CG_RUN_TAPE] = vp,
             [CG_RUN_DOUT] = vp,       [CG_RUN_DPARAMS] = vp,          [CG_RUN_DDYN_PARAMS] = vp,
             [CG_RUN_DSTATES] = vp,    [CG_RUN_NETW] = vp,             [CG_RUN_DNETW] = vp,
-            [CG_RUN_DFORCING] = vp,
+            [CG_RUN_DFORCING] = vp,   [CG_RUN_INPUT_NORM] = vp,
         };
         t->run = named_struct(ctx, "DgRun", run, CG_RUN_NFIELDS);
         LLVMTypeRef pinfo[] = {t->str, t->str, t->f64, t->f64, t->f64, t->i32, t->i32};
@@ -108,7 +108,8 @@ void cg_abi_types(LLVMContextRef ctx, CgAbi *t) {
             [CG_MODEL_NETS] = l_ptr_type(t->net_info),
             [CG_MODEL_INIT] = k2, [CG_MODEL_INIT_REV] = k2, [CG_MODEL_RUN_FWD] = k2, [CG_MODEL_RUN_REV] = k2,
             [CG_MODEL_PROLOGUE] = k2, [CG_MODEL_PROLOGUE_REV] = k2, [CG_MODEL_LEARN] = t->learn_info,
-            [CG_MODEL_BUILT_FOR] = t->str,
+            [CG_MODEL_BUILT_FOR] = t->str,     [CG_MODEL_NNORM_INPUTS] = t->i32,
+            [CG_MODEL_NORM_INPUTS] = l_ptr_type(t->i32),
         };
         t->model = named_struct(ctx, "DgModel", model, CG_MODEL_NFIELDS);
     }
@@ -147,7 +148,7 @@ enum { A_NCELLS = CG_RUN_NCELLS, A_NCOMP = CG_RUN_NCOMP, A_NSTEPS = CG_RUN_NSTEP
        A_DYN = CG_RUN_DYN_PARAMS, A_FORCING = CG_RUN_FORCING, A_STATES = CG_RUN_STATES, A_OUT = CG_RUN_OUT,
        A_TAPE = CG_RUN_TAPE, A_DOUT = CG_RUN_DOUT, A_DPARAMS = CG_RUN_DPARAMS, A_DDYN = CG_RUN_DDYN_PARAMS,
        A_DSTATES = CG_RUN_DSTATES, A_NETW = CG_RUN_NETW, A_DNETW = CG_RUN_DNETW, A_DFORCING = CG_RUN_DFORCING,
-       A_COUNT = CG_RUN_NFIELDS };
+       A_INPUT_NORM = CG_RUN_INPUT_NORM, A_COUNT = CG_RUN_NFIELDS };
 
 typedef struct {
     LLVMContextRef    ctx;
@@ -287,6 +288,7 @@ typedef struct {
     LLVMValueRef *state_row;     /* [nstates] rows (when state_val is NULL) */
     LLVMValueRef *seed_row;      /* [nseeds] */
     LLVMValueRef *netw_val;      /* [nnetw] loaded before the loops (shared by all cells) */
+    LLVMValueRef *stat_val;      /* [2][ninputs] norm() statistics loaded before the loops, or NULL */
 } Leaves;
 
 static LLVMValueRef load_at(Cg *g, LLVMValueRef row, LLVMValueRef i) {
@@ -304,7 +306,8 @@ static void add_at(Cg *g, LLVMValueRef v, LLVMValueRef row, LLVMValueRef i) {
 }
 
 static bool is_leaf(IrOp op) {
-    return op == IR_CONST || op == IR_PARAM || op == IR_INPUT || op == IR_STATE || op == IR_SEED || op == IR_NETW;
+    return op == IR_CONST || op == IR_PARAM || op == IR_INPUT || op == IR_STATE || op == IR_SEED || op == IR_NETW ||
+           op == IR_INMEAN || op == IR_INSTD;
 }
 
 /* The value of leaf instruction `in` in the current cell. */
@@ -318,6 +321,12 @@ static LLVMValueRef emit_leaf(Cg *g, const IrInst *in, const Leaves *L) {
     case IR_NETW:
         if (!L->netw_val || !L->netw_val[in->index]) DG_ICE("codegen: network weight not loaded");
         return L->netw_val[in->index];
+    case IR_INMEAN:
+    case IR_INSTD: {
+        int k = (in->op == IR_INSTD ? g->m->ninputs : 0) + in->index;
+        if (!L->stat_val || !L->stat_val[k]) DG_ICE("codegen: input statistic not loaded");
+        return L->stat_val[k];
+    }
     default: DG_ICE("codegen: '%s' is not a leaf", ir_op_name(in->op));
     }
 }
@@ -501,6 +510,23 @@ static LLVMValueRef *load_netw(Cg *g, const IrFunc *f) {
     for (int w = 0; w < nw; w++)
         if (used[w]) vals[w] = load_at(g, g->arg[A_NETW], i64c(g, w));
     free(used);
+    return vals;
+}
+
+/* The norm() statistics f reads, [2][ninputs] (means, then standard
+ * deviations), loaded once before the loops from run->input_norm: the same
+ * for every cell and step, and constants of the adjoint (no gradient). */
+static LLVMValueRef *load_stats(Cg *g, const IrFunc *f) {
+    int ni = g->m->ninputs;
+    LLVMValueRef *vals = calloc((size_t)(2 * ni + 1), sizeof(LLVMValueRef));
+    if (!vals) DG_ICE("out of memory");
+    bool *mean = leaf_uses(f, IR_INMEAN, ni), *std = leaf_uses(f, IR_INSTD, ni);
+    for (int i = 0; i < ni; i++) {
+        if (mean[i]) vals[i] = load_at(g, g->arg[A_INPUT_NORM], i64c(g, i));
+        if (std[i]) vals[ni + i] = load_at(g, g->arg[A_INPUT_NORM], i64c(g, ni + i));
+    }
+    free(mean);
+    free(std);
     return vals;
 }
 
@@ -720,7 +746,7 @@ static void body_run_fwd(Cg *g, bool with_tape) {
     LLVMValueRef *tape_row = calloc((size_t)(ns + 1), sizeof(LLVMValueRef));
     if (!tape_row) DG_ICE("out of memory");
     for (int s = 0; s < ns; s++) r.state_row[s] = row(g, g->arg[A_STATES], s, nc);
-    LLVMValueRef *netw = load_netw(g, f);
+    LLVMValueRef *netw = load_netw(g, f), *stats = load_stats(g, f);
 
     Loop lt;
     loop_open(g, &lt, i64c(g, 0), g->arg[A_NSTEPS], false, "t");
@@ -744,7 +770,7 @@ static void body_run_fwd(Cg *g, bool with_tape) {
         if (with_tape) store_at(g, r.state_val[s], tape_row[s], c);
     }
     Leaves L = {.c = c, .b = b, .param_row = r.param_row, .input_row = r.input_row, .state_val = r.state_val,
-                .netw_val = netw};
+                .netw_val = netw, .stat_val = stats};
     LLVMValueRef *v = emit_func(g, f, &L);
     for (int s = 0; s < ns; s++) store_at(g, v[f->results[s]], r.state_row[s], c);
     for (int o = 0; o < no; o++) store_at(g, v[f->results[ns + o]], r.aux_row[o], c);
@@ -752,6 +778,7 @@ static void body_run_fwd(Cg *g, bool with_tape) {
     loop_close(g, &lc, true);
     loop_close(g, &lt, false);
     free(netw);
+    free(stats);
     free(tape_row);
     free(used);
     rows_free(&r);
@@ -775,7 +802,7 @@ static void body_run_rev(Cg *g, bool with_dforcing) {
     for (int s = 0; s < ns; s++) dstate_row[s] = row(g, g->arg[A_DSTATES], s, nc);
     NetAcc acc;
     netacc_open(g, f, &acc);
-    LLVMValueRef *netw = load_netw(g, f);
+    LLVMValueRef *netw = load_netw(g, f), *stats = load_stats(g, f);
 
     Loop lt;
     loop_open(g, &lt, l_isub(g->b, g->arg[A_NSTEPS], i64c(g, 1)), NULL, true, "t");
@@ -806,7 +833,7 @@ static void body_run_rev(Cg *g, bool with_dforcing) {
     LLVMValueRef c = lc.iv;
     LLVMValueRef b = l_udiv(g->b, c, g->ncomp);
     Leaves L = {.c = c, .b = b, .param_row = r.param_row, .input_row = r.input_row, .state_row = r.state_row,
-                .seed_row = r.seed_row, .netw_val = netw};
+                .seed_row = r.seed_row, .netw_val = netw, .stat_val = stats};
     LLVMValueRef *v = emit_func(g, f, &L);
     add_dparams(g, f, v, r.dparam_row, c);
     netacc_add(g, &acc, f, v);
@@ -818,6 +845,7 @@ static void body_run_rev(Cg *g, bool with_dforcing) {
     loop_close(g, &lt, false);
     netacc_close(g, &acc);
     free(netw);
+    free(stats);
     free(dforcing_row);
     free(dstate_row);
     free(used);
@@ -987,6 +1015,13 @@ static void emit_model_global(Cg *g, LLVMValueRef kernels[K_COUNT][2]) {
     LLVMValueRef lf[8] = {i32c(g, ln->kind), i32c(g, ln->hidden), i32c(g, ln->layers), f64c(g, ln->dropout),
                           i32c(g, ln->nforcings), lforcings, i32c(g, ln->nattributes), lattrs};
     LLVMValueRef learn = LLVMConstNamedStruct(A->learn_info, lf, 8);
+    LLVMValueRef *ni = malloc(sizeof(LLVMValueRef) * (size_t)(m->ninputs + 1));
+    if (!ni) DG_ICE("out of memory");
+    int nnorm = 0;
+    for (int i = 0; i < m->ninputs; i++)
+        if (m->input_normed[i]) ni[nnorm++] = i32c(g, i);
+    LLVMValueRef norm_inputs = const_array(g, A->i32, ni, nnorm, "dg_model.norm_inputs");
+    free(ni);
 
     LLVMValueRef f[CG_MODEL_NFIELDS] = {
         [CG_MODEL_ABI_VERSION] = LLVMConstInt(A->i32, DG_ABI_VERSION, 0),
@@ -999,6 +1034,7 @@ static void emit_model_global(Cg *g, LLVMValueRef kernels[K_COUNT][2]) {
         [CG_MODEL_PARAMS] = params, [CG_MODEL_INPUTS] = inputs, [CG_MODEL_STATES] = states,
         [CG_MODEL_OUTPUTS] = outputs, [CG_MODEL_NETS] = nets, [CG_MODEL_LEARN] = learn,
         [CG_MODEL_BUILT_FOR] = cstr(g, g->target ? g->target->built_for : ""),
+        [CG_MODEL_NNORM_INPUTS] = i32c(g, nnorm),     [CG_MODEL_NORM_INPUTS] = norm_inputs,
     };
     static const int field_of[K_COUNT] = {CG_MODEL_INIT, CG_MODEL_INIT_REV, CG_MODEL_RUN_FWD,
                                           CG_MODEL_RUN_REV, CG_MODEL_PROLOGUE, CG_MODEL_PROLOGUE_REV};

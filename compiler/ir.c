@@ -14,6 +14,7 @@ static const OpInfo op_table[IR_OP_COUNT] = {
     [IR_CONST] = {"const", 0, false},   [IR_PARAM] = {"param", 0, false},
     [IR_INPUT] = {"input", 0, false},   [IR_STATE] = {"state", 0, false},
     [IR_SEED] = {"seed", 0, false},     [IR_NETW] = {"netw", 0, false},
+    [IR_INMEAN] = {"inmean", 0, false}, [IR_INSTD] = {"instd", 0, false},
     [IR_ADD] = {"add", 2, false},       [IR_SUB] = {"sub", 2, false},
     [IR_MUL] = {"mul", 2, false},       [IR_DIV] = {"div", 2, false},
     [IR_NEG] = {"neg", 1, false},       [IR_POW] = {"pow", 2, false},

@@ -32,6 +32,8 @@ typedef enum {                  /* grep ORDER IrOp (ir.c op table) */
     IR_STATE,      /* index: state at the start of the step */
     IR_SEED,       /* index: cotangent of result `index` (adjoint functions only) */
     IR_NETW,       /* index: weight of an in-equation network (shared by all cells) */
+    IR_INMEAN,     /* index: mean of forcing input `index` over the training data (norm(); a constant) */
+    IR_INSTD,      /* index: its standard deviation (> 0; a constant) */
     /* arithmetic */
     IR_ADD, IR_SUB, IR_MUL, IR_DIV, IR_NEG, IR_POW,
     /* elementary functions */
@@ -119,6 +121,7 @@ typedef struct {
     const char *doc;
     IrParam    *params;   int nparams;
     IrNamed    *inputs;   int ninputs;
+    bool       *input_normed;          /* [ninputs] read through norm(): the runtime gives their statistics */
     IrNamed    *states;   int nstates;     /* user states first, then generated ones */
     int         nuser_states;
     IrOutput   *outputs;  int noutputs;

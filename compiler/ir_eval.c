@@ -63,6 +63,11 @@ void ir_eval(const IrFunc *f, const IrLeaves *in, double *vals, double *results)
         case IR_STATE: vals[i] = in->states[x->index]; break;
         case IR_SEED: vals[i] = in->seeds[x->index]; break;
         case IR_NETW: vals[i] = in->netw[x->index]; break;
+        case IR_INMEAN:
+        case IR_INSTD:
+            if (!in->input_norm) DG_ICE("ir_eval: norm() statistics were not given");
+            vals[i] = in->input_norm[(x->op == IR_INSTD ? in->ninputs : 0) + x->index];
+            break;
         default: {
             int ar = ir_op_arity(x->op);
             vals[i] = ir_eval_op(x->op, vals[x->a], ar > 1 ? vals[x->b] : 0, ar > 2 ? vals[x->c] : 0);

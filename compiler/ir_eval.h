@@ -7,6 +7,8 @@
 
 typedef struct {
     const double *params, *inputs, *states, *seeds, *netw;
+    const double *input_norm;   /* [2][ninputs]: means, then standard deviations (norm()); NULL when unused */
+    int           ninputs;
 } IrLeaves;
 
 double ir_eval_op(IrOp op, double a, double b, double c);

@@ -129,7 +129,7 @@ void ir_simplify(Arena *a, IrFunc *f) {
         int existing = lookup_or_add(&t, &g, &in, g.n);
         if (existing >= 0) { remap[i] = existing; continue; }
         if (in.op == IR_CONST || in.op == IR_PARAM || in.op == IR_INPUT || in.op == IR_STATE ||
-            in.op == IR_SEED || in.op == IR_NETW)
+            in.op == IR_SEED || in.op == IR_NETW || in.op == IR_INMEAN || in.op == IR_INSTD)
             remap[i] = ir_emit_leaf(a, &g, in.op, in.index, in.imm, in.span);
         else
             remap[i] = ir_emit(a, &g, in.op, in.a, in.b, in.c, in.span);

@@ -19,7 +19,9 @@ void ir_print_func(FILE *out, const IrFunc *f) {
         fprintf(out, "  %%%d = %s", i, ir_op_name(in->op));
         switch (in->op) {
         case IR_CONST: fputc(' ', out); print_num(out, in->imm); break;
-        case IR_PARAM: case IR_INPUT: case IR_STATE: case IR_SEED: case IR_NETW: fprintf(out, " %d", in->index); break;
+        case IR_PARAM: case IR_INPUT: case IR_STATE: case IR_SEED: case IR_NETW: case IR_INMEAN: case IR_INSTD:
+            fprintf(out, " %d", in->index);
+            break;
         default: {
             int ops[3] = {in->a, in->b, in->c};
             for (int k = 0; k < ir_op_arity(in->op); k++) fprintf(out, "%s%%%d", k ? ", " : " ", ops[k]);
@@ -49,7 +51,9 @@ void ir_print_model(FILE *out, const IrModel *m) {
         if (p->basin_level) fputs(" basin", out);
         fputc('\n', out);
     }
-    for (int i = 0; i < m->ninputs; i++) fprintf(out, "  input %d %s\n", i, m->inputs[i].name);
+    for (int i = 0; i < m->ninputs; i++)
+        fprintf(out, "  input %d %s%s\n", i, m->inputs[i].name,
+                m->input_normed && m->input_normed[i] ? " (norm: training statistics)" : "");
     for (int i = 0; i < m->nstates; i++) fprintf(out, "  state %d %s\n", i, m->states[i].name);
     for (int i = 0; i < m->noutputs; i++) {
         const IrOutput *o = &m->outputs[i];

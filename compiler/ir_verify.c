@@ -22,7 +22,7 @@ bool ir_verify_func(const IrFunc *f, int nparams, int ninputs, int nstates, int 
         int limit = -1;
         switch (in->op) {
         case IR_PARAM: limit = nparams; break;
-        case IR_INPUT: limit = ninputs; break;
+        case IR_INPUT: case IR_INMEAN: case IR_INSTD: limit = ninputs; break;
         case IR_STATE: limit = nstates; break;
         case IR_SEED: limit = nseeds; break;
         case IR_NETW: limit = nnetw; break;

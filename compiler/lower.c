@@ -330,6 +330,12 @@ static int lower_call(Lower *L, const Expr *e) {
         if (L->ctx == CTX_STEP) return lower_step_route(L, e);
         fail(L, s, "route(...) must be the whole expression of an output");
         return konst(L, 0, s);
+    case BI_NORM: {   /* (X - mean) / std, the statistics constants of the run */
+        int i = expr_info(e->call.args[0])->sym->index;
+        L->ir->input_normed[i] = true;
+        int x = emit(L, IR_SUB, leaf(L, IR_INPUT, i, s), leaf(L, IR_INMEAN, i, s), -1, s);
+        return emit(L, IR_DIV, x, leaf(L, IR_INSTD, i, s), -1, s);
+    }
     default:
         return emit(L, unary_builtin[id], lower_expr(L, e->call.args[0]), -1, -1, s);
     }
@@ -712,6 +718,7 @@ IrModel *lower_model(Arena *a, Program *p, const CheckedModel *m) {
     }
     ir->ninputs = m->inputs.n;
     ir->inputs = ARENA_ARRAY(a, IrNamed, m->inputs.n ? m->inputs.n : 1);
+    ir->input_normed = ARENA_ARRAY(a, bool, m->inputs.n ? m->inputs.n : 1);
     for (int i = 0; i < m->inputs.n; i++) {
         ir->inputs[i].name = m->inputs.items[i]->name;
         ir->inputs[i].unit = m->inputs.items[i]->unit.text ? m->inputs.items[i]->unit.text : "";

@@ -435,6 +435,26 @@ static void check_route(Scope *sc, Expr *e, ExprInfo *in) {
         diag_error(s->d, a[2]->span, "the kernel length must be a whole number from 1 to 1000, found %g", n);
 }
 
+/* norm(X): X a model input, named directly. The runtime supplies the mean
+ * and standard deviation of X over the training data (dgrt.h: DgRun.input_norm). */
+static void check_norm(Scope *sc, Expr *e, ExprInfo *in) {
+    Sema *s = sc->s;
+    Expr *x = e->call.args[0];
+    check_expr(sc, x);
+    in->unit = unit_dimensionless();
+    ExprInfo *xi = expr_info(x);
+    if (x->kind == EXPR_NAME && !xi->sym) return;   /* reported by check_name */
+    if (x->kind == EXPR_NAME && xi->sym->kind == SYM_INPUT) return;
+    if (sc->where & W_FN)
+        diag_error(s->d, x->span, "norm() standardises a model input, which a function cannot see; call norm(...) "
+                   "in the model and pass its value");
+    else
+        diag_error(s->d, x->span, "norm() takes a model input by name, as in norm(P)");
+    if (x->kind == EXPR_NAME)
+        diag_note(s->d, xi->sym->span, "'%s' is %s %s; only inputs have statistics over the training data",
+                  xi->sym->name, article(sym_kind_name(xi->sym->kind)), sym_kind_name(xi->sym->kind));
+}
+
 static void check_builtin_call(Scope *sc, Expr *e, int id) {
     Sema *s = sc->s;
     ExprInfo *in = info(s, e);
@@ -451,6 +471,7 @@ static void check_builtin_call(Scope *sc, Expr *e, int id) {
         return;
     }
     if (b->rule == BU_ROUTE) { check_route(sc, e, in); return; }
+    if (b->rule == BU_NORM) { check_norm(sc, e, in); return; }
 
     bool all_const = true;
     double vals[16];
@@ -492,7 +513,7 @@ static void check_builtin_call(Scope *sc, Expr *e, int id) {
         break;
     }
     case BU_INDICATOR: in->unit = unit_dimensionless(); break;
-    case BU_ROUTE: break;
+    case BU_ROUTE: case BU_NORM: break;
     }
     if (all_const) {
         double v = fold_builtin(id, vals, n);

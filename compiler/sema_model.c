@@ -1,7 +1,7 @@
 /* sema_model.c — checking one model:
  *   1. flatten `extends`: the base's items, then this model's additions and
  *      `replace`ments (a replaced item keeps its place; steps can be placed
- *      with `after`/`before`);
+ *      with `after`/`before`; `replace step S.X = e` swaps one assignment);
  *   2. declare symbols, check parameters (bounds, defaults, marks), networks,
  *      initial values, the parameter network;
  *   3. check the time step: step blocks in order (use before definition,
@@ -18,9 +18,10 @@
 /* ---- 1. Flattening ------------------------------------------------------------ */
 
 typedef struct {
-    Item       *item;
-    LoadedFile *origin;
-    bool        from_base;
+    Item        *item;
+    LoadedFile  *origin;
+    LoadedFile **stmt_origin;   /* a step with replaced assignments: the file of each statement, else NULL */
+    bool         from_base;
 } FlatItem;
 
 typedef struct {
@@ -28,6 +29,7 @@ typedef struct {
     int         n, cap;
     const char *base;        /* name of the direct base model */
     PtrMap      keys;        /* flat_key of every item put in: lets flat_find answer "absent" at once */
+    PtrMap      replaced;    /* statement -> the ITEM_ASSIGN of this model that wrote it */
     bool        failed;      /* the base (or one of its bases) could not be resolved */
 } FlatList;
 
@@ -57,6 +59,7 @@ static const char *item_noun(ItemKind k) {
     case ITEM_NET: return "network";
     case ITEM_LEARN: return "parameter network";
     case ITEM_COMPONENTS: return "components";
+    case ITEM_ASSIGN: return "step assignment";
     }
     return "item";
 }
@@ -146,11 +149,114 @@ static Item *merge_param(Sema *s, const Item *base, const Item *repl) {
     return m;
 }
 
+/* Notes for an assignment `var = ...` that step `ph` of the base does not
+ * have: where var is updated instead, or which step assigns it. */
+static void note_missing_assignment(Sema *s, FlatList *fl, const Item *ph, const char *var) {
+    for (int k = 0; k < ph->step.nstmts; k++) {
+        const Stmt *st = ph->step.stmts[k];
+        if (st->target.name != var) continue;
+        diag_note(s->d, st->span, "'%s' is only updated there, with '%s'; replace the whole step to change that",
+                  var, st->kind == STMT_ADD ? "+=" : "-=");
+        return;
+    }
+    for (int i = 0; i < fl->n; i++) {
+        const Item *o = fl->items[i].item;
+        if (o->kind != ITEM_STEP || o == ph) continue;
+        for (int k = 0; k < o->step.nstmts; k++)
+            if (o->step.stmts[k]->kind == STMT_ASSIGN && o->step.stmts[k]->target.name == var) {
+                diag_note(s->d, o->step.stmts[k]->span, "'%s' is assigned in step '%s'; write 'replace step %s.%s = ...'",
+                          var, o->name.name, o->name.name, var);
+                return;
+            }
+    }
+    Suggest sg;
+    suggest_init(&sg, var);
+    for (int k = 0; k < ph->step.nstmts; k++)
+        if (ph->step.stmts[k]->kind == STMT_ASSIGN) suggest_offer(&sg, ph->step.stmts[k]->target.name);
+    if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
+}
+
+/* `replace step S.X = e`: a copy of base step S whose one assignment `X = ...`
+ * is `X = e`. The new statement is checked in the variant's file (its names,
+ * functions and imports), the others in the files they come from. */
+static void apply_assign(Sema *s, FlatList *fl, ModelDecl *md, LoadedFile *origin, Item *it) {
+    Stmt *st = it->assign.stmt;
+    const char *var = st->target.name;
+    if (!it->replace || !md->base.name) {
+        if (!md->base.name)
+            diag_error(s->d, it->span, "'step %s.%s = ...' changes an assignment of a base model's step, but '%s' "
+                       "extends none", it->name.name, var, md->name.name);
+        else
+            diag_error(s->d, it->span, "changing one assignment of a base step needs 'replace': write 'replace step "
+                       "%s.%s = ...'", it->name.name, var);
+        return;
+    }
+    int k = flat_find_step(fl, it->name.name);
+    if (k < 0) {
+        diag_error(s->d, it->name.span, "base model '%s' has no step '%s'", md->base.name, it->name.name);
+        Suggest sg;
+        suggest_init(&sg, it->name.name);
+        for (int i = 0; i < fl->n; i++)
+            if (fl->items[i].item->kind == ITEM_STEP) suggest_offer(&sg, fl->items[i].item->name.name);
+        if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
+        return;
+    }
+    FlatItem *fi = &fl->items[k];
+    Item *ph = fi->item;
+    if (!fi->from_base) {
+        diag_error(s->d, it->name.span, "step '%s' is written in model '%s' itself; change the assignment there",
+                   it->name.name, md->name.name);
+        diag_note(s->d, ph->span, "step '%s' is here", it->name.name);
+        return;
+    }
+    int at = -1, count = 0;
+    for (int i = 0; i < ph->step.nstmts; i++)
+        if (ph->step.stmts[i]->kind == STMT_ASSIGN && ph->step.stmts[i]->target.name == var) {
+            if (at < 0) at = i;
+            count++;
+        }
+    if (at < 0) {
+        diag_error(s->d, st->target.span, "step '%s' of base model '%s' has no assignment '%s = ...' to replace",
+                   it->name.name, md->base.name, var);
+        note_missing_assignment(s, fl, ph, var);
+        return;
+    }
+    if (count > 1) {
+        diag_error(s->d, st->target.span, "'%s' is assigned %d times in step '%s' of base model '%s'; say which by "
+                   "replacing the whole step", var, count, it->name.name, md->base.name);
+        for (int i = 0; i < ph->step.nstmts; i++)
+            if (ph->step.stmts[i]->kind == STMT_ASSIGN && ph->step.stmts[i]->target.name == var)
+                diag_note(s->d, ph->step.stmts[i]->span, "assigned here");
+        return;
+    }
+    Item *prev = ptrmap_get(&fl->replaced, ph->step.stmts[at]);
+    if (prev) {
+        diag_error(s->d, st->target.span, "assignment '%s' of step '%s' is replaced twice", var, it->name.name);
+        diag_note(s->d, prev->span, "first replaced here");
+        return;
+    }
+    Item *copy = ARENA_NEW(s->a, Item);
+    *copy = *ph;
+    copy->step.stmts = ARENA_ARRAY(s->a, Stmt *, ph->step.nstmts);
+    memcpy(copy->step.stmts, ph->step.stmts, sizeof(Stmt *) * (size_t)ph->step.nstmts);
+    copy->step.stmts[at] = st;
+    LoadedFile **origins = ARENA_ARRAY(s->a, LoadedFile *, ph->step.nstmts);
+    for (int i = 0; i < ph->step.nstmts; i++) origins[i] = fi->stmt_origin ? fi->stmt_origin[i] : fi->origin;
+    origins[at] = origin;
+    fi->item = copy;
+    fi->stmt_origin = origins;
+    ptrmap_put(s->a, &fl->replaced, st, it);
+}
+
 static void apply_item(Sema *s, FlatList *fl, ModelDecl *md, LoadedFile *origin, Item *it) {
+    if (it->kind == ITEM_ASSIGN) {
+        apply_assign(s, fl, md, origin, it);
+        return;
+    }
     int idx = flat_find(fl, it);
     bool singleton = namespace_of(it->kind) == NS_SINGLETON;
     Span at = singleton ? it->span : it->name.span;
-    FlatItem fi = {it, origin, false};
+    FlatItem fi = {it, origin, NULL, false};
 
     if (it->replace && !md->base.name) {
         diag_error(s->d, it->span, "'replace' is only allowed in a model that extends another; '%s' extends none",
@@ -621,6 +727,7 @@ static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
                     .per_step = true};
         for (int k = 0; k < it->step.nstmts; k++) {
             Stmt *st = ast_clone_stmt(s->a, it->step.stmts[k]);
+            if (fi->stmt_origin) sc.file = fi->stmt_origin[k];
             if (st->kind == STMT_RETURN) {
                 diag_error(s->d, st->span, "'return' is only allowed in functions");
                 continue;

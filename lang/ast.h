@@ -121,6 +121,7 @@ typedef enum {
     ITEM_NET,        /* net: in-equation network */
     ITEM_LEARN,      /* learn: parameter network */
     ITEM_COMPONENTS, /* components: number of parallel parameter sets */
+    ITEM_ASSIGN,     /* `replace step NAME.VAR = expr`: one assignment of a base model's step */
 } ItemKind;
 
 typedef struct {            /* ITEM_NET: net et = mlp(3 -> 16 -> 1, tanh, output = linear) */
@@ -145,7 +146,8 @@ struct Item {
     ItemKind kind;
     Span     span;          /* whole item */
     bool     replace;       /* written as `replace <item>` in a model that extends another */
-    Ident    name;          /* declared name; solver name for ITEM_SOLVE; state for ITEM_EQUATION */
+    Ident    name;          /* declared name; solver name for ITEM_SOLVE; state for ITEM_EQUATION;
+                             * step for ITEM_ASSIGN */
     AstUnit *unit;          /* optional declared unit */
     union {
         struct { Expr *lo, *hi; Span bounds_span; Expr *value; ParamMark mark; Span mark_span; } param;
@@ -157,6 +159,7 @@ struct Item {
         NetSpec   net;
         LearnSpec learn;
         struct { Expr *count; } components;
+        struct { Stmt *stmt; } assign;        /* ITEM_ASSIGN: name is the step, stmt `VAR = expr` */
     };
 };
 

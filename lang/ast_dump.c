@@ -91,6 +91,7 @@ const char *ast_item_keyword(ItemKind k) {
     case ITEM_NET: return "net";
     case ITEM_LEARN: return "learn";
     case ITEM_COMPONENTS: return "components";
+    case ITEM_ASSIGN: return "step";
     }
     return "?";
 }
@@ -218,6 +219,10 @@ static void dump_item(FILE *out, const Item *it, const SourceMap *sm, int depth)
     case ITEM_COMPONENTS:
         fputs("components ", out);
         ast_dump_expr(out, it->components.count);
+        break;
+    case ITEM_ASSIGN:
+        fprintf(out, "step %s.%s = ", it->name.name, it->assign.stmt->target.name);
+        ast_dump_expr(out, it->assign.stmt->value);
         break;
     }
     pos(out, sm, it->span);

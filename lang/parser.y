@@ -260,6 +260,10 @@ decl
     | STEP ID BEFORE ID '{' stmts '}'
                              { $$ = ast_item(A, @$, ITEM_STEP); $$->name = $2; $$->step.before = $4;
                                $$->step.stmts = (Stmt **)$6.items; $$->step.nstmts = $6.n; }
+    | STEP ID '.' ID '=' expr
+                             { /* one assignment of a base model's step; the checker wants `replace` */
+                               $$ = ast_item(A, @$, ITEM_ASSIGN); $$->name = $2;
+                               $$->assign.stmt = ast_stmt(A, sp(@4, @6), STMT_ASSIGN, $4, $6); }
     | NET ID '=' ID '(' layer_sizes net_args ')'
                              { $$ = ast_item(A, @$, ITEM_NET); $$->name = $2;
                                NetSpec *n = &$$->net;

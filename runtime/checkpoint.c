@@ -119,6 +119,20 @@ static void serialise(Buf *b, const DgCheckpoint *ck) {
     put_f32s(b, ck->opt_memory, (uint64_t)ck->opt_nbuf * ck->opt_n);
     end_section(b, s);
 
+    if (ck->nets) {
+        s = begin_section(b, "NETS");
+        put_str(b, ck->nets);
+        end_section(b, s);
+    }
+
+    if (ck->ninputs > 0) {
+        s = begin_section(b, "INST");
+        put_u32(b, (uint32_t)ck->ninputs);
+        for (int i = 0; i < ck->ninputs; i++) put_f64(b, ck->input_mean[i]);
+        for (int i = 0; i < ck->ninputs; i++) put_f64(b, ck->input_std[i]);
+        end_section(b, s);
+    }
+
     s = begin_section(b, "PROG");
     put_i64(b, ck->epoch);
     put_i64(b, ck->iter);
@@ -298,6 +312,21 @@ static int read_section(DgCheckpoint *ck, const char tag[4], Rd *r) {
         if (ck->opt_nbuf > 0 && ck->opt_n > (r->len - r->pos) / 4 / (uint64_t)ck->opt_nbuf) return -1;
         free(ck->opt_memory);
         ck->opt_memory = get_f32s(r, (uint64_t)ck->opt_nbuf * ck->opt_n);
+    } else if (!memcmp(tag, "NETS", 4)) {
+        free(ck->nets);
+        ck->nets = get_str(r);
+    } else if (!memcmp(tag, "INST", 4)) {
+        uint32_t n = get_u32(r);
+        if (r->bad || n > 1u << 20) return -1;
+        free(ck->input_mean);
+        free(ck->input_std);
+        ck->ninputs = (int32_t)n;
+        ck->input_mean = mallocCheck(sizeof(double) * (n + 1));
+        ck->input_std = mallocCheck(sizeof(double) * (n + 1));
+        for (uint32_t i = 0; i < n; i++) ck->input_mean[i] = get_f64(r);
+        for (uint32_t i = 0; i < n; i++) ck->input_std[i] = get_f64(r);
+        for (uint32_t i = 0; i < n; i++)   /* the writer stores std 0 as 1 (dataset.c) */
+            if (!isfinite(ck->input_mean[i]) || !(isfinite(ck->input_std[i]) && ck->input_std[i] > 0)) return -1;
     } else if (!memcmp(tag, "PROG", 4)) {
         ck->epoch = (int64_t)get_u64(r);
         ck->iter = (int64_t)get_u64(r);
@@ -390,6 +419,9 @@ void dgrt_checkpoint_free(DgCheckpoint *ck) {
     dgrt_norm_free(&ck->norm);
     free(ck->weights);
     free(ck->opt_memory);
+    free(ck->nets);
+    free(ck->input_mean);
+    free(ck->input_std);
     memset(ck, 0, sizeof *ck);
 }
 
@@ -425,6 +457,19 @@ char *dgrt_model_signature(const DgModel *m, int64_t ncomp) {
            l->kind >= 0 && l->kind <= 2 ? kinds[l->kind] : "?", l->hidden, l->layers, l->dropout);
     for (int i = 0; i < l->nforcings; i++) append(&b, "learn forcing %s\n", m->inputs[l->forcings[i]].name);
     for (int i = 0; i < l->nattributes; i++) append(&b, "learn attribute %s\n", l->attributes[i]);
+    put(&b, "", 1);
+    return (char *)b.data;
+}
+
+char *dgrt_model_nets_text(const DgModel *m) {
+    Buf b = {0};
+    for (int k = 0; k < m->nnets; k++) {
+        const DgNetInfo *n = &m->nets[k];
+        append(&b, "%s %d %s %s", n->name, n->offset, n->activation ? n->activation : "tanh",
+               n->output_activation ? n->output_activation : "linear");
+        for (int l = 0; l < n->nsizes; l++) append(&b, " %d", n->sizes[l]);
+        append(&b, "\n");
+    }
     put(&b, "", 1);
     return (char *)b.data;
 }

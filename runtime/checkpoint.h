@@ -13,8 +13,13 @@
  *     NETW  network weights (f32)
  *     OPTM  optimiser kind, step count t, its state buffers (f32)
  *     PROG  epochs and iterations done, early-stopping state, RNG states
+ *     NETS  the in-equation networks and where their weights are in NETW
+ *           (dgrt_model_nets_text; for `train --init-from`)
+ *     INST  ninputs, mean and standard deviation of every model input over
+ *           the training basins and period (norm() in the model)
  *   crc32    u32      CRC-32 (IEEE, as zlib) of the payload
- * Unknown sections are skipped (newer writers of the same version may add some).
+ * Unknown sections are skipped (newer writers of the same version may add
+ * some); NETS and INST are absent from checkpoints of older runtimes.
  * Writing is atomic: a temporary file in the same directory, fsync, rename,
  * fsync of the directory; a crash leaves the old checkpoint or the new one. */
 #ifndef DGRT_CHECKPOINT_H
@@ -49,6 +54,10 @@ typedef struct {
     double best_metric; /* best validation metric (median NSE), NaN = none */
     int32_t nrng;
     uint64_t rng[DGRT_CKPT_MAX_RNG];
+    char *nets;          /* NETS text, NULL when absent */
+    int32_t ninputs;     /* INST: inputs with statistics, 0 when absent */
+    double *input_mean;  /* [ninputs] */
+    double *input_std;   /* [ninputs], > 0 */
 } DgCheckpoint;
 
 /* Write ck to path atomically. Pointers are read, not owned. */
@@ -62,6 +71,10 @@ void dgrt_checkpoint_free(DgCheckpoint *ck);
  * inputs, parameters (mark, bounds, basin level), outputs and the parameter
  * network. Caller frees. */
 char *dgrt_model_signature(const DgModel *m, int64_t ncomp);
+/* The in-equation networks of m, one line each:
+ *   NAME OFFSET ACTIVATION OUTPUT_ACTIVATION SIZE0 SIZE1 ...
+ * (offset of its weights among the model's netw). Caller frees. */
+char *dgrt_model_nets_text(const DgModel *m);
 /* 0 when ck was written for the model m with ncomp components, else an error
  * naming the first line that differs. */
 int dgrt_checkpoint_check_model(const DgCheckpoint *ck, const char *path, const DgModel *m, int64_t ncomp,

@@ -22,6 +22,7 @@
  *   cell outputs  [T][noutputs][B][K]     per component, before averaging and routing
  *   route weights [nweights][B]           unit-hydrograph ordinates of the routed outputs
  *   netw          [nnetw]                 weights of in-equation networks (zero until set)
+ *   input stats   [ninputs] twice         mean, standard deviation of every input (norm(); dgc_set_input_stats)
  *
  * A run: dgc_create, dgc_set_params (or dgc_set_param per parameter; those
  * with a default may be left out), dgc_set_forcing, dgc_forward, then
@@ -45,7 +46,7 @@
 extern "C" {
 #endif
 
-#define DGC_API_VERSION 1
+#define DGC_API_VERSION 2   /* 2: dgc_model_norm_input, dgc_set_input_stats (norm()) */
 
 #if defined(__GNUC__)
 #define DGC_API __attribute__((visibility("default")))
@@ -88,6 +89,9 @@ DGC_API int         dgc_model_user_states(void);    /* the first n states are th
 DGC_API int         dgc_model_components(void);     /* the model's default K (`components`), 1 when not given */
 DGC_API int         dgc_model_nnetw(void);          /* weights of in-equation networks */
 DGC_API int         dgc_model_nweights(void);       /* routing ordinates, all routed outputs together */
+/* Whether the model reads input i through norm(X) = (X - mean) / std: then
+ * dgc_forward needs the statistics (dgc_set_input_stats). 0 or 1; -1 for a bad index. */
+DGC_API int         dgc_model_norm_input(int i);
 /* Name and unit ("" when none) of variable i of a kind; NULL when out of range. */
 DGC_API const char *dgc_model_var_name(int kind, int i);
 DGC_API const char *dgc_model_var_unit(int kind, int i);
@@ -115,6 +119,11 @@ DGC_API int dgc_set_param(DgcInstance *inst, int param, const void *values);  /*
 DGC_API int dgc_set_dyn_params(DgcInstance *inst, const void *dyn_params);   /* [T][nparams][B][K]; NULL = none */
 DGC_API int dgc_set_forcing(DgcInstance *inst, const void *forcing);         /* [T][ninputs][B] */
 DGC_API int dgc_set_netw(DgcInstance *inst, const void *netw);               /* [nnetw] */
+/* The statistics norm(X) standardises with: mean and std [ninputs] (std > 0),
+ * normally those of the training run (`train` prints them; checkpoint section
+ * INST). Constants of the run: no gradient flows to them. Until they are
+ * set, dgc_forward of a model with norm() fails with DGC_ERR_ORDER. */
+DGC_API int dgc_set_input_stats(DgcInstance *inst, const void *mean, const void *std);
 /* The initial value of one state [B][K] (a warm start), or NULL: from the
  * model's init equations again. dgc_set_init_states does all states
  * [nstates][B][K] at once (NULL: none given). */

@@ -14,6 +14,7 @@
  *   tape       [nsteps][nstates][ncells]   (states at the start of every step)
  *   dforcing   [nsteps][ninputs][ncells]   (run_rev: d forcing per cell; a basin's is the sum over its cells)
  *   netw       [nnetw]                     (in-equation network weights, shared by all cells)
+ *   input_norm [2][ninputs]                (norm(): means, then standard deviations of the inputs)
  * Kernels come in float (index 0) and double (index 1); the element type of
  * every array follows. Adjoint kernels ACCUMULATE into d-arrays (+=): the
  * caller zeroes them. The arrays of one call must not overlap (generated
@@ -23,7 +24,8 @@
 
 #include <stdint.h>
 
-#define DG_ABI_VERSION 3u   /* 2: DgRun.dforcing; 3: DgModel.built_for */
+#define DG_ABI_VERSION 4u   /* 2: DgRun.dforcing; 3: DgModel.built_for; 4: norm(): DgRun.input_norm,
+                              * DgModel.nnorm_inputs and norm_inputs */
 
 enum { DG_F32 = 0, DG_F64 = 1 };
 enum { DG_PARAM_LEARNED = 0, DG_PARAM_FIXED = 1, DG_PARAM_DYNAMIC = 2 };   /* = ParamMark */
@@ -67,6 +69,9 @@ typedef struct {
     const void *netw;        /* [nnetw] network weights, or NULL when nnetw == 0 */
     void       *dnetw;       /* += d/d netw (summed over cells and steps) */
     void       *dforcing;    /* run_rev: += d/d forcing per cell [nsteps][ninputs][ncells], or NULL */
+    const void *input_norm;  /* [2][ninputs]: mean, then standard deviation (> 0) of every input, for
+                              * norm(X) = (X - mean) / std in run_fwd and run_rev; constants (no
+                              * gradient flows to them). May be NULL when nnorm_inputs == 0 */
 } DgRun;
 
 typedef void (*DgKernel)(const DgRun *run);
@@ -122,6 +127,8 @@ typedef struct {
     DgLearnInfo         learn;            /* the parameter network to train */
     const char         *built_for;        /* the machine code's target, e.g. "x86_64 cpu generic,
                                            * 128-bit vectors"; NULL or "" when not told */
+    int32_t             nnorm_inputs;     /* inputs the model reads through norm(): the runtime passes */
+    const int32_t      *norm_inputs;      /* their statistics in DgRun.input_norm (input indices) */
 } DgModel;
 
 /* The symbol every compiled model defines. */

@@ -99,6 +99,7 @@ typedef struct {
     double  *tape;        /* [nsteps][nstates][ncells] states at the start of every step */
     double  *weights;     /* [nweights][nbasins] routing weights (prologue) */
     double  *series;      /* [nsteps][noutputs][nbasins] averaged and routed */
+    double  *input_norm;  /* [2][ninputs] norm() statistics: mean 0, std 1 until dgrt_sim_input_stats */
     const DgInitOverride *ov;   /* --init overrides (not owned) */
     int      nov;
 } DgSim;
@@ -107,6 +108,9 @@ void dgrt_sim_alloc(DgSim *s, const DgModel *m, int prec, int64_t nbasins, int64
 void dgrt_sim_free(DgSim *s);
 /* init kernel (params -> states0), then the --init overrides */
 void dgrt_sim_init(DgSim *s);
+/* norm() statistics from s->forcing itself (simulate without a checkpoint, gradcheck): call once the
+ * forcing is set; they then stay constant (finite differences of the forcing do not move them). */
+void dgrt_sim_input_stats(DgSim *s);
 /* run_fwd from states0 (-> out, tape, states), prologue (-> weights), series */
 void dgrt_sim_forward(DgSim *s);
 /* Reverse of init + forward for the cotangent dseries [T][noutputs][nbasins]

@@ -293,6 +293,7 @@ int dgrt_cmd_gradcheck(const DgModel *m, const DgOptions *o, FILE *out, FILE *er
                 s.forcing[(t * m->ninputs + i) * nbasins + b] =
                     have_forcing ? f.values[t * m->ninputs + i] : synthetic_value(m->inputs[i].name, season, &rng);
             }
+    dgrt_sim_input_stats(&s);   /* norm(): constants of the check, from this forcing */
     double *r = mallocCheck(sizeof(double) * (size_t)(T * m->noutputs * nbasins + 1));
     for (int64_t i = 0; i < T * m->noutputs * nbasins; i++) r[i] = 2 * dgrt_rng_uniform(&rng) - 1;
     Problem pb = {&s, r, 0};

@@ -44,8 +44,12 @@ int dgrt_cmd_info(const DgModel *m, const DgOptions *o, FILE *out, FILE *errf) {
     int w = 4, wu = 4;
     for (int i = 0; i < m->ninputs; i++) w = max_width(w, m->inputs[i].name);
     fprintf(out, "\ninputs (%d)\n", m->ninputs);
-    for (int i = 0; i < m->ninputs; i++)
-        fprintf(out, "  %-*s  %s\n", w, m->inputs[i].name, unit_or_dash(m->inputs[i].unit));
+    for (int i = 0; i < m->ninputs; i++) {
+        int normed = 0;
+        for (int k = 0; k < m->nnorm_inputs; k++) normed |= m->norm_inputs[k] == i;
+        fprintf(out, "  %-*s  %s%s\n", w, m->inputs[i].name, unit_or_dash(m->inputs[i].unit),
+                normed ? "  (read through norm(): statistics of the training data)" : "");
+    }
 
     w = 4;
     for (int i = 0; i < m->nparams; i++) {

@@ -47,6 +47,13 @@ DGC_API int dgc_model_user_states(void) { return M()->nuser_states; }
 DGC_API int dgc_model_components(void) { return M()->components > 0 ? M()->components : 1; }
 DGC_API int dgc_model_nnetw(void) { return M()->nnetw; }
 DGC_API int dgc_model_nweights(void) { return M()->nweights; }
+DGC_API int dgc_model_norm_input(int i) {
+    const DgModel *m = M();
+    if (i < 0 || i >= m->ninputs) return -1;
+    for (int k = 0; k < m->nnorm_inputs; k++)
+        if (m->norm_inputs[k] == i) return 1;
+    return 0;
+}
 
 DGC_API int dgc_model_count(int kind) {
     switch (kind) {
@@ -121,6 +128,8 @@ struct DgcInstance {
     void    *dyn;                /* [T][np][nc] or NULL (not set) */
     void    *forcing;            /* [T][ni][nb] */
     void    *netw;               /* [nnetw] */
+    void    *input_norm;         /* [2][ni] norm() statistics: means, then standard deviations */
+    int      have_stats;         /* input_norm was set (dgc_set_input_stats) */
     unsigned char *given;        /* [ns] 1: state s starts from init_given */
     void    *init_given;         /* [ns][nc] */
     /* forward */
@@ -179,7 +188,7 @@ static int check_kernels(const DgModel *m, int prec, int grads) {
 
 DGC_API void dgc_destroy(DgcInstance *in) {
     if (!in) return;
-    void *all[] = {in->params, in->dyn, in->forcing, in->netw, in->given, in->init_given, in->states0, in->states,
+    void *all[] = {in->params, in->dyn, in->forcing, in->netw, in->input_norm, in->given, in->init_given, in->states0, in->states,
                    in->out, in->tape, in->bparams, in->weights, in->outd, in->wd, in->avg, in->series, in->col,
                    in->dout, in->dparams, in->ddyn, in->dstates, in->dinit, in->dnetw, in->dforcing, in->dbparams,
                    in->dweights, in->doutd, in->dwd, in->dseries};
@@ -230,6 +239,7 @@ DGC_API DgcInstance *dgc_create(int64_t nbasins, int64_t nsteps, int64_t ncomp, 
     in->params = alloc0(np * nc, el, &ok);
     in->forcing = alloc0(T * ni * nb, el, &ok);
     in->netw = alloc0(nnetw, el, &ok);
+    in->input_norm = alloc0(2 * ni, el, &ok);
     in->given = alloc0(ns, 1, &ok);
     in->init_given = alloc0(ns * nc, el, &ok);
     in->states0 = alloc0(ns * nc, el, &ok);
@@ -344,6 +354,24 @@ DGC_API int dgc_set_netw(DgcInstance *in, const void *netw) {
     return DGC_OK;
 }
 
+DGC_API int dgc_set_input_stats(DgcInstance *in, const void *mean, const void *std) {
+    NEED(in, mean, "dgc_set_input_stats");
+    NEED(in, std, "dgc_set_input_stats");
+    size_t ni = (size_t)in->m->ninputs;
+    for (size_t i = 0; i < ni; i++) {
+        double s = in->prec == DG_F64 ? ((const double *)std)[i] : (double)((const float *)std)[i];
+        double mu = in->prec == DG_F64 ? ((const double *)mean)[i] : (double)((const float *)mean)[i];
+        if (!(s > 0) || !isfinite(s) || !isfinite(mu))
+            return fail(DGC_ERR_ARG, "dgc_set_input_stats: input '%s' has mean %g and standard deviation %g; the "
+                        "mean must be finite, the deviation finite and > 0", in->m->inputs[i].name, mu, s);
+    }
+    memcpy(in->input_norm, mean, ni * in->el);
+    memcpy((char *)in->input_norm + ni * in->el, std, ni * in->el);
+    in->have_stats = 1;
+    changed(in);
+    return DGC_OK;
+}
+
 DGC_API int dgc_set_init_state(DgcInstance *in, int s, const void *values) {
     if (!in) return fail(DGC_ERR_ARG, "dgc_set_init_state: instance is NULL");
     if (s < 0 || s >= in->m->nstates)
@@ -375,6 +403,7 @@ static DgRun base_run(const DgcInstance *in) {
     r.params = in->params;
     r.dyn_params = in->dyn;
     r.netw = in->m->nnetw ? in->netw : NULL;
+    r.input_norm = in->input_norm;
     return r;
 }
 
@@ -442,9 +471,12 @@ static void route_series(DgcInstance *in) {
 DGC_API int dgc_forward(DgcInstance *in) {
     if (!in) return fail(DGC_ERR_ARG, "dgc_forward: instance is NULL");
     in->have_forward = in->have_backward = 0;
+    const DgModel *m = in->m;
+    if (m->nnorm_inputs > 0 && !in->have_stats)
+        return fail(DGC_ERR_ORDER, "dgc_forward: model '%s' reads input '%s' through norm(); give the statistics of "
+                    "its training data with dgc_set_input_stats first", m->name, m->inputs[m->norm_inputs[0]].name);
     int rc = initial_states(in);
     if (rc) return rc;
-    const DgModel *m = in->m;
     size_t nc = (size_t)in->nc, ns = (size_t)m->nstates, no = (size_t)m->noutputs, T = (size_t)in->T;
     memcpy(in->states, in->states0, ns * nc * in->el);
     DgRun r = base_run(in);

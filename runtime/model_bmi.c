@@ -181,6 +181,55 @@ static int read_config(State *s, const char *path, Assign **as, int *nas) {
     return rc;
 }
 
+/* `mean(P) = VALUE`, `std(P) = VALUE`: a statistic of input P for norm(P).
+ * Returns 0 (mean) or 1 (std) and the input in *input; -1 for other names. */
+static int input_stat(const char *name, int *input) {
+    int which = !strncmp(name, "mean(", 5) ? 0 : !strncmp(name, "std(", 4) ? 1 : -1;
+    size_t n = strlen(name);
+    if (which < 0 || name[n - 1] != ')') return -1;
+    char inner[128];
+    size_t skip = which ? 4 : 5;
+    snprintf(inner, sizeof inner, "%.*s", (int)(n - skip - 1), name + skip);
+    *input = dgc_model_var_index(DGC_INPUTS, trim(inner));
+    return *input >= 0 ? which : -1;
+}
+
+/* The statistics of norm() from the configuration: every input the model
+ * standardises needs both; the others keep mean 0, std 1 (unused). */
+static int set_input_stats(State *s, const Assign *as, int nas, const char *path) {
+    double *v = calloc(2 * (size_t)s->ni + 1, sizeof(double));
+    void *mean = calloc((size_t)s->ni + 1, s->el), *std = calloc((size_t)s->ni + 1, s->el);
+    unsigned char *seen = calloc(2 * (size_t)s->ni + 1, 1);
+    int rc = BMI_SUCCESS;
+    if (!v || !mean || !std || !seen) rc = fail(BMI_FAILURE, "BMI initialize: out of memory");
+    for (int i = 0; rc == BMI_SUCCESS && i < s->ni; i++) v[s->ni + i] = 1;
+    for (int k = 0; rc == BMI_SUCCESS && k < nas; k++) {
+        int in, which = input_stat(as[k].name, &in);
+        if (which < 0) continue;
+        if (as[k].comp >= 0 || (which == 1 && !(as[k].value > 0)))
+            rc = fail(BMI_FAILURE, "%s:%d: expected %s(INPUT) = VALUE%s", path, as[k].line, which ? "std" : "mean",
+                      which ? " with VALUE > 0" : "");
+        v[which * s->ni + in] = as[k].value;
+        seen[which * s->ni + in] = 1;
+    }
+    for (int i = 0; rc == BMI_SUCCESS && i < s->ni; i++) {
+        if (dgc_model_norm_input(i) == 1 && (!seen[i] || !seen[s->ni + i])) {
+            const char *name = dgc_model_var_name(DGC_INPUTS, i);
+            rc = fail(BMI_FAILURE, "%s: model '%s' reads input '%s' through norm(): give the statistics of its "
+                      "training data, 'mean(%s) = ...' and 'std(%s) = ...' (`train` prints them)", path,
+                      dgc_model_name(), name, name, name);
+        }
+        set_el(s, mean, (size_t)i, v[i]);
+        set_el(s, std, (size_t)i, v[s->ni + i]);
+    }
+    if (rc == BMI_SUCCESS && dgc_set_input_stats(s->inst, mean, std)) rc = BMI_FAILURE;
+    free(v);
+    free(mean);
+    free(std);
+    free(seen);
+    return rc;
+}
+
 /* NAME[k] = VALUE: a parameter or an initial state, in `dst` ([n][nc]). */
 static int apply_assign(State *s, const Assign *a, int kind, void *dst, const char *path) {
     if (a->comp >= s->K)
@@ -214,8 +263,9 @@ static int bmi_initialize(Bmi *self, const char *config) {
     s->K = dgc_model_components();
     s->end = DBL_MAX;
     if (read_config(s, config, &as, &nas)) goto done;
-    for (int i = 0; i < nas; i++)
-        if (dgc_model_var_index(DGC_PARAMS, as[i].name) < 0 && dgc_model_var_index(DGC_STATES, as[i].name) < 0) {
+    for (int i = 0, in; i < nas; i++)
+        if (dgc_model_var_index(DGC_PARAMS, as[i].name) < 0 && dgc_model_var_index(DGC_STATES, as[i].name) < 0 &&
+            input_stat(as[i].name, &in) < 0) {
             fail(BMI_FAILURE, "%s:%d: '%s' is neither a setting nor a parameter or state of model '%s'", config,
                  as[i].line, as[i].name, dgc_model_name());
             goto done;
@@ -234,7 +284,7 @@ static int bmi_initialize(Bmi *self, const char *config) {
         if (n > s->L) s->L = n;
     }
     s->inst = dgc_create(s->nb, 1, s->K, s->prec, DGC_NO_GRAD);
-    if (!s->inst) goto done;
+    if (!s->inst || set_input_stats(s, as, nas, config)) goto done;
     size_t nc = (size_t)s->nc, nb = (size_t)s->nb, el = s->el;
     s->forcing = calloc((size_t)s->ni * nb + 1, el);
     s->states = calloc((size_t)s->ns * nc + 1, el);

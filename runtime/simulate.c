@@ -8,6 +8,7 @@
  * around the call and back (simulate only; the series are computed in double). */
 #include "dgrt_internal.h"
 #include "netcdf_io.h"
+#include "input_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ static void call_kernel(const DgSim *s, DgKernel const k[2], KernelKind kind, co
     f.dstates = to_f32(r->dstates, ns);
     f.netw = to_f32(r->netw, m->nnetw);
     f.dnetw = to_f32(r->dnetw, m->nnetw);
+    f.input_norm = to_f32(r->input_norm, 2 * (int64_t)m->ninputs);
     k[DG_F32](&f);
     from_f32(r->states, f.states, ns);
     from_f32(r->out, f.out, nout);
@@ -61,7 +63,7 @@ static void call_kernel(const DgSim *s, DgKernel const k[2], KernelKind kind, co
     from_f32(r->dstates, f.dstates, ns);
     from_f32(r->dnetw, f.dnetw, m->nnetw);
     const void *all[] = {f.params, f.dyn_params, f.forcing, f.states, f.out, f.tape, f.dout,
-                         f.dparams, f.ddyn_params, f.dstates, f.netw, f.dnetw};
+                         f.dparams, f.ddyn_params, f.dstates, f.netw, f.dnetw, f.input_norm};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free((void *)all[i]);
 }
 
@@ -85,6 +87,16 @@ void dgrt_sim_alloc(DgSim *s, const DgModel *m, int prec, int64_t nbasins, int64
     s->tape = callocCheck((size_t)(nsteps * m->nstates * nc), sizeof(double));
     s->weights = callocCheck((size_t)(m->nweights * nbasins), sizeof(double));
     s->series = callocCheck((size_t)(nsteps * m->noutputs * nbasins), sizeof(double));
+    s->input_norm = callocCheck(2 * (size_t)m->ninputs + 1, sizeof(double));
+    for (int i = 0; i < m->ninputs; i++) s->input_norm[m->ninputs + i] = 1;
+}
+
+void dgrt_sim_input_stats(DgSim *s) {
+    DgInputStats st;
+    dgrt_input_stats_alloc(&st, s->m->ninputs);
+    dgrt_input_stats_of_forcing(&st, s->forcing, s->nsteps, s->nbasins);
+    memcpy(s->input_norm, st.packed, sizeof(double) * 2 * (size_t)s->m->ninputs);
+    dgrt_input_stats_free(&st);
 }
 
 void dgrt_sim_free(DgSim *s) {
@@ -97,6 +109,7 @@ void dgrt_sim_free(DgSim *s) {
     free(s->tape);
     free(s->weights);
     free(s->series);
+    free(s->input_norm);
     memset(s, 0, sizeof *s);
 }
 
@@ -108,6 +121,7 @@ static DgRun base_run(const DgSim *s) {
     r.nsteps = 1;
     r.params = s->params;
     r.netw = s->m->nnetw ? s->netw : NULL;
+    r.input_norm = s->input_norm;
     return r;
 }
 
@@ -367,6 +381,7 @@ int dgrt_cmd_simulate(const DgModel *m, const DgOptions *o, FILE *out, FILE *err
     dgrt_params_spread(m, vals, ncomp, 1, s.params);
     memcpy(s.forcing, f.values, sizeof(double) * (size_t)(f.nsteps * m->ninputs));   /* [T][ninputs][1 basin] */
     memcpy(s.netw, netw, sizeof(double) * (size_t)m->nnetw);
+    dgrt_sim_input_stats(&s);   /* norm(): without a checkpoint, the statistics of the simulated period */
     s.ov = ov;
     s.nov = o->ninits;
     dgrt_sim_init(&s);

@@ -48,8 +48,7 @@ static void data_range(const DgTrainConfig *c, int32_t *first, int32_t *last) {
     }
 }
 
-int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
-                          int32_t last, DgrtErr *err) {
+int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids_out, int *n_out, DgrtErr *err) {
     if (!c->basins[0])
         return dgrt_fail(err, DGRT_EXIT_USAGE,
                          "give --basins 01031500,01022500 or --basins FILE (one id per line)", "no basins");
@@ -87,6 +86,16 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
                              (long long)c->fold, (long long)c->folds);
         }
     }
+    *ids_out = ids;
+    *n_out = n;
+    return 0;
+}
+
+int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
+                          int32_t last, DgrtErr *err) {
+    char **ids;
+    int n;
+    if (dgrt_config_basin_ids(c, set, &ids, &n, err)) return err->code;
     DgMap maps[DGRT_MAX_MAPS];
     char names[DGRT_MAX_MAPS][128];
     for (int i = 0; i < c->nmaps; i++) {
@@ -105,6 +114,7 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
 
 void dgrt_trainer_free(DgTrainer *tr) {
     dgrt_dataset_free(&tr->data);
+    dgrt_input_stats_free(&tr->istats);
     free(tr->train_idx);
     free(tr->valid_idx);
     free(tr->obs_std);
@@ -183,9 +193,11 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
         tr->nvalid = dgrt_dataset_select(d, cfg->valid, "validation", 1, tr->valid_idx, errf);
         dgrt_dataset_warn_warmup(d, tr->valid_idx, tr->nvalid, cfg->valid, cfg->warmup, "validation", errf);
     }
-    // normalisation: the training basins and days only
+    // normalisation: the training basins and days only (network inputs, and every input for norm())
     dgrt_norm_compute(&d->norm, d, tr->train_idx, tr->ntrain, cfg->train);
     dgrt_dataset_normalise(d);
+    dgrt_input_stats_alloc(&tr->istats, m->ninputs);
+    dgrt_input_stats_compute(&tr->istats, d, tr->train_idx, tr->ntrain, cfg->train);
     // std of the training observations of every basin (NSE-batch loss)
     tr->obs_std = NEW(double, d->nbasins);
     for (int i = 0; i < tr->ntrain; i++) {
@@ -222,6 +234,7 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
         tr->shards[s].b0 = b0;
         tr->shards[s].Btot = tr->B;
         tr->shards[s].netw = m->nnetw ? tr->net.netw : NULL;
+        tr->shards[s].input_norm = tr->istats.packed_f32;
     }
     // threads = 0: the cores, shared by the ranks of this machine
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN) / dgrt_comm_local_size();
@@ -435,7 +448,8 @@ static double validate(DgTrainer *tr, double *kge_med) {
     int64_t nd = dgrt_period_days(cfg->valid);
     double *sim = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
     double *obs = mallocCheck(sizeof(double) * (size_t)(nd * n + 1));
-    DgPredictor pr = {.m = tr->m, .net = &tr->net, .pm = &tr->pm, .ncomp = tr->ncomp, .target = tr->target};
+    DgPredictor pr = {.m = tr->m, .net = &tr->net, .pm = &tr->pm, .ncomp = tr->ncomp, .target = tr->target,
+                      .input_norm = tr->istats.packed_f32};
     dgrt_predict_ranks(&pr, &tr->data, tr->valid_idx, n, cfg->valid, cfg->warmup, sim, NULL);
     for (int b = 0; b < n; b++) {
         const DgBasin *bs = &tr->data.basins[tr->valid_idx[b]];
@@ -481,9 +495,14 @@ static int save_checkpoint(DgTrainer *tr, const char *path, DgrtErr *err) {
     ck.best_metric = tr->best_metric;
     ck.nrng = 1;
     ck.rng[0] = tr->rng.s;
+    ck.nets = dgrt_model_nets_text(tr->m);
+    ck.ninputs = tr->istats.n;
+    ck.input_mean = tr->istats.mean;
+    ck.input_std = tr->istats.std;
     int rc = dgrt_checkpoint_write(&ck, path, err);
     free(ck.signature);
     free(ck.config);
+    free(ck.nets);
     return rc;
 }
 
@@ -518,6 +537,7 @@ static int load_progress(DgTrainer *tr, const DgCheckpoint *ck, const char *path
     memcpy(n->amean, ck->norm.amean, sizeof(double) * (size_t)n->na);
     memcpy(n->astd, ck->norm.astd, sizeof(double) * (size_t)n->na);
     dgrt_dataset_normalise(&tr->data);
+    if (ck->ninputs == tr->istats.n) dgrt_input_stats_set(&tr->istats, ck->input_mean, ck->input_std);
     return 0;
 }
 
@@ -579,6 +599,15 @@ static void describe(const DgTrainer *tr, FILE *out) {
             "  optimizer %s (lr %g, %s schedule), loss %s, clip %g; seed %llu, %d thread%s; checkpoint %s\n",
             c->optimizer, tr->sched.base_lr, c->lr_schedule, c->loss, c->clip, (unsigned long long)c->seed,
             tr->nthreads, tr->nthreads == 1 ? "" : "s", c->checkpoint);
+    if (m->nnorm_inputs > 0) { /* what eval, simulate --checkpoint (and a BMI or Python user) standardise with */
+        fprintf(out, "  norm() statistics of the training basins and period:");
+        for (int k = 0; k < m->nnorm_inputs; k++) {
+            int i = m->norm_inputs[k];
+            fprintf(out, "%s %s mean %.9g std %.9g", k ? ";" : "", m->inputs[i].name, tr->istats.mean[i],
+                    tr->istats.std[i]);
+        }
+        fputc('\n', out);
+    }
     fflush(out);
 }
 
@@ -633,6 +662,12 @@ static int train_locked(const DgModel *m, DgTrainConfig *cfg, const char *bpath,
     }
     dgrt_checkpoint_free(&ck);
     describe(&tr, out);
+    /* a resumed run took its weights from its own checkpoint, which began with --init-from */
+    if (!have_ck && cfg->init_from[0] && (rc = dgrt_init_from(&tr, cfg->init_from, out, &err))) {
+        dgrt_err_print(&err, errf);
+        dgrt_trainer_free(&tr);
+        return rc;
+    }
     if (have_ck)
         fprintf(out, "resuming from '%s' after epoch %lld, iteration %lld\n", cfg->checkpoint,
                 (long long)tr.epoch, (long long)tr.iter);

@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "dgrt.h"
 #include "dgrt_internal.h"
+#include "input_stats.h"
 #include "loss.h"
 #include "nn.h"
 #include "optim.h"
@@ -51,6 +52,7 @@ typedef struct {
     int64_t threads;       /* network (pool.h) and physics threads, 0 = every core */
     char checkpoint[1024]; /* file written every epoch */
     int resume;            /* continue from `checkpoint` */
+    char init_from[1024];  /* a new run starts from what this checkpoint of another model shares with it */
     int64_t log_every;     /* non-TTY progress line every N iterations, 0 = per epoch only */
 } DgTrainConfig;
 
@@ -164,6 +166,7 @@ typedef struct {
     int64_t B, ncomp, nc, T, warmup; /* basins, components, cells, steps, warm-up steps */
     int64_t b0, Btot;                /* this shard's first basin in a batch of Btot (raw, draw rows) */
     const float *netw;               /* in-equation network weights (not owned), NULL when none */
+    const float *input_norm;         /* [2][ninputs] norm() statistics (not owned), NULL when unused */
     int target;                      /* output index compared with the observations */
     float *params;                   /* [np][nc] static values (dynamic ones: their last step) */
     float *dyn;                      /* [T][np][nc] */
@@ -208,6 +211,7 @@ typedef struct {
     int *train_idx, ntrain; /* basins of the training period */
     int *valid_idx, nvalid;
     double *obs_std; /* [nbasins] std of the training observations (NSE loss) */
+    DgInputStats istats; /* norm(): every input over the training basins and period */
     DgParamMap pm;
     DgNet net;
     DgNetActs acts;
@@ -232,6 +236,12 @@ typedef struct {
     double t_net, t_phys, t_other; /* seconds spent, this run */
     int64_t timed_iters;
 } DgTrainer;
+
+/* --init-from (train_init_from.c): copy into the freshly set up tr what the
+ * checkpoint at path shares with tr's model (trained parameters, parameter
+ * network, in-equation networks of the same name and shape); the report of
+ * what was copied and what was not goes to out. An error when nothing fits. */
+int dgrt_init_from(DgTrainer *tr, const char *path, FILE *out, DgrtErr *err);
 
 /* A whole `train` run (options already parsed). */
 int dgrt_train_run(const DgModel *m, DgTrainConfig *cfg, FILE *out, FILE *errf);
@@ -263,6 +273,7 @@ typedef struct {
     int64_t ncomp;
     int target;
     const int *rows; /* DGRT_NET_TABLE: table row of every dataset basin (NULL = the dataset index) */
+    const float *input_norm; /* [2][ninputs] norm() statistics of the training run (NULL when unused) */
     double *theta;   /* optional out: [n][nparams][ncomp] the parameters of every basin (dynamic: mean over
                         the period), NULL = not wanted */
     float *dyn;      /* optional out: [n][ndays][ndynamic][ncomp] the dynamic parameters of every day of the
@@ -288,6 +299,7 @@ typedef struct {
     int64_t ncomp;
     DgParamMap pm;
     DgNet net;
+    DgInputStats istats; /* norm(): the checkpoint's */
     int target;
     DgPredictor pred;
     char **row_ids; /* DGRT_NET_TABLE: the calibrated basins, one per table row (the run's basin list) */
@@ -308,6 +320,8 @@ typedef enum { DG_BASINS_ALL, DG_BASINS_TRAINING, DG_BASINS_HELD_OUT } DgBasinSe
 int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
                           int32_t last,
                           DgrtErr *err);
+/* The ids of those basins, in the list's order (each and the array: free()). */
+int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids, int *n, DgrtErr *err);
 
 // ---- plot.c ------------------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ static const struct {
     {"threads", K_INT, F(threads), 0, 4096, 0, NULL, "threads, 0 = every core"},
     {"checkpoint", K_STR, F(checkpoint), 0, 0, 0, NULL, "checkpoint file"},
     {"resume", K_FLAG, F(resume), 0, 0, 0, NULL, "continue from the checkpoint"},
+    {"init_from", K_STR, F(init_from), 0, 0, 0, NULL, "checkpoint of another model to start from"},
     {"log_every", K_INT, F(log_every), 0, 1e9, 0, NULL, "iterations between log lines, 0 = per epoch"},
 };
 #undef F

@@ -145,6 +145,7 @@ void dgrt_phys_forward(DgPhys *p, int tape, double *all_series) {
     r.nsteps = 1;
     r.params = p->params;
     r.netw = m->nnetw ? p->netw : NULL;
+    r.input_norm = p->input_norm;
     // init: params -> states0
     DgRun ir = r;
     ir.states = p->states0;
@@ -257,6 +258,7 @@ void dgrt_phys_backward(DgPhys *p, const DgParamMap *pm, const float *raw, float
     r.nsteps = 1;
     r.params = p->params;
     r.netw = m->nnetw ? p->netw : NULL;
+    r.input_norm = p->input_norm;
     r.dnetw = m->nnetw ? p->dnetw : NULL;
     // prologue: d routing weights -> d params of component 0 (per basin)
     if (m->nweights > 0) {

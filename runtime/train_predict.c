@@ -82,6 +82,7 @@ void dgrt_predict(const DgPredictor *pr, const DgDataset *d, const int *idx, int
         DgPhys ph;
         dgrt_phys_alloc(&ph, m, nb, pr->ncomp, T, W, pr->target, 0);
         ph.netw = net->nnetw ? net->netw : NULL;
+        ph.input_norm = pr->input_norm;
         dgrt_phys_set_forcing(&ph, d, bidx, start);
         dgrt_phys_set_params(&ph, pr->pm, acts.raw, Tr, net->P);
         double *a = all ? mallocCheck(sizeof(double) * (size_t)(nd * no * nb + 1)) : NULL;

@@ -48,7 +48,23 @@ int dgrt_restore(DgRestored *r, const DgModel *m, const char *path, DgrtErr *err
         goto fail;
     }
     memcpy(r->net.params, r->ck.weights, sizeof(float) * r->net.num_params);
-    r->pred = (DgPredictor){.m = m, .net = &r->net, .pm = &r->pm, .ncomp = r->ncomp, .target = r->target};
+    // norm(): the statistics of the training run, as the weights saw them
+    dgrt_input_stats_alloc(&r->istats, m->ninputs);
+    if (r->ck.ninputs == m->ninputs) {
+        dgrt_input_stats_set(&r->istats, r->ck.input_mean, r->ck.input_std);
+    } else if (m->nnorm_inputs > 0) {
+        rc = r->ck.ninputs == 0
+                 ? dgrt_fail(err, DGRT_EXIT_DATA, "train the model again with this runtime",
+                             "checkpoint '%s' has no input statistics, which norm(%s) in model '%s' needs (it was "
+                             "written by an older runtime)",
+                             path, m->inputs[m->norm_inputs[0]].name, m->name)
+                 : dgrt_fail(err, DGRT_EXIT_DATA, "the checkpoint is damaged or from another runtime",
+                             "checkpoint '%s' has statistics of %d inputs, model '%s' has %d", path, r->ck.ninputs,
+                             m->name, m->ninputs);
+        goto fail;
+    }
+    r->pred = (DgPredictor){.m = m, .net = &r->net, .pm = &r->pm, .ncomp = r->ncomp, .target = r->target,
+                            .input_norm = r->istats.packed_f32};
     return 0;
 fail:
     dgrt_restore_free(r);
@@ -84,5 +100,6 @@ void dgrt_restore_free(DgRestored *r) {
     dgrt_checkpoint_free(&r->ck);
     dgrt_param_map_free(&r->pm);
     dgrt_net_free(&r->net);
+    dgrt_input_stats_free(&r->istats);
     memset(r, 0, sizeof *r);
 }

@@ -129,6 +129,11 @@ class Model:
         self.states = self.all_states[:L.model_user_states()]
         self.components = L.model_components()
         self.nnetw = L.model_nnetw()
+        # inputs read through norm(X) = (X - mean) / std; their statistics
+        # {input: (mean, std)} (those of the training run, which `train`
+        # prints) go to every instance made after they are set
+        self.norm_inputs = [n for i, n in enumerate(self.inputs) if L.model_norm_input(i) == 1]
+        self.input_stats = {}
         self.params = []
         for i in range(L.model_count(_lib.PARAMS)):
             lo, hi, val = C_double(), C_double(), C_double()
@@ -154,8 +159,18 @@ class Model:
                 "network_weights": self.nnetw}
 
     def instance(self, nbasins, nsteps, ncomp=None, precision="f64", grads=True):
-        """A low-level Instance (the arrays of runtime/dgc_model_api.h)."""
-        return Instance(self, nbasins, nsteps, ncomp or self.components, precision, grads)
+        """A low-level Instance (the arrays of runtime/dgc_model_api.h), with
+        the model's input_stats when it has norm() inputs."""
+        inst = Instance(self, nbasins, nsteps, ncomp or self.components, precision, grads)
+        if self.norm_inputs:
+            missing = [n for n in self.norm_inputs if n not in self.input_stats]
+            if missing:
+                raise DgcError(f"{self.name} reads {missing} through norm(): set model.input_stats = "
+                               "{input: (mean, std)} to the statistics of the training data first")
+            mean = [self.input_stats.get(n, (0.0, 1.0))[0] for n in self.inputs]
+            std = [self.input_stats.get(n, (0.0, 1.0))[1] for n in self.inputs]
+            inst.set_input_stats(mean, std)
+        return inst
 
     def scale(self, u, names=None):
         """Values in [0, 1] (last axis = `names`, default every parameter) ->
@@ -319,6 +334,14 @@ class Instance:
     def set_netw(self, a):
         a = self._in(a, "netw")
         self._call(self.lib.set_netw, "dgc_set_netw", a.ctypes.data)
+
+    def set_input_stats(self, mean, std):
+        m = np.ascontiguousarray(mean, dtype=self.dtype)
+        s = np.ascontiguousarray(std, dtype=self.dtype)
+        n = len(self.model.inputs)
+        if m.shape != (n,) or s.shape != (n,):
+            raise DgcError(f"input stats: expected two arrays of shape ({n},), got {m.shape} and {s.shape}")
+        self._call(self.lib.set_input_stats, "dgc_set_input_stats", m.ctypes.data, s.ctypes.data)
 
     def set_init_state(self, index, a):
         if a is None:

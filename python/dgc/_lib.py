@@ -1,9 +1,9 @@
-"""ctypes declarations of runtime/dgc_model_api.h (API version 1) for one
+"""ctypes declarations of runtime/dgc_model_api.h (API version 2) for one
 model library, and the error check every call goes through."""
 
 import ctypes as C
 
-API_VERSION = 1
+API_VERSION = 2
 
 F32, F64 = 0, 1
 PARAMS, INPUTS, STATES, OUTPUTS = 0, 1, 2, 3
@@ -27,6 +27,7 @@ _SIGNATURES = {
     "dgc_model_components": (_int, []),
     "dgc_model_nnetw": (_int, []),
     "dgc_model_nweights": (_int, []),
+    "dgc_model_norm_input": (_int, [_int]),
     "dgc_model_var_name": (C.c_char_p, [_int, _int]),
     "dgc_model_var_unit": (C.c_char_p, [_int, _int]),
     "dgc_model_var_index": (_int, [_int, C.c_char_p]),
@@ -40,6 +41,7 @@ _SIGNATURES = {
     "dgc_set_dyn_params": (_int, [_vp, _vp]),
     "dgc_set_forcing": (_int, [_vp, _vp]),
     "dgc_set_netw": (_int, [_vp, _vp]),
+    "dgc_set_input_stats": (_int, [_vp, _vp, _vp]),
     "dgc_set_init_state": (_int, [_vp, _int, _vp]),
     "dgc_set_init_states": (_int, [_vp, _vp]),
     "dgc_forward": (_int, [_vp]),

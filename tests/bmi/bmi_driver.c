@@ -16,6 +16,8 @@
  *      (dgc_forward, warm start from the same states); setting a state to its
  *      own value changes nothing (the rest of the run stays bit-identical);
  *   5. errors: unknown variable, setting an output, bad config -> BMI_FAILURE.
+ * A model with norm() inputs (P, T, PET) takes their statistics from the
+ * configuration's `mean(X) = ...` and `std(X) = ...` lines, in 4 as well.
  * Exit 0 when all pass. */
 #include <dlfcn.h>
 #include <math.h>
@@ -65,6 +67,23 @@ static int read_table(const char *path, Table *t) {
     }
     fclose(f);
     return t->nrows > 0;
+}
+
+/* `mean(X) = v` and `std(X) = v` of the configuration for inputs P, T, PET (mean 0, std 1 when absent). */
+static void read_input_stats(const char *path, double mean[3], double std[3]) {
+    static const char *const inputs[3] = {"P", "T", "PET"};
+    for (int i = 0; i < 3; i++) mean[i] = 0, std[i] = 1;
+    FILE *f = fopen(path, "r");
+    char line[1024], key[64];
+    double v;
+    while (f && fgets(line, sizeof line, f))
+        for (int i = 0; i < 3; i++) {
+            snprintf(key, sizeof key, "mean(%s) = %%lf", inputs[i]);
+            if (sscanf(line, key, &v) == 1) mean[i] = v;
+            snprintf(key, sizeof key, "std(%s) = %%lf", inputs[i]);
+            if (sscanf(line, key, &v) == 1) std[i] = v;
+        }
+    if (f) fclose(f);
 }
 
 static int col(const Table *t, const char *name) {
@@ -236,6 +255,9 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 3; i++) fv[i] = forcing.v[day * forcing.ncols + fcol[i]];
     set_forcing(inst, fv);
     for (int s = 0; s < ns; s++) set_init(inst, s, st + s * K);
+    double mean[3], std[3];
+    read_input_stats(argv[2], mean, std);
+    ((int (*)(DgcInstance *, const void *, const void *))dlsym(dl, "dgc_set_input_stats"))(inst, mean, std);
     int frc = forward(inst);
     get_outputs(inst, out);
     get_states(inst, DGC_STATES_FINAL, fin);

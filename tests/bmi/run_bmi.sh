@@ -40,3 +40,33 @@ days=$(( $(wc -l < forcing.csv) - 1 ))
 
 ./hbv simulate --forcing-csv forcing.csv --params params.csv --components "$nmul" --states --out simulate.csv
 "$DRIVER" ./libhbv.so hbv_bmi.cfg forcing.csv simulate.csv
+
+# A variant that reads PET and T through norm(): BMI steps one day at a time,
+# so the statistics come from the configuration, `mean(X) = ...`, `std(X) = ...`;
+# given those of the whole forcing (two passes, as the runtime computes them),
+# it equals `simulate`, which standardises with the simulated period's own.
+cat > hbv_norm.dg <<'DG'
+import "models/hbv.dg"
+import "fluxes.dg"
+model hbv_norm "HBV with AET scaled by standardised PET and T" extends hbv {
+  replace step soil.AET = et_hbv(SM, PET, evapfactor) * (1 + 0.2 * tanh(norm(PET) + 0.5 * norm(T)))
+}
+DG
+"$DGC" hbv_norm.dg -o hbv_norm
+"$DGC" hbv_norm.dg --shared -o libhbv_norm.so
+grep -v '^#' hbv_bmi.cfg > hbv_norm_nostats.cfg
+if "$DRIVER" ./libhbv_norm.so hbv_norm_nostats.cfg forcing.csv simulate.csv > nostats.log 2>&1; then
+    echo "NOT OK: a norm() model initialised without its statistics"; exit 1
+fi
+grep -q "reads input 'T' through norm(): give the statistics of its training data, 'mean(T) = ...'" nostats.log ||
+    { echo "NOT OK: no clear error without statistics: $(cat nostats.log)"; exit 1; }
+{
+  cat hbv_bmi.cfg
+  for v in T:3 PET:4; do
+    awk -F, -v c="${v#*:}" -v name="${v%:*}" 'NR == FNR { if (FNR > 1) { n++; s += $c } next }
+        FNR > 1 { m = s / n; q += ($c - m) * ($c - m) }
+        END { printf "mean(%s) = %.17g\nstd(%s) = %.17g\n", name, s / n, name, sqrt(q / n) }' forcing.csv forcing.csv
+  done
+} > hbv_norm_bmi.cfg
+./hbv_norm simulate --forcing-csv forcing.csv --params params.csv --components "$nmul" --states --out simulate_norm.csv
+"$DRIVER" ./libhbv_norm.so hbv_norm_bmi.cfg forcing.csv simulate_norm.csv

@@ -105,6 +105,7 @@ static void test_round_trip(void) {
     CHECK(rd.epoch == 7 && rd.iter == 70 && rd.best_epoch == 5 && rd.bad_epochs == 2);
     CHECK(rd.best_metric == ck.best_metric);
     CHECK(rd.nrng == 1 && rd.rng[0] == 0xFEDCBA9876543210ULL);
+    CHECK(rd.nets == NULL && rd.ninputs == 0);   /* sections written only when given */
     CHECK(dgrt_checkpoint_check_model(&rd, p, &dg_model, 2, &err) == 0);
     /* another component count: the signature names the line */
     CHECK(dgrt_checkpoint_check_model(&rd, p, &dg_model, 3, &err) == DGRT_EXIT_DATA);
@@ -122,6 +123,17 @@ static void test_round_trip(void) {
     CHECK(dgrt_checkpoint_write(&ck, p, &err) == 0);
     dgrt_checkpoint_free(&rd);
     CHECK(dgrt_checkpoint_read(&rd, p, &err) == 0 && isnan(rd.best_metric));
+    dgrt_checkpoint_free(&rd);
+    /* the networks (--init-from) and the input statistics (norm()) */
+    double mean[3] = {2.75, -1e-300, 0.1}, std[3] = {4.5, 1.0 / 3.0, 1e-7};
+    ck.nets = "et 0 tanh sigmoid 3 16 1\nq 81 relu linear 2 4 1\n";
+    ck.ninputs = 3;
+    ck.input_mean = mean;
+    ck.input_std = std;
+    CHECK(dgrt_checkpoint_write(&ck, p, &err) == 0);
+    CHECK(dgrt_checkpoint_read(&rd, p, &err) == 0);
+    CHECK_STR(rd.nets, ck.nets);
+    CHECK(rd.ninputs == 3 && !memcmp(rd.input_mean, mean, sizeof mean) && !memcmp(rd.input_std, std, sizeof std));
     dgrt_checkpoint_free(&rd);
     free(ck.signature);
     dgrt_norm_free(&ck.norm);
@@ -317,6 +329,15 @@ static void test_crafted(void) {
         put_bytes(&s, bad == 1 ? &zero : &one, 8);
         put_section(&x, "NORM", &s);
         expect_payload("epochs = 1\n", 11, &x, "section NORM is malformed");
+    }
+    /* input statistics: a standard deviation of 0 (norm() divides by it), a count past the section */
+    for (int bad = 0; bad < 2; bad++) {
+        x.n = s.n = 0;
+        put_le(&s, bad == 0 ? 1 : 1000, 4);
+        put_bytes(&s, &one, 8);
+        put_bytes(&s, &zero, 8);
+        put_section(&x, "INST", &s);
+        expect_payload("epochs = 1\n", 11, &x, "section INST is malformed");
     }
     /* not a regular file: a directory, a device (/dev/zero was read until memory ran out) */
     DgCheckpoint rd;

@@ -37,6 +37,7 @@ static void check_layouts(LLVMTargetMachineRef tm) {
     OFF(abi.run, CG_RUN_NETW, DgRun, netw);
     OFF(abi.run, CG_RUN_DNETW, DgRun, dnetw);
     OFF(abi.run, CG_RUN_DFORCING, DgRun, dforcing);
+    OFF(abi.run, CG_RUN_INPUT_NORM, DgRun, input_norm);
     CHECK(LLVMCountStructElementTypes(abi.run) == CG_RUN_NFIELDS);
     SIZE(abi.run, DgRun);
 
@@ -104,6 +105,8 @@ static void check_layouts(LLVMTargetMachineRef tm) {
     OFF(abi.model, CG_MODEL_PROLOGUE_REV, DgModel, prologue_rev);
     OFF(abi.model, CG_MODEL_LEARN, DgModel, learn);
     OFF(abi.model, CG_MODEL_BUILT_FOR, DgModel, built_for);
+    OFF(abi.model, CG_MODEL_NNORM_INPUTS, DgModel, nnorm_inputs);
+    OFF(abi.model, CG_MODEL_NORM_INPUTS, DgModel, norm_inputs);
     CHECK(LLVMCountStructElementTypes(abi.model) == CG_MODEL_NFIELDS);
     SIZE(abi.model, DgModel);
     SIZE(LLVMArrayType(abi.kernel_ptr, 2), DgKernel[2]);

@@ -1,6 +1,7 @@
 /* test_codegen_equiv.c — the compiled kernels against the reference
- * executor (compiler/ir_eval.c), for every model in stdlib/models/ and
- * examples/: each model is lowered, JIT-compiled (jit.c, -O2) and run over
+ * executor (compiler/ir_eval.c), for every model in stdlib/models/,
+ * examples/ and tests/gradcheck_norm/ (norm(), with given input statistics):
+ * each model is lowered, JIT-compiled (jit.c, -O2) and run over
  * 2 basins x its components for NSTEPS steps of synthetic forcing, with
  * parameters at random points inside their bounds (fixed seed).
  *   f64 kernels   init, run_fwd (outputs, tape, final states), run_rev +
@@ -101,10 +102,10 @@ static void compare(const char *model, const char *what, const double *got, cons
 
 /* params_t(t) = P + t * pstride (pstride 0: static) */
 static void ref_fwd(const IrModel *m, const double *P, size_t pstride, const double *forcing, int nsteps,
-                    const double *netw, double *tape, double *out) {
+                    const double *netw, const double *input_norm, double *tape, double *out) {
     double *vals = dalloc((size_t)m->step.n + (size_t)m->init.n);
     double *res = dalloc((size_t)(m->nstates + m->noutputs));
-    IrLeaves lv = {.params = P, .netw = netw};
+    IrLeaves lv = {.params = P, .netw = netw, .input_norm = input_norm, .ninputs = m->ninputs};
     ir_eval(&m->init, &lv, vals, tape);
     for (int t = 0; t < nsteps; t++) {
         lv.params = P + (size_t)t * pstride;
@@ -122,14 +123,14 @@ static void ref_fwd(const IrModel *m, const double *P, size_t pstride, const dou
  * (dynamic ones), dstate0 = d initial states (before init_rev), += dnetw,
  * dforcing[t][i] = d input i at step t */
 static void ref_rev(const IrModel *m, const CgAdjoints *adj, const double *P, size_t pstride, const double *forcing,
-                    int nsteps, const double *netw, const double *tape, const double *dout, double *dparams,
-                    double *ddyn, double *dstate0, double *dnetw, double *dforcing) {
+                    int nsteps, const double *netw, const double *input_norm, const double *tape, const double *dout,
+                    double *dparams, double *ddyn, double *dstate0, double *dnetw, double *dforcing) {
     int np = m->nparams, ns = m->nstates, nw = m->nnetw, ni = m->ninputs;
     double *vals = dalloc((size_t)adj->step_rev.n + (size_t)adj->init_rev.n);
     double *seeds = dalloc((size_t)(ns + m->noutputs));
     double *res = dalloc((size_t)(np + ns + nw + ni));
     CHECK(adj->step_rev.nresults == np + ns + nw + ni);
-    IrLeaves lv = {.netw = netw, .seeds = seeds};
+    IrLeaves lv = {.netw = netw, .seeds = seeds, .input_norm = input_norm, .ninputs = ni};
     for (int t = nsteps - 1; t >= 0; t--) {
         lv.params = P + (size_t)t * pstride;
         lv.inputs = forcing + (size_t)t * (size_t)m->ninputs;
@@ -169,6 +170,8 @@ typedef struct {
     const char *name;
     int nc, K;
     double *params, *forcing, *netw, *dout;   /* [np][nc], [T][ni][nb], [nnetw], [T][no][nc] */
+    double *input_norm;                       /* [2][ni] norm() statistics: means, then standard deviations */
+    bool uses_norm;
 } Case;
 
 /* the forcing of cell c as [T][ni] */
@@ -215,6 +218,8 @@ static void run_chain(const Case *k, int prec, const double *dyn, double *ddyn_o
 #define IN(src, n) (prec == DG_F32 ? (void *)to_f32((src), (n)) : memcpy(BUF(n), (src), (n) * sizeof(double)))
 #define OUT(buf, n) (prec == DG_F32 ? from_f32((const float *)(buf), (n)) : memcpy(dalloc(n), (buf), (n) * sizeof(double)))
     void *params = IN(k->params, n_params), *forcing = IN(k->forcing, n_forcing), *netw = IN(k->netw, nw);
+    size_t n_norm = 2 * ni;
+    void *input_norm = IN(k->input_norm, n_norm);
     void *dout = IN(k->dout, n_out), *dynb = dyn ? IN(dyn, n_dyn) : NULL;
     void *states = BUF(n_states), *tape = BUF(n_tape), *out = BUF(n_out), *dparams = BUF(n_params);
     void *dstates = BUF(n_states), *dnetw = BUF(nw), *ddyn = ddyn_out ? BUF(n_dyn) : NULL;
@@ -224,7 +229,7 @@ static void run_chain(const Case *k, int prec, const double *dyn, double *ddyn_o
     void *pdparams = BUF(n_pparams), *pdnetw = BUF(nw);
 
     DgRun run = {.ncells = k->nc, .ncomp = k->K, .nsteps = 1, .params = params, .dyn_params = dynb,
-                 .states = states, .netw = nw ? netw : NULL};
+                 .states = states, .netw = nw ? netw : NULL, .input_norm = input_norm};
     dm->init[prec](&run);
     r->s0 = OUT(states, n_states);
 
@@ -275,7 +280,7 @@ static void run_chain(const Case *k, int prec, const double *dyn, double *ddyn_o
 #undef IN
 #undef OUT
     void *bufs[] = {params, forcing, netw, dout, dynb, states, tape, out, dparams, dstates, dnetw, ddyn, dforcing,
-                    pparams, pdout, pout, pdparams, pdnetw};
+                    pparams, pdout, pout, pdparams, pdnetw, input_norm};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     free(pro_params);
     free(pro_dout);
@@ -304,8 +309,8 @@ static void reference_chain(const Case *k, const double *dyn, double *ddyn_out, 
         for (size_t t = 0; t < (dyn ? T : 1); t++)
             for (size_t p = 0; p < np; p++) P[t * np + p] = dyn && m->params[p].mark == DG_PARAM_DYNAMIC
                                                                  ? dyn[(t * np + p) * nc + c] : k->params[p * nc + c];
-        ref_fwd(m, P, dyn ? np : 0, f, NSTEPS, k->netw, tape, out);
-        if (!dyn) {   /* the plain reference functions of ir_eval.c agree */
+        ref_fwd(m, P, dyn ? np : 0, f, NSTEPS, k->netw, k->input_norm, tape, out);
+        if (!dyn && !k->uses_norm) {   /* the plain reference functions of ir_eval.c agree (they take no statistics) */
             double *tape2 = dalloc((T + 1) * ns), *out2 = dalloc(T * no);
             ir_run_cell(m, P, f, NSTEPS, k->netw, tape2, out2);
             CHECK(!memcmp(tape, tape2, sizeof(double) * (T + 1) * ns) && !memcmp(out, out2, sizeof(double) * T * no));
@@ -324,11 +329,11 @@ static void reference_chain(const Case *k, const double *dyn, double *ddyn_out, 
             }
         memset(dp, 0, sizeof(double) * np);
         memset(ddyn, 0, sizeof(double) * T * np);
-        ref_rev(m, k->adj, P, dyn ? np : 0, f, NSTEPS, k->netw, tape, dout, dp, ddyn_out ? ddyn : NULL, ds0, r->dnetw,
-                dforc);
+        ref_rev(m, k->adj, P, dyn ? np : 0, f, NSTEPS, k->netw, k->input_norm, tape, dout, dp, ddyn_out ? ddyn : NULL,
+                ds0, r->dnetw, dforc);
         for (size_t t = 0; t < T; t++)
             for (size_t i = 0; i < ni; i++) r->dforcing[(t * ni + i) * nc + c] = dforc[t * ni + i];
-        if (!dyn) {
+        if (!dyn && !k->uses_norm) {
             double *dp2 = dalloc(np), *dw2 = dalloc(nw);
             ir_run_cell_rev(m, &k->adj->init_rev, &k->adj->step_rev, P, f, NSTEPS, k->netw, tape, dout, dp2, dw2);
             CHECK(!memcmp(dp, dp2, sizeof(double) * np));
@@ -412,6 +417,10 @@ static void check_metadata(const IrModel *m, const DgModel *dm) {
     CHECK(dm->nparams == m->nparams && dm->ninputs == m->ninputs && dm->nstates == m->nstates);
     CHECK(dm->nuser_states == m->nuser_states && dm->noutputs == m->noutputs && dm->nweights == m->nweights);
     CHECK(dm->components == m->components && dm->nnetw == m->nnetw && dm->nnets == m->nnets);
+    int nnorm = 0;
+    for (int i = 0; i < m->ninputs; i++)
+        if (m->input_normed[i]) CHECK(nnorm < dm->nnorm_inputs && dm->norm_inputs[nnorm++] == i);
+    CHECK(dm->nnorm_inputs == nnorm);
     for (int i = 0; i < m->nparams; i++) {
         const DgParamInfo *p = &dm->params[i];
         const IrParam *q = &m->params[i];
@@ -479,6 +488,12 @@ static void test_model(const IrModel *m, Arena *a, Diag *d, const char *file) {
                 k.forcing[(t * (size_t)m->ninputs + (size_t)i) * NBASINS + b] = forcing_value(m->inputs[i].name, (int)t);
     k.netw = dalloc((size_t)m->nnetw);
     for (int w = 0; w < m->nnetw; w++) k.netw[w] = fl(0.6 * (urand() - 0.5));
+    k.input_norm = dalloc(2 * (size_t)m->ninputs);   /* fixed values: the random draws stay those of every model */
+    for (int i = 0; i < m->ninputs; i++) {
+        k.input_norm[i] = fl(1 + 0.5 * i);
+        k.input_norm[m->ninputs + i] = fl(1.5 + 0.25 * i);
+        k.uses_norm |= m->input_normed[i];
+    }
     k.dout = dalloc(T * (size_t)m->noutputs * nc);
     for (size_t i = 0; i < T * (size_t)m->noutputs * nc; i++) k.dout[i] = fl(urand() - 0.5);
 
@@ -527,6 +542,7 @@ static void test_model(const IrModel *m, Arena *a, Diag *d, const char *file) {
     }
     free(k.params);
     free(k.forcing);
+    free(k.input_norm);
     free(k.netw);
     free(k.dout);
     jit_times(jit, &times);
@@ -598,6 +614,7 @@ int main(int argc, char **argv) {
     } else {
         collect(DG_SOURCE_DIR "/stdlib/models", &files, &n);
         collect(DG_SOURCE_DIR "/examples", &files, &n);
+        collect(DG_SOURCE_DIR "/tests/gradcheck_norm", &files, &n);
         qsort(files, (size_t)n, sizeof(char *), cmp_str);
     }
     CHECK(n > 0);
