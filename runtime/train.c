@@ -52,8 +52,6 @@ int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids_ou
     if (!c->basins[0])
         return dgrt_fail(err, DGRT_EXIT_USAGE,
                          "give --basins 01031500,01022500 or --basins FILE (one id per line)", "no basins");
-    int target = dgrt_target_output(m, c->target, err);   /* the observations are read in its unit */
-    if (target < 0) return err->code;
     char **ids;
     int n;
     /* a fold outside 1..folds would hold out nothing and train on every basin */
@@ -93,6 +91,8 @@ int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids_ou
 
 int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
                           int32_t last, DgrtErr *err) {
+    int target = dgrt_target_output(m, c->target, err);   /* the observations are read in its unit */
+    if (target < 0) return err->code;
     char **ids;
     int n;
     if (dgrt_config_basin_ids(c, set, &ids, &n, err)) return err->code;
