@@ -528,7 +528,7 @@ static void test_commands(const DgModel *m) {
     int lines = 0;
     char buf[512];
     if (f) {
-        if (fgets(buf, sizeof buf, f)) CHECK(!strcmp(buf, "date,Q,ET\n"));
+        if (fgets(buf, sizeof buf, f)) CHECK(!strcmp(buf, "date,Q,Q_obs,ET\n"));   /* the observed series beside the target */
         lines = 1;
         while (fgets(buf, sizeof buf, f)) lines++;
         fclose(f);
