@@ -15,7 +15,7 @@ typedef enum {                /* grep ORDER Builtin */
     BI_MIN, BI_MAX, BI_CLAMP, BI_ABS, BI_RELU,
     BI_EXP, BI_LOG, BI_LOG10, BI_TANH, BI_SIGMOID, BI_SOFTPLUS,
     BI_SIN, BI_COS, BI_TAN, BI_ASIN, BI_ACOS, BI_ATAN, BI_LGAMMA,
-    BI_SQRT, BI_STEP, BI_ROUTE,
+    BI_SQRT, BI_STEP, BI_FLOOR, BI_ROUTE,
     BI_COUNT
 } BuiltinId;
 
