@@ -24,6 +24,10 @@
  *   regional_iter_s, regional_iter_lstm_s, regional_iter_physics_s, regional_load_s,
  *   regional_peak_rss_bytes  regional δHBV (examples/regional, 432 Caravan basins) in a
  *                            process of its own: iteration, loading, VmHWM
+ *   model_<name>_fwd_cds, model_<name>_fwdadj_cds
+ *                            every model of the .dg files in stdlib/models, the same problem and
+ *                            kernels as hbv_fwd_cds / hbv_fwdadj_cds (its first output
+ *                            in the loss)
  *
  * Every row carries the CPU model, the threads and the CPU share of its
  * measurement (CPU seconds / (wall seconds x threads)), so a run that shared
@@ -42,6 +46,7 @@
  * before any timing. A small pool of pthreads (no pinning) waits on a
  * barrier; the main thread times the span from releasing the workers to the
  * last one finishing. Nothing is copied in the timed region. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -186,6 +191,7 @@ static int reps_for(double warm_seconds) {
 typedef struct {
     int     ndays;
     double *prcp, *tmean, *pet, *qobs;   /* [ndays] */
+    double *tmin, *tmax, *doy;           /* [ndays], for the inputs of the other stdlib models */
 } Record;
 
 /* Splits a CSV line in place at commas (empty fields kept, no quoting); returns the field count. */
@@ -221,9 +227,10 @@ static Record record_load(const char *path) {
         fprintf(stderr, "bench: %s is empty\n", path);
         exit(1);
     }
-    const char *names[4] = {"prcp", "tmean", "PET", "Q_obs"};
-    int col[4];
-    for (int i = 0; i < 4; i++) {
+    enum { NCOL = 7 };
+    const char *names[NCOL] = {"prcp", "tmean", "PET", "Q_obs", "tmin", "tmax", "doy"};
+    int col[NCOL];
+    for (int i = 0; i < NCOL; i++) {
         strcpy(hdr, line);
         if ((col[i] = csv_column(hdr, names[i])) < 0) {
             fprintf(stderr, "bench: %s has no column '%s'\n", path, names[i]);
@@ -232,26 +239,26 @@ static Record record_load(const char *path) {
     }
     Record r = {0};
     int cap = 4096;
-    double *v[4];
-    for (int i = 0; i < 4; i++) v[i] = xcalloc((size_t)cap, sizeof(double));
+    double *v[NCOL];
+    for (int i = 0; i < NCOL; i++) v[i] = xcalloc((size_t)cap, sizeof(double));
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '\n' || line[0] == '\r' || !line[0]) continue;
         if (r.ndays == cap) {
             cap *= 2;
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < NCOL; i++) {
                 v[i] = realloc(v[i], sizeof(double) * (size_t)cap);
                 if (!v[i]) exit(1);
             }
         }
-        double vals[4] = {NAN, NAN, NAN, NAN};
+        double vals[NCOL] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN};
         char *f[64], *end;
         int nf = csv_split(line, f, 64);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < NCOL; i++)
             if (col[i] < nf && *f[col[i]]) {
                 vals[i] = strtod(f[col[i]], &end);
                 if (*end) vals[i] = NAN;
             }
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < NCOL; i++) {
             if (!isfinite(vals[i])) {
                 fprintf(stderr, "bench: %s: day %d has no finite %s\n", path, r.ndays + 1, names[i]);
                 exit(1);
@@ -262,6 +269,7 @@ static Record record_load(const char *path) {
     }
     fclose(f);
     r.prcp = v[0], r.tmean = v[1], r.pet = v[2], r.qobs = v[3];
+    r.tmin = v[4], r.tmax = v[5], r.doy = v[6];
     return r;
 }
 
@@ -324,24 +332,48 @@ typedef struct {
     double        *params;   /* [nparams][NCELLS] */
 } Problem;
 
+/* Day length (fraction of the day) on day of year J at the basin's latitude,
+ * 45.06 N (FAO-56 eqs. 24, 25, 34), for models with an input Lday. */
+static double day_length(double J) {
+    double phi = 45.06 * M_PI / 180, delta = 0.409 * sin(2 * M_PI * J / 365 - 1.39);
+    return acos(fmax(-1, fmin(1, -tan(phi) * tan(delta)))) / M_PI;
+}
+
+/* Model input `name` on day `day` of the record, and whether it is a measured
+ * series (perturbed per basin below) or one derived from the date; NAN when
+ * the record has nothing for it. */
+static double input_value(const Record *rec, const char *name, int day, bool *measured) {
+    *measured = true;
+    if (!strcmp(name, "P")) return rec->prcp[day];
+    if (!strcmp(name, "T")) return rec->tmean[day];
+    if (!strcmp(name, "PET") || !strcmp(name, "E")) return rec->pet[day];
+    if (!strcmp(name, "Tmin")) return rec->tmin[day];
+    if (!strcmp(name, "Tmax")) return rec->tmax[day];
+    *measured = false;
+    if (!strcmp(name, "DOY")) return rec->doy[day];
+    if (!strcmp(name, "Lday")) return day_length(rec->doy[day]);
+    return NAN;
+}
+
 /* Day t of the run is day t mod ndays of the record (T <= ndays: the first
- * T days). Every (day, input, basin) value is the record's times a factor
- * uniform in [0.95, 1.05] (seed 7). Parameters are uniform inside their
- * bounds (seed 11); basin-level ones (routing) take component 0's value. */
-static void problem_make(Problem *p, const DgModel *m, const Record *rec) {
+ * T days). Every (day, input, basin) value of a measured series is the
+ * record's times a factor uniform in [0.95, 1.05] (seed 7). Parameters are
+ * uniform inside their bounds (seed 11), basin-level ones (routing) taking
+ * component 0's value; or, with at_defaults, every cell at the model's
+ * defaults (the middle of the bounds where there is none). The loss reads
+ * output `output` (NULL: the first). */
+static void problem_make(Problem *p, const DgModel *m, const Record *rec, const char *output, bool at_defaults) {
     p->m = m;
     int ni = m->ninputs, np = m->nparams;
-    const double *series[8] = {0};
     for (int i = 0; i < ni; i++) {
-        const char *n = m->inputs[i].name;
-        if (i < 8) series[i] = !strcmp(n, "P") ? rec->prcp : !strcmp(n, "T") ? rec->tmean : !strcmp(n, "PET") ? rec->pet : NULL;
-        if (i >= 8 || !series[i]) {
-            fprintf(stderr, "bench: HBV input '%s' has no column in the forcing file\n", n);
+        bool measured;
+        if (isnan(input_value(rec, m->inputs[i].name, 0, &measured))) {
+            fprintf(stderr, "bench: model input '%s' has no column in the forcing file\n", m->inputs[i].name);
             exit(1);
         }
     }
-    if ((p->oq = find_output(m, "streamflow")) < 0) {
-        fprintf(stderr, "bench: the model has no output 'streamflow'\n");
+    if ((p->oq = output ? find_output(m, output) : 0) < 0 || m->noutputs < 1) {
+        fprintf(stderr, "bench: the model has no output '%s'\n", output ? output : "(none)");
         exit(1);
     }
     p->forcing = xcalloc((size_t)T_MAX * (size_t)ni * NBASINS, sizeof(double));
@@ -350,15 +382,23 @@ static void problem_make(Problem *p, const DgModel *m, const Record *rec) {
     for (int t = 0; t < T_MAX; t++) {
         int day = t % rec->ndays;
         p->obs[t] = rec->qobs[day];
-        for (int i = 0; i < ni; i++)
+        for (int i = 0; i < ni; i++) {
+            bool measured;
+            double v = input_value(rec, m->inputs[i].name, day, &measured);
             for (int b = 0; b < NBASINS; b++)
                 p->forcing[((size_t)t * (size_t)ni + (size_t)i) * NBASINS + (size_t)b] =
-                    series[i][day] * (0.95 + 0.1 * urand());
+                    measured ? v * (0.95 + 0.1 * urand()) : v;
+        }
     }
     p->params = xcalloc((size_t)np * NCELLS, sizeof(double));
     rng_state = 11;
     for (int k = 0; k < np; k++) {
         const DgParamInfo *q = &m->params[k];
+        if (at_defaults) {
+            double v = isfinite(q->value) ? q->value : 0.5 * (q->lo + q->hi);
+            for (int c = 0; c < NCELLS; c++) p->params[(size_t)k * NCELLS + (size_t)c] = v;
+            continue;
+        }
         if (!isfinite(q->lo) || !isfinite(q->hi)) {
             fprintf(stderr, "bench: parameter '%s' has no bounds\n", q->name);
             exit(1);
@@ -774,7 +814,7 @@ typedef struct {
     bool        higher_better;
 } Row;
 
-static Row rows[64];
+static Row rows[160];
 static int nrows;
 
 /* A row that is not a timing (a size); `threads`: those of the run it describes. */
@@ -1234,14 +1274,36 @@ static int bench_regional(const char *work_dir) {
 static void usage(void) {
     fprintf(stderr,
             "usage: bench_hbv [--out results.csv] [--work DIR] [--reps N] [--no-process] [--no-dhbv] "
-            "[--no-regional]\n"
+            "[--no-regional] [--no-models] [--models-only] [--models-days N]\n"
             "  --out FILE     write name,value,unit,threads,cpu_share,cpu rows (default build/bench/results.csv)\n"
             "  --work DIR     scratch directory for the dgc runs (default: next to --out)\n"
             "  --reps N       repetitions per timing after the warm-up (default: 5..21, ~1.5 s)\n"
             "  --no-process   skip jit_first_step_s and aot_compile_s\n"
             "  --no-dhbv      skip the δHBV training iterations (dhbv_*)\n"
-            "  --no-regional  skip the regional δHBV run (regional_*)\n");
+            "  --no-regional  skip the regional δHBV run (regional_*)\n"
+            "  --no-models    skip the rows of every stdlib model (model_*)\n"
+            "  --models-only  only the model_* rows\n"
+            "  --models-days N  days of the model_* runs (1..5840, default 730)\n");
     exit(2);
+}
+
+/* The end of a run: the table, then the CSV unless a validation failed. */
+static int finish(const char *out_path, long ncpu) {
+    double load[3] = {0};
+    getloadavg(load, 3);
+    printf("load average at the end: %.2f %.2f %.2f (timings are noisy when it exceeds the %ld CPUs)\n", load[0],
+           load[1], load[2], ncpu);
+    print_table(stdout);
+    if (contended)
+        printf("WARNING: %d timing(s) got less than %.0f%% of their threads' CPU time (cpu column): other processes "
+               "were running; rerun on a quiet machine\n", contended, 100 * CPU_SHARE_MIN);
+    if (failures) {
+        fprintf(stderr, "bench: %d validation failure(s); %s not written\n", failures, out_path);
+        return 1;
+    }
+    if (write_csv(out_path)) return 1;
+    printf("wrote %s\n", out_path);
+    return 0;
 }
 
 static void mkdirs(const char *path) {
@@ -1256,10 +1318,125 @@ static void mkdirs(const char *path) {
     mkdir(buf, 0755);
 }
 
+/* ---- Every stdlib model: forward and forward + adjoint throughput ---------------------------------- */
+
+static void problem_free(Problem *p) {
+    free(p->forcing);
+    free(p->obs);
+    free(p->params);
+}
+
+/* Outputs, final states, loss and parameter gradients finite (a model's own
+ * thresholds may leave some gradients zero, so zeros are allowed here). */
+static void validate_finite(const char *what, const Block *b, int n) {
+    const DgModel *m = b[0].p->m;
+    size_t no = (size_t)m->noutputs, ns = (size_t)m->nstates, np = (size_t)m->nparams, bad = 0;
+    for (int i = 0; i < n; i++) {
+        const Block *k = &b[i];
+        size_t nc = (size_t)k->nc, T = (size_t)k->T;
+        VALIDATE(all_finite(k->prec, k->out, T * no * nc, &bad), "%s: output '%s' at step %zu is %g", what,
+                 m->outputs[bad / nc % no].name, bad / nc / no, get_real(k->prec, k->out, bad));
+        VALIDATE(all_finite(k->prec, k->states, ns * nc, &bad), "%s: final state %zu is not finite", what, bad);
+        VALIDATE(isfinite(k->loss), "%s: loss %g", what, k->loss);
+        if (k->dparams)
+            VALIDATE(all_finite(k->prec, k->dparams, np * nc, &bad), "%s: d loss / d %s is not finite", what,
+                     m->params[bad / nc].name);
+    }
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* model_<name>_fwd_cds and model_<name>_fwdadj_cds for every model declared in
+ * the .dg files of stdlib/models (files in name order, models in file order): compiled
+ * in-process like HBV, the same 100 basins x 16 components on the same
+ * forcing (inputs by name: input_value), every cell at the model's defaults
+ * (random parameters inside the bounds can be outside what a model is meant
+ * for), f32, 2 threads, T days; the loss is the MSE of the model's first
+ * output against Q_obs. */
+static void bench_models(const Record *rec, int T) {
+    const char *dir = DG_SOURCE_DIR "/stdlib/models";
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        fprintf(stderr, "bench: cannot open %s: %s\n", dir, strerror(errno));
+        failures++;
+        return;
+    }
+    char *files[256];
+    int nfiles = 0;
+    for (struct dirent *e; (e = readdir(dp)) && nfiles < 256;) {
+        size_t len = strlen(e->d_name);
+        if (len > 3 && !strcmp(e->d_name + len - 3, ".dg")) files[nfiles++] = strdup(e->d_name);
+    }
+    closedir(dp);
+    qsort(files, (size_t)nfiles, sizeof *files, cmp_str);
+    Pool pool;
+    pool_start(&pool, 2);
+    const double cell_days = (double)NCELLS * T;
+    for (int f = 0; f < nfiles; f++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        Program prog;
+        Diag diag;
+        program_init(&prog);
+        diag_init(&diag, &prog.sources, stderr, false);
+        program_set_diag(&prog, &diag);
+        program_add_search_dir(&prog, DGC_STDLIB_DIR);
+        if (!program_load(&prog, path) || !sema_check_program(&prog) || diag_error_count(&diag)) {
+            fprintf(stderr, "bench: %s does not check\n", path);
+            failures++;
+            program_free(&prog);
+            continue;
+        }
+        for (int i = prog.nmodels - prog.nroot_models; i < prog.nmodels; i++) {
+            const char *name = prog.models[i]->name;
+            double t0 = now();
+            IrModel *ir = lower_model(&prog.arena, &prog, prog.models[i]);
+            DgJit *jit = NULL;
+            const DgModel *m = NULL;
+            CgTimes times;
+            CgOptions o = {.opt_level = 2, .jit_eager = true};
+            if (!ir || jit_compile(ir, &prog.arena, &diag, &o, &jit, &m, &times, stderr) != CG_OK) {
+                fprintf(stderr, "bench: %s: model '%s' does not compile\n", path, name);
+                failures++;
+                continue;
+            }
+            double compile_s = now() - t0;
+            Problem prob;
+            problem_make(&prob, m, rec, NULL, true);
+            char what[160];
+            Block *fb = blocks_make(&prob, DG_F32, 2, T, false);
+            Timing tf = time_job(&pool, JOB_FWD, fb);
+            snprintf(what, sizeof what, "model %s forward", name);
+            validate_finite(what, fb, 2);
+            blocks_free(fb, 2);
+            Block *ab = blocks_make(&prob, DG_F32, 2, T, true);
+            Timing ta = time_job(&pool, JOB_FWDADJ, ab);
+            snprintf(what, sizeof what, "model %s forward + adjoint", name);
+            validate_finite(what, ab, 2);
+            blocks_free(ab, 2);
+            char *row_f = malloc(strlen(name) + 24), *row_a = malloc(strlen(name) + 24);
+            sprintf(row_f, "model_%s_fwd_cds", name);
+            sprintf(row_a, "model_%s_fwdadj_cds", name);
+            add_timed_row(row_f, cell_days / tf.median, "cell-days/s", &tf);
+            add_timed_row(row_a, cell_days / ta.median, "cell-days/s", &ta);
+            printf("model %-16s (%s): %2d states, JIT %.2f s; forward %.4g cell-days/s, forward + adjoint %.4g "
+                   "cell-days/s (T = %d)\n", name, files[f], m->nstates, compile_s, cell_days / tf.median,
+                   cell_days / ta.median, T);
+            fflush(stdout);
+            problem_free(&prob);
+            jit_dispose(jit);
+        }
+        program_free(&prog);
+    }
+    pool_stop(&pool);
+    for (int f = 0; f < nfiles; f++) free(files[f]);
+}
+
 int main(int argc, char **argv) {
     const char *out_path = DG_SOURCE_DIR "/build/bench/results.csv";
     const char *work = NULL;
-    bool processes = true, dhbv = true, regional = true;
+    bool processes = true, dhbv = true, regional = true, models = true, models_only = false;
+    int models_days = T_MAIN;
     read_cpu_model();
     /* internal: the regional run in a process of its own (bench_regional) */
     if (argc == 3 && !strcmp(argv[1], "--regional-child")) return regional_child(argv[2]);
@@ -1270,8 +1447,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--no-process")) processes = false;
         else if (!strcmp(argv[i], "--no-dhbv")) dhbv = false;
         else if (!strcmp(argv[i], "--no-regional")) regional = false;
+        else if (!strcmp(argv[i], "--no-models")) models = false;
+        else if (!strcmp(argv[i], "--models-only")) models_only = true;
+        else if (!strcmp(argv[i], "--models-days") && i + 1 < argc) models_days = atoi(argv[++i]);
         else usage();
     }
+    if (models_days < 1 || models_days > T_MAX) usage();
     char out_dir[4096], work_dir[4096];
     snprintf(out_dir, sizeof out_dir, "%s", out_path);
     char *slash = strrchr(out_dir, '/');
@@ -1297,6 +1478,10 @@ int main(int argc, char **argv) {
     printf("model %s; forcing %s\n", model_path, forcing_path);
 
     Record rec = record_load(forcing_path);
+    if (models_only) {
+        bench_models(&rec, models_days);
+        return finish(out_path, ncpu);
+    }
     Compiled cm;
     compile_model(&cm, model_path);
     const DgModel *m = cm.m;
@@ -1308,7 +1493,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     Problem prob;
-    problem_make(&prob, m, &rec);
+    problem_make(&prob, m, &rec, "streamflow", false);
     const double cell_days = (double)NCELLS * T_MAIN;
     Pool pool2, pool1;
     pool_start(&pool2, 2);
@@ -1510,21 +1695,9 @@ int main(int argc, char **argv) {
     }
 
     if (regional && bench_regional(work_dir)) failures++;
+    if (models) bench_models(&rec, models_days);
 
-    getloadavg(load, 3);
-    printf("load average at the end: %.2f %.2f %.2f (timings are noisy when it exceeds the %ld CPUs)\n", load[0],
-           load[1], load[2], ncpu);
-    print_table(stdout);
-    if (contended)
-        printf("WARNING: %d timing(s) got less than %.0f%% of their threads' CPU time (cpu column): other processes "
-               "were running; rerun on a quiet machine\n", contended, 100 * CPU_SHARE_MIN);
     jit_dispose(cm.jit);
     program_free(&cm.prog);
-    if (failures) {
-        fprintf(stderr, "bench: %d validation failure(s); %s not written\n", failures, out_path);
-        return 1;
-    }
-    if (write_csv(out_path)) return 1;
-    printf("wrote %s\n", out_path);
-    return 0;
+    return finish(out_path, ncpu);
 }

@@ -110,6 +110,7 @@ static int tangent_of(Tan *t, int v, const int *tan) {
         return E(t, IR_SELECT, a, Z(tb), Z(tc));
     case IR_NOGRAD:
     case IR_STEP:
+    case IR_FLOOR:
         return -1;
     default:
         return -1;   /* leaves outside the seeds, booleans, digamma: no tangent */

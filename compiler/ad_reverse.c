@@ -123,7 +123,8 @@ static bool rule(Ad *d, const IrInst *in, int v, int g) {
         return true;
     }
     case IR_RELU: acc(d, a, gate(d, E(d, IR_GT, a, K(d, 0), -1), g)); return true;
-    case IR_STEP: return true;   /* piecewise constant */
+    case IR_STEP:
+    case IR_FLOOR: return true;   /* piecewise constant */
     case IR_NOGRAD: return true; /* by definition: the gradient stops here */
     case IR_SELECT:
         acc(d, b, gate(d, a, g));

@@ -14,7 +14,8 @@ const Builtin builtins[BI_COUNT] = {
     [BI_ASIN] = {"asin", 1, 1, BU_DIMLESS},      [BI_ACOS] = {"acos", 1, 1, BU_DIMLESS},
     [BI_ATAN] = {"atan", 1, 1, BU_DIMLESS},      [BI_LGAMMA] = {"lgamma", 1, 1, BU_DIMLESS},
     [BI_SQRT] = {"sqrt", 1, 1, BU_SQRT},         [BI_STEP] = {"step", 1, 1, BU_INDICATOR},
-    [BI_ROUTE] = {"route", 3, 3, BU_ROUTE},      [BI_NORM] = {"norm", 1, 1, BU_NORM},
+    [BI_FLOOR] = {"floor", 1, 1, BU_DIMLESS},   [BI_ROUTE] = {"route", 3, 3, BU_ROUTE},
+    [BI_NORM] = {"norm", 1, 1, BU_NORM},
 };
 
 int builtin_find(const char *name) {

@@ -96,6 +96,31 @@ static const char *solver_name(SolverKind k) {
     return k == SOLVER_EULER ? "euler" : k == SOLVER_RK4 ? "rk4" : "implicit_euler";
 }
 
+/* Step statements: `let` defines a step variable, `set` changes one; a
+ * repeat shows its passes and condition, its body one level deeper. */
+static void dump_stmts(FILE *out, const CheckedStmt *stmts, int n, int depth, Program *p) {
+    static const char *const ops[] = {"=", "+=", "-=", "return"};
+    for (int k = 0; k < n; k++) {
+        const CheckedStmt *cs = &stmts[k];
+        fprintf(out, "%*s", 2 * depth, "");
+        if (cs->stmt->kind == STMT_REPEAT) {
+            fprintf(out, "repeat %d", cs->passes);
+            if (cs->cond) {
+                fputs(" while ", out);
+                dump_expr(out, cs->cond);
+            }
+            fputc('\n', out);
+            dump_stmts(out, cs->body, cs->nbody, depth + 1, p);
+            continue;
+        }
+        fprintf(out, "%s %s@%s", cs->defines ? "let" : "set", cs->target->name, tag(cs->target->kind));
+        unit_suffix(out, cs->defines ? cs->target->unit : expr_info(cs->stmt->value)->unit, p);
+        fprintf(out, " %s ", ops[cs->stmt->kind]);
+        dump_expr(out, cs->stmt->value);
+        fputc('\n', out);
+    }
+}
+
 void checked_dump_model(FILE *out, const CheckedModel *m, Program *p) {
     fprintf(out, "model %s", m->name);
     if (m->base) fprintf(out, " extends %s", m->base);
@@ -191,18 +216,10 @@ void checked_dump_model(FILE *out, const CheckedModel *m, Program *p) {
             fputc('\n', out);
         }
     }
-    static const char *const ops[] = {"=", "+=", "-=", "return"};
     for (int i = 0; i < m->nphases; i++) {
         const Phase *ph = &m->phases[i];
         fprintf(out, "  step %s\n", ph->name);
-        for (int k = 0; k < ph->nstmts; k++) {
-            const CheckedStmt *cs = &ph->stmts[k];
-            fprintf(out, "    %s %s@%s", cs->defines ? "let" : "set", cs->target->name, tag(cs->target->kind));
-            unit_suffix(out, cs->defines ? cs->target->unit : expr_info(cs->stmt->value)->unit, p);
-            fprintf(out, " %s ", ops[cs->stmt->kind]);
-            dump_expr(out, cs->stmt->value);
-            fputc('\n', out);
-        }
+        dump_stmts(out, ph->stmts, ph->nstmts, 2, p);
     }
     for (int i = 0; i < m->outputs.n; i++) {
         Sym *o = m->outputs.items[i];

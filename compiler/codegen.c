@@ -260,6 +260,7 @@ static LLVMValueRef emit_op(Cg *g, IrOp op, LLVMValueRef a, LLVMValueRef b, LLVM
         return l_select(B, l_fcmp(B, LLVMRealOLT, a, b), b, l_select(B, l_fcmp(B, LLVMRealOGT, a, c), c, a));
     case IR_RELU: return l_select(B, l_fcmp(B, LLVMRealOGT, a, realc(g, 0)), a, realc(g, 0));
     case IR_STEP: return l_select(B, l_fcmp(B, LLVMRealOGT, a, realc(g, 0)), realc(g, 1), realc(g, 0));
+    case IR_FLOOR: return intr1(g, "floor", a);
     case IR_LT: return l_fcmp(B, LLVMRealOLT, a, b);
     case IR_LE: return l_fcmp(B, LLVMRealOLE, a, b);
     case IR_GT: return l_fcmp(B, LLVMRealOGT, a, b);

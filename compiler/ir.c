@@ -29,7 +29,7 @@ static const OpInfo op_table[IR_OP_COUNT] = {
     [IR_ABS] = {"abs", 1, false},
     [IR_MIN] = {"min", 2, false},       [IR_MAX] = {"max", 2, false},
     [IR_CLAMP] = {"clamp", 3, false},   [IR_RELU] = {"relu", 1, false},
-    [IR_STEP] = {"step", 1, false},
+    [IR_STEP] = {"step", 1, false},     [IR_FLOOR] = {"floor", 1, false},
     [IR_LT] = {"lt", 2, true},          [IR_LE] = {"le", 2, true},
     [IR_GT] = {"gt", 2, true},          [IR_GE] = {"ge", 2, true},
     [IR_EQ] = {"eq", 2, true},          [IR_NE] = {"ne", 2, true},

@@ -45,6 +45,7 @@ typedef enum {                  /* grep ORDER IrOp (ir.c op table) */
     IR_CLAMP,      /* clamp(a, b, c): slope 1 for b <= a <= c */
     IR_RELU,       /* relu(a): slope 0 at a <= 0 */
     IR_STEP,       /* step(a) = a > 0 ? 1 : 0, derivative 0 */
+    IR_FLOOR,      /* floor(a): the largest whole number <= a, derivative 0 */
     /* booleans (no derivative) */
     IR_LT, IR_LE, IR_GT, IR_GE, IR_EQ, IR_NE, IR_AND, IR_OR, IR_NOT,
     IR_SELECT,     /* a ? b : c (a boolean) */

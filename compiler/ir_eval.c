@@ -38,6 +38,7 @@ double ir_eval_op(IrOp op, double a, double b, double c) {
     case IR_CLAMP: return a < b ? b : a > c ? c : a;
     case IR_RELU: return a > 0 ? a : 0;
     case IR_STEP: return a > 0 ? 1 : 0;
+    case IR_FLOOR: return floor(a);
     case IR_LT: return a < b;
     case IR_LE: return a <= b;
     case IR_GT: return a > b;

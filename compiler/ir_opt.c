@@ -52,6 +52,7 @@ static bool fold(IrOp op, double a, double b, double c, double *r) {
     case IR_CLAMP: *r = a < b ? b : a > c ? c : a; return true;
     case IR_RELU: *r = a > 0 ? a : 0; return true;
     case IR_STEP: *r = a > 0 ? 1 : 0; return true;
+    case IR_FLOOR: *r = floor(a); return true;
     default: return false;
     }
 }

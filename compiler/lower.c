@@ -301,7 +301,7 @@ static const IrOp unary_builtin[BI_COUNT] = {
     [BI_LOG10] = IR_LOG10, [BI_TANH] = IR_TANH,       [BI_SIGMOID] = IR_SIGMOID,
     [BI_SOFTPLUS] = IR_SOFTPLUS, [BI_SIN] = IR_SIN,   [BI_COS] = IR_COS,   [BI_TAN] = IR_TAN,
     [BI_ASIN] = IR_ASIN,   [BI_ACOS] = IR_ACOS,       [BI_ATAN] = IR_ATAN, [BI_LGAMMA] = IR_LGAMMA,
-    [BI_SQRT] = IR_SQRT,   [BI_STEP] = IR_STEP,
+    [BI_SQRT] = IR_SQRT,   [BI_STEP] = IR_STEP,       [BI_FLOOR] = IR_FLOOR,
 };
 
 static int lower_call(Lower *L, const Expr *e) {
@@ -551,6 +551,45 @@ static void set_results(Lower *L, IrFunc *f, const int *vals, int n) {
     f->nresults = n;
 }
 
+/* Statements of a step phase, in order. A repeat is unrolled: pass k runs
+ * the body on the values pass k-1 left. With `while c`, c is evaluated before
+ * each pass and, once false, stays false: every state and step variable a
+ * skipped pass would change keeps its value (a select on the running
+ * condition), so the passes that run are those of a bounded while loop. */
+static void lower_stmts(Lower *L, const CheckedStmt *stmts, int n) {
+    const CheckedModel *m = L->m;
+    for (int k = 0; k < n && !L->failed; k++) {
+        const CheckedStmt *cs = &stmts[k];
+        const Stmt *st = cs->stmt;
+        if (st->kind == STMT_REPEAT) {
+            int nu = m->states.n, nl = m->nlocal_slots;
+            int *before = ARENA_ARRAY(L->a, int, nu + nl + 1);
+            int running = -1;   /* the `while` condition so far (a boolean value id) */
+            for (int pass = 0; pass < cs->passes && !L->failed; pass++) {
+                if (cs->cond) {
+                    int c = lower_expr(L, cs->cond);
+                    running = running < 0 ? c : emit(L, IR_AND, running, c, -1, cs->cond->span);
+                    memcpy(before, L->state_val, sizeof(int) * (size_t)nu);
+                    memcpy(before + nu, L->local_val, sizeof(int) * (size_t)nl);
+                }
+                lower_stmts(L, cs->body, cs->nbody);
+                if (!cs->cond) continue;
+                for (int i = 0; i < nu; i++)
+                    if (L->state_val[i] != before[i])
+                        L->state_val[i] = emit(L, IR_SELECT, running, L->state_val[i], before[i], st->span);
+                for (int i = 0; i < nl; i++)
+                    if (L->local_val[i] != before[nu + i] && before[nu + i] >= 0)
+                        L->local_val[i] = emit(L, IR_SELECT, running, L->local_val[i], before[nu + i], st->span);
+            }
+            continue;
+        }
+        int v = lower_expr(L, st->value);
+        int *slot = cs->target->kind == SYM_STATE ? &L->state_val[cs->target->index] : &L->local_val[cs->target->index];
+        if (st->kind == STMT_ASSIGN) *slot = v;
+        else *slot = emit(L, st->kind == STMT_ADD ? IR_ADD : IR_SUB, *slot, v, -1, st->span);
+    }
+}
+
 static void build_step(Lower *L) {
     const CheckedModel *m = L->m;
     IrModel *ir = L->ir;
@@ -562,18 +601,7 @@ static void build_step(Lower *L) {
 
     int *outputs = ARENA_ARRAY(L->a, int, m->outputs.n ? m->outputs.n : 1);
     if (m->form == FORM_STEP) {
-        for (int p = 0; p < m->nphases; p++) {
-            const Phase *ph = &m->phases[p];
-            for (int k = 0; k < ph->nstmts; k++) {
-                const CheckedStmt *cs = &ph->stmts[k];
-                const Stmt *st = cs->stmt;
-                int v = lower_expr(L, st->value);
-                int *slot = cs->target->kind == SYM_STATE ? &L->state_val[cs->target->index]
-                                                          : &L->local_val[cs->target->index];
-                if (st->kind == STMT_ASSIGN) *slot = v;
-                else *slot = emit(L, st->kind == STMT_ADD ? IR_ADD : IR_SUB, *slot, v, -1, st->span);
-            }
-        }
+        for (int p = 0; p < m->nphases; p++) lower_stmts(L, m->phases[p].stmts, m->phases[p].nstmts);
     } else if (m->form == FORM_EQUATIONS) {
         int *S = ARENA_ARRAY(L->a, int, nu ? nu : 1), *dS = ARENA_ARRAY(L->a, int, nu ? nu : 1);
         memcpy(S, L->state_val, sizeof(int) * (size_t)nu);
@@ -763,13 +791,14 @@ IrModel *lower_model(Arena *a, Program *p, const CheckedModel *m) {
             if (!strcmp(ns->options.items[k].name.name, "output")) n->output_activation = ns->options.items[k].value->name.name;
     }
 
-    L.local_val = ARENA_ARRAY(a, int, m->locals.n ? m->locals.n : 1);
+    L.local_val = ARENA_ARRAY(a, int, m->nlocal_slots ? m->nlocal_slots : 1);
+    for (int i = 0; i < m->nlocal_slots; i++) L.local_val[i] = -1;   /* not yet defined */
     L.flux_val = ARENA_ARRAY(a, int, m->fluxes.n ? m->fluxes.n : 1);
     L.nstates_alloc = m->states.n;
     for (int p2 = 0; p2 < m->nphases; p2++)
         for (int k = 0; k < m->phases[p2].nstmts; k++) {
             const CheckedStmt *cs = &m->phases[p2].stmts[k];
-            find_routes(&L, cs->stmt->value, cs->target->name);
+            if (cs->target) find_routes(&L, cs->stmt->value, cs->target->name);   /* repeat bodies have no routes */
         }
 
     build_step(&L);

@@ -72,12 +72,18 @@ typedef struct {
 
 static inline ExprInfo *expr_info(const Expr *e) { return (ExprInfo *)e->sema; }
 
-/* One statement of a step phase, with its target resolved. */
-typedef struct {
-    Stmt *stmt;
-    Sym  *target;               /* SYM_STATE or SYM_LOCAL */
-    bool  defines;              /* first assignment of a local */
-} CheckedStmt;
+/* One statement of a step phase, with its target resolved; or a repeat
+ * (stmt->kind == STMT_REPEAT, target NULL) with its checked body. */
+typedef struct CheckedStmt CheckedStmt;
+struct CheckedStmt {
+    Stmt        *stmt;
+    Sym         *target;        /* SYM_STATE or SYM_LOCAL */
+    bool         defines;       /* first assignment of a local */
+    int          passes;        /* STMT_REPEAT: the number of passes */
+    Expr        *cond;          /* STMT_REPEAT: checked `while` condition, or NULL */
+    CheckedStmt *body;          /* STMT_REPEAT: the statements of one pass */
+    int          nbody;
+};
 
 typedef struct {
     const char  *name;
@@ -122,6 +128,7 @@ typedef struct CheckedModel {
     Span        span;
     ModelForm   form;
     SymVec      inputs, params, states, consts, fluxes, outputs, nets, locals;
+    int         nlocal_slots;   /* step variables: those of `locals` and those local to repeat bodies */
     Expr      **state_rhs;      /* equation form: dS/dt per state (NULL = none) */
     Phase      *phases;
     int         nphases;

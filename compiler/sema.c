@@ -321,6 +321,10 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
             diag_error(s->d, st->span, "statement after 'return' is never run");
             break;
         }
+        if (st->kind == STMT_REPEAT) {
+            diag_error(s->d, st->span, "'repeat' is only allowed in step blocks");
+            continue;
+        }
         check_expr(&sc, st->value);
         ExprInfo *vi = expr_info(st->value);
         if (st->kind == STMT_RETURN) {

@@ -371,6 +371,7 @@ static double fold_builtin(int id, double *v, int n) {
     case BI_LGAMMA: return lgamma(v[0]);
     case BI_SQRT: return sqrt(v[0]);
     case BI_STEP: return v[0] > 0;
+    case BI_FLOOR: return floor(v[0]);
     default: return NAN;
     }
 }
@@ -382,6 +383,8 @@ static void check_route(Scope *sc, Expr *e, ExprInfo *in) {
     Expr **a = e->call.args;
     if (!(sc->where & (W_STEP | W_OUTPUT))) {
         diag_error(s->d, e->span, "route(...) is a series operator: use it in an 'output' or in a step block");
+    } else if (sc->in_repeat) {
+        diag_error(s->d, e->span, "route(...) cannot be used inside 'repeat': it keeps one delay line per time step");
     }
     check_expr(sc, a[0]);
     require_number(sc, a[0], "the series of route");

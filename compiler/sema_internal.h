@@ -84,6 +84,7 @@ typedef struct Scope {
     SymVec       *deps;        /* when set, every input/flux/local referenced is recorded */
     FnInfo       *fn;          /* function being checked (call graph) */
     bool          per_step;    /* step form: rates read as amounts per step */
+    bool          in_repeat;   /* inside a repeat (its condition or body): no route(...) */
     const Expr   *indexed;     /* the network call an index expression selects from */
 } Scope;
 

@@ -698,6 +698,131 @@ static void check_state_init(Sema *s, CheckedModel *m, Sym *st) {
 
 static Sym *find_local(SymVec *v, const char *name) { return symvec_find(v, name); }
 
+enum { REPEAT_MAX_PASSES = 10000 };
+
+/* Every variable the statements define (not those of nested repeat bodies,
+ * which are local to them), for "used before it is defined". */
+static void collect_defs(Sema *s, CheckedModel *m, SymVec *v, Stmt **stmts, int n) {
+    for (int k = 0; k < n; k++)
+        if (stmts[k]->kind == STMT_ASSIGN && !model_find(m, stmts[k]->target.name))
+            symvec_push(s->a, v, sema_new_sym(s, SYM_LOCAL, stmts[k]->target, unit_unknown()));
+}
+
+/* A step variable: the next slot of the step's variables; `scope` is where
+ * its name is visible (the model's locals, or a repeat body's). */
+static Sym *new_local(Sema *s, CheckedModel *m, SymVec *scope, Stmt *st, Unit unit) {
+    Sym *v = sema_new_sym(s, SYM_LOCAL, st->target, unit);
+    v->def = st->value;
+    v->order = m->nphases - 1;
+    v->index = m->nlocal_slots++;
+    symvec_push(s->a, scope, v);
+    return v;
+}
+
+static void check_step_stmts(Sema *s, CheckedModel *m, Scope *sc, Stmt **stmts, LoadedFile **origins, int n,
+                             CheckedStmt **out, int *nout);
+
+/* repeat N [while c] { body }: N a constant whole number; c a comparison,
+ * evaluated before each pass with the values of the previous pass. The body
+ * sees what precedes the repeat; what it defines is local to one pass. */
+static void check_repeat(Sema *s, CheckedModel *m, Scope *sc, Stmt *st, CheckedStmt *cs) {
+    double passes = 0;
+    if (check_const_expr(sc, st->value, "the number of passes of 'repeat'", &passes) &&
+        (passes != floor(passes) || passes < 1 || passes > REPEAT_MAX_PASSES))
+        diag_error(s->d, st->value->span, "the number of passes of 'repeat' must be a whole number from 1 to %d, "
+                   "found %g", REPEAT_MAX_PASSES, passes);
+    cs->passes = passes >= 1 && passes <= REPEAT_MAX_PASSES ? (int)passes : 1;
+
+    SymVec inner = {0}, later = {0};
+    for (int i = 0; i < sc->locals->n; i++) symvec_push(s->a, &inner, sc->locals->items[i]);
+    if (sc->later) for (int i = 0; i < sc->later->n; i++) symvec_push(s->a, &later, sc->later->items[i]);
+    collect_defs(s, m, &later, st->body, st->nbody);
+    Scope body = *sc;
+    body.locals = &inner;
+    body.later = &later;
+    body.in_repeat = true;
+    if (st->cond) {
+        Scope at_pass = *sc;
+        at_pass.in_repeat = true;
+        check_expr(&at_pass, st->cond);
+        if (!expr_info(st->cond)->is_bool)
+            diag_error(s->d, st->cond->span, "the condition of 'while' must be a comparison, as in 'k < n'");
+        cs->cond = st->cond;
+    }
+    check_step_stmts(s, m, &body, st->body, NULL, st->nbody, &cs->body, &cs->nbody);
+}
+
+/* origins: the file each statement comes from (a base step with a replaced
+ * assignment), or NULL when all come from sc->file (a repeat body keeps the
+ * file of its repeat). */
+static void check_step_stmts(Sema *s, CheckedModel *m, Scope *sc, Stmt **stmts, LoadedFile **origins, int n,
+                             CheckedStmt **out, int *nout) {
+    CheckedStmt *checked = ARENA_ARRAY(s->a, CheckedStmt, n ? n : 1);
+    int nchecked = 0;
+    for (int k = 0; k < n; k++) {
+        Stmt *st = stmts[k];
+        if (origins) sc->file = origins[k];
+        if (st->kind == STMT_RETURN) {
+            diag_error(s->d, st->span, "'return' is only allowed in functions");
+            continue;
+        }
+        CheckedStmt *cs = &checked[nchecked];
+        cs->stmt = st;
+        if (st->kind == STMT_REPEAT) {
+            check_repeat(s, m, sc, st, cs);
+            nchecked++;
+            continue;
+        }
+        check_expr(sc, st->value);
+        ExprInfo *vi = expr_info(st->value);
+        if (vi->is_bool)
+            diag_error(s->d, st->value->span, "a comparison has no numeric value; use 'if c then a else b'");
+        Sym *target = find_local(sc->locals, st->target.name);
+        if (!target) target = model_find(m, st->target.name);
+        if (target && target->kind != SYM_STATE && target->kind != SYM_LOCAL) {
+            diag_error(s->d, st->target.span, "cannot assign to %s '%s'; only states and step variables change",
+                       sym_kind_name(target->kind), target->name);
+            diag_note(s->d, target->span, "'%s' is declared here", target->name);
+            continue;
+        }
+        if (target && target->kind == SYM_LOCAL && st->kind == STMT_ASSIGN) {
+            diag_error(s->d, st->target.span, "'%s' is already defined; use a new name or '+='", target->name);
+            diag_note(s->d, target->span, "'%s' is first defined here", target->name);
+            continue;
+        }
+        if (!target && st->kind != STMT_ASSIGN) {
+            Sym *def = find_local(sc->later, st->target.name);
+            if (def) {
+                diag_error(s->d, st->target.span, "'%s' is updated before it is defined", st->target.name);
+                diag_note(s->d, def->span, "'%s' is defined here", st->target.name);
+                continue;
+            }
+            diag_error(s->d, st->target.span, "'%s' is updated but never defined", st->target.name);
+            Suggest sg;
+            suggest_init(&sg, st->target.name);
+            for (int i = 0; i < m->states.n; i++) suggest_offer(&sg, m->states.items[i]->name);
+            for (int i = 0; i < sc->locals->n; i++) suggest_offer(&sg, sc->locals->items[i]->name);
+            if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
+            else diag_note_plain(s->d, "define it first, as in '%s = ...'", st->target.name);
+            /* define it anyway, so later uses are not reported again */
+            new_local(s, m, sc->locals, st, vi->unit);
+            continue;
+        }
+        if (!target) {
+            target = new_local(s, m, sc->locals, st, vi->unit);
+            cs->defines = true;
+        } else if (!unit_compatible(target->unit, vi->unit)) {
+            const char *verb = st->kind == STMT_ADD ? "add" : st->kind == STMT_SUB ? "subtract" : "assign";
+            diag_error(s->d, st->value->span, "cannot %s '%s' to %s '%s' in '%s'", verb, utext(s, vi->unit),
+                       sym_kind_name(target->kind), target->name, utext(s, target->unit));
+        }
+        cs->target = target;
+        nchecked++;
+    }
+    *out = checked;
+    *nout = nchecked;
+}
+
 static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
     int nphases = 0;
     for (int i = 0; i < fl->n; i++) nphases += fl->items[i].item->kind == ITEM_STEP;
@@ -707,12 +832,7 @@ static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
     SymVec later = {0};
     for (int i = 0; i < fl->n; i++) {
         Item *it = fl->items[i].item;
-        if (it->kind != ITEM_STEP) continue;
-        for (int k = 0; k < it->step.nstmts; k++) {
-            Stmt *st = it->step.stmts[k];
-            if (st->kind == STMT_ASSIGN && !model_find(m, st->target.name))
-                symvec_push(s->a, &later, sema_new_sym(s, SYM_LOCAL, st->target, unit_unknown()));
-        }
+        if (it->kind == ITEM_STEP) collect_defs(s, m, &later, it->step.stmts, it->step.nstmts);
     }
 
     for (int i = 0; i < fl->n; i++) {
@@ -722,72 +842,11 @@ static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
         Phase *ph = &m->phases[m->nphases++];
         ph->name = it->name.name;
         ph->span = it->span;
-        ph->stmts = ARENA_ARRAY(s->a, CheckedStmt, it->step.nstmts ? it->step.nstmts : 1);
         Scope sc = {.s = s, .file = fi->origin, .m = m, .where = W_STEP, .locals = &m->locals, .later = &later,
                     .per_step = true};
-        for (int k = 0; k < it->step.nstmts; k++) {
-            Stmt *st = ast_clone_stmt(s->a, it->step.stmts[k]);
-            if (fi->stmt_origin) sc.file = fi->stmt_origin[k];
-            if (st->kind == STMT_RETURN) {
-                diag_error(s->d, st->span, "'return' is only allowed in functions");
-                continue;
-            }
-            check_expr(&sc, st->value);
-            ExprInfo *vi = expr_info(st->value);
-            if (vi->is_bool)
-                diag_error(s->d, st->value->span, "a comparison has no numeric value; use 'if c then a else b'");
-            CheckedStmt *cs = &ph->stmts[ph->nstmts];
-            cs->stmt = st;
-            Sym *target = find_local(&m->locals, st->target.name);
-            if (!target) target = model_find(m, st->target.name);
-            if (target && target->kind != SYM_STATE && target->kind != SYM_LOCAL) {
-                diag_error(s->d, st->target.span, "cannot assign to %s '%s'; only states and step variables change",
-                           sym_kind_name(target->kind), target->name);
-                diag_note(s->d, target->span, "'%s' is declared here", target->name);
-                continue;
-            }
-            if (target && target->kind == SYM_LOCAL && st->kind == STMT_ASSIGN) {
-                diag_error(s->d, st->target.span, "'%s' is already defined; use a new name or '+='", target->name);
-                diag_note(s->d, target->span, "'%s' is first defined here", target->name);
-                continue;
-            }
-            if (!target && st->kind != STMT_ASSIGN) {
-                Sym *def = find_local(&later, st->target.name);
-                if (def) {
-                    diag_error(s->d, st->target.span, "'%s' is updated before it is defined", st->target.name);
-                    diag_note(s->d, def->span, "'%s' is defined here", st->target.name);
-                    continue;
-                }
-                diag_error(s->d, st->target.span, "'%s' is updated but never defined", st->target.name);
-                Suggest sg;
-                suggest_init(&sg, st->target.name);
-                for (int k = 0; k < m->states.n; k++) suggest_offer(&sg, m->states.items[k]->name);
-                for (int k = 0; k < m->locals.n; k++) suggest_offer(&sg, m->locals.items[k]->name);
-                if (suggest_best(&sg)) diag_note_plain(s->d, "did you mean '%s'?", suggest_best(&sg));
-                else diag_note_plain(s->d, "define it first, as in '%s = ...'", st->target.name);
-                /* define it anyway, so later uses are not reported again */
-                Sym *v = sema_new_sym(s, SYM_LOCAL, st->target, vi->unit);
-                v->def = st->value;
-                v->order = m->nphases - 1;
-                v->index = m->locals.n;
-                symvec_push(s->a, &m->locals, v);
-                continue;
-            }
-            if (!target) {
-                target = sema_new_sym(s, SYM_LOCAL, st->target, vi->unit);
-                target->def = st->value;
-                target->order = m->nphases - 1;
-                target->index = m->locals.n;
-                symvec_push(s->a, &m->locals, target);
-                cs->defines = true;
-            } else if (!unit_compatible(target->unit, vi->unit)) {
-                const char *verb = st->kind == STMT_ADD ? "add" : st->kind == STMT_SUB ? "subtract" : "assign";
-                diag_error(s->d, st->value->span, "cannot %s '%s' to %s '%s' in '%s'", verb, utext(s, vi->unit),
-                           sym_kind_name(target->kind), target->name, utext(s, target->unit));
-            }
-            cs->target = target;
-            ph->nstmts++;
-        }
+        Stmt **stmts = ARENA_ARRAY(s->a, Stmt *, it->step.nstmts ? it->step.nstmts : 1);
+        for (int k = 0; k < it->step.nstmts; k++) stmts[k] = ast_clone_stmt(s->a, it->step.stmts[k]);
+        check_step_stmts(s, m, &sc, stmts, fi->stmt_origin, it->step.nstmts, &ph->stmts, &ph->nstmts);
     }
 }
 

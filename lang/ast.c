@@ -95,6 +95,14 @@ Stmt *ast_stmt(Arena *a, Span s, StmtKind kind, Ident target, Expr *value) {
     return st;
 }
 
+Stmt *ast_repeat(Arena *a, Span s, Expr *count, Expr *cond, Stmt **body, int nbody) {
+    Stmt *st = ast_stmt(a, s, STMT_REPEAT, (Ident){0}, count);
+    st->cond = cond;
+    st->body = body;
+    st->nbody = nbody;
+    return st;
+}
+
 Item *ast_item(Arena *a, Span s, ItemKind kind) {
     Item *it = ARENA_NEW(a, Item);
     it->kind = kind;
@@ -136,5 +144,10 @@ Stmt *ast_clone_stmt(Arena *a, const Stmt *s) {
     Stmt *c = ARENA_NEW(a, Stmt);
     *c = *s;
     c->value = ast_clone_expr(a, s->value);
+    c->cond = ast_clone_expr(a, s->cond);
+    if (s->nbody) {
+        c->body = ARENA_ARRAY(a, Stmt *, s->nbody);
+        for (int i = 0; i < s->nbody; i++) c->body[i] = ast_clone_stmt(a, s->body[i]);
+    }
     return c;
 }

@@ -75,13 +75,17 @@ typedef enum {
     STMT_ADD,      /* target += value */
     STMT_SUB,      /* target -= value */
     STMT_RETURN,   /* return value (function bodies only) */
+    STMT_REPEAT,   /* repeat value [while cond] { body } (step blocks only) */
 } StmtKind;
 
 struct Stmt {
     StmtKind kind;
     Span     span;
-    Ident    target;     /* unused for STMT_RETURN */
-    Expr    *value;
+    Ident    target;     /* unused for STMT_RETURN and STMT_REPEAT */
+    Expr    *value;      /* STMT_REPEAT: the number of passes */
+    Expr    *cond;       /* STMT_REPEAT: `while` condition, or NULL */
+    Stmt   **body;       /* STMT_REPEAT: the statements of one pass */
+    int      nbody;
     void    *sema;       /* checker: the target's symbol in function bodies */
 };
 
@@ -235,6 +239,7 @@ Expr *ast_call(Arena *a, Span s, Ident callee, PtrVec *args);
 Expr *ast_index(Arena *a, Span s, Expr *base, Expr *index);
 Expr *ast_if(Arena *a, Span s, Expr *c, Expr *then, Expr *els);
 Stmt *ast_stmt(Arena *a, Span s, StmtKind kind, Ident target, Expr *value);
+Stmt *ast_repeat(Arena *a, Span s, Expr *count, Expr *cond, Stmt **body, int nbody);
 Item *ast_item(Arena *a, Span s, ItemKind kind);
 
 /* Deepest expression tree the parser accepts: every later pass (checker,

@@ -132,6 +132,17 @@ static void dump_stmts(FILE *out, Stmt **stmts, int n, int depth) {
     for (int i = 0; i < n; i++) {
         const Stmt *s = stmts[i];
         indent(out, depth);
+        if (s->kind == STMT_REPEAT) {
+            fputs("repeat ", out);
+            ast_dump_expr(out, s->value);
+            if (s->cond) {
+                fputs(" while ", out);
+                ast_dump_expr(out, s->cond);
+            }
+            fputc('\n', out);
+            dump_stmts(out, s->body, s->nbody, depth + 1);
+            continue;
+        }
         if (s->kind == STMT_RETURN) fputs("return ", out);
         else fprintf(out, "%s %s ", s->target.name, ops[s->kind]);
         ast_dump_expr(out, s->value);

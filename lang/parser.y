@@ -87,8 +87,8 @@ static Expr *capped(struct ParseCtx *ctx, Expr *e);
 %token EXTENDS "extends" FIXED "fixed" FLUX "flux" FN "fn" FROM "from" IF "if"
 %token IMPORT "import" IN "in" INPUT "input" LEARN "learn" LEARNED "learned"
 %token MODEL "model" NET "net" NOT "not" OR "or" OUTPUT "output" PARAM "param"
-%token PARAMS "params" REPLACE "replace" RETURN "return" SOLVE "solve"
-%token STATE "state" STEP "step" THEN "then"
+%token PARAMS "params" REPEAT "repeat" REPLACE "replace" RETURN "return" SOLVE "solve"
+%token STATE "state" STEP "step" THEN "then" WHILE "while"
 %token ARROW "->" PLUS_ASSIGN "+=" MINUS_ASSIGN "-=" LE "<=" GE ">=" EQ "==" NE "!="
 
 %type <expr> expr postfix primary
@@ -451,6 +451,10 @@ stmt
     | ID PLUS_ASSIGN expr    { $$ = ast_stmt(A, @$, STMT_ADD, $1, $3); }
     | ID MINUS_ASSIGN expr   { $$ = ast_stmt(A, @$, STMT_SUB, $1, $3); }
     | RETURN expr            { $$ = ast_stmt(A, @$, STMT_RETURN, no_ident(), $2); }
+    | REPEAT expr '{' stmts '}'
+                             { $$ = ast_repeat(A, @$, $2, NULL, (Stmt **)$4.items, $4.n); }
+    | REPEAT expr WHILE expr '{' stmts '}'
+                             { $$ = ast_repeat(A, @$, $2, $4, (Stmt **)$6.items, $6.n); }
     ;
 
 /* ---- Expressions -----------------------------------------------------------

@@ -177,8 +177,14 @@ static void exphydro_rk4(void) {
  * Tmax from the Daymet file of the same days. */
 typedef struct {
     int     n;
-    double *P, *T, *PET, *Tmin, *Tmax;
+    double *P, *T, *PET, *Tmin, *Tmax, *DOY;
 } Forcing;
+
+static int day_of_year(int y, int mo, int d) {
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return before[mo - 1] + d + (leap && mo > 2);
+}
 
 static Forcing camels;
 
@@ -194,6 +200,7 @@ static bool read_camels(void) {
     Forcing *c = &camels;
     c->P = malloc(sizeof(double) * MAXN), c->T = malloc(sizeof(double) * MAXN), c->PET = malloc(sizeof(double) * MAXN);
     c->Tmin = malloc(sizeof(double) * MAXN), c->Tmax = malloc(sizeof(double) * MAXN);
+    c->DOY = malloc(sizeof(double) * MAXN);
     char line[512];
     for (int k = 0; k < 4; k++) CHECK(fgets(line, sizeof line, g) != NULL);   /* lat, elevation, area, header */
     CHECK(fgets(line, sizeof line, f) != NULL);                              /* header */
@@ -211,6 +218,7 @@ static bool read_camels(void) {
                 break;
         if (gy != y || gmo != mo || gd != d) break;
         c->P[c->n] = prcp, c->T[c->n] = tair, c->PET[c->n] = pet, c->Tmin[c->n] = tmin, c->Tmax[c->n] = tmax;
+        c->DOY[c->n] = day_of_year(y, mo, d);
         c->n++;
     }
     fclose(f);
@@ -224,6 +232,7 @@ static double forcing_value(const char *input, int t) {
     if (!strcmp(input, "PET") || !strcmp(input, "E")) return camels.PET[t];
     if (!strcmp(input, "Tmin")) return camels.Tmin[t];
     if (!strcmp(input, "Tmax")) return camels.Tmax[t];
+    if (!strcmp(input, "DOY")) return camels.DOY[t];
     fprintf(stderr, "no forcing for input '%s'\n", input);
     CHECK(!"known input");
     return 0;
@@ -916,8 +925,118 @@ static void cemaneige_tests(void) {
     unload(&lg);
 }
 
+// ---- SAC-SMA + Snow-17 ----------------------------------------------------------------------
+
+/* The stores of sacsma_snow17 as a storage_at list: the SAC-SMA zones hold
+ * water over the pervious fraction 1 - PCTIM - ADIMP, ADIMC over ADIMP; the
+ * snowpack its ice, liquid water, attenuated and lagged excess. */
+static void sacsma_stores(const IrModel *m, const double *theta, char *buf, size_t n) {
+    double adimp = theta[param_of(m, "ADIMP")], parea = 1 - theta[param_of(m, "PCTIM")] - adimp;
+    snprintf(buf, n, "%.17g*UZTWC %.17g*UZFWC %.17g*LZTWC %.17g*LZFSC %.17g*LZFPC %.17g*ADIMC WE LIQW STORGE EXLAG",
+             parea, parea, parea, parea, parea, adimp);
+}
+
+/* One designed day for sacsma_snow17 (inputs by name). */
+static void sac_day(const IrModel *m, double *x, int t, double P, double T, double PET, double doy) {
+    const char *names[4] = {"P", "T", "PET", "DOY"};
+    const double v[4] = {P, T, PET, doy};
+    for (int k = 0; k < 4; k++) x[t * m->ninputs + index_of(m->inputs, m->ninputs, names[k])] = v[k];
+}
+
+/* sacsma_snow17: the balance closes against the precipitation after the
+ * snowfall correction (losses: channel inflow, ET and deep recharge), for the
+ * defaults and random parameters, RIVA and SIDE included; no store goes
+ * negative or past its capacity; zero rain recedes; on warm days Snow-17 hands
+ * the rain on unchanged; on cold days the pack gains SCF P and loses the
+ * ground melt DAYGM; steady rain without PET ends as Q = P. */
+static void sacsma_tests(void) {
+    Loaded l;
+    if (!load_model(&l, "stdlib/models/sacsma_snow17.dg", "sacsma_snow17")) return;
+    IrModel *m = l.m;
+    const char *caps[][2] = {{"UZTWC", "UZTWM"}, {"UZFWC", "UZFWM"}, {"LZFSC", "LZFSM"}, {"LZFPC", "LZFPM"}};
+    const char *nonneg[] = {"WE", "LIQW", "NEGHS", "STORGE", "EXLAG", "UZTWC", "UZFWC", "LZTWC", "LZFSC", "LZFPC",
+                            "ADIMC"};
+    double *x = camels_inputs(m, 0, camels.n), worst = 0, lowest = 0;
+    int over = 0;
+    char stores[512];
+    for (int k = 0; k < 9; k++) {
+        double *theta = k ? random_params(m) : default_params(m);
+        if (k > 4) set_params(m, theta, k == 5 ? "RIVA=0.2 SIDE=0.3" : "RIVA=0.05 SIDE=0.1 RSERV=0");
+        sacsma_stores(m, theta, stores, sizeof stores);
+        Run r = run_model(m, theta, x, camels.n);
+        worst = fmax(worst, imbalance(m, &r, x, "=Pc", stores, "tci AET deep"));
+        for (int t = 0; t <= r.T; t++) {
+            for (size_t i = 0; i < sizeof nonneg / sizeof *nonneg; i++) lowest = fmin(lowest, state_at(m, &r, nonneg[i], t));
+            for (size_t i = 0; i < sizeof caps / sizeof *caps; i++)
+                over += state_at(m, &r, caps[i][0], t) > theta[param_of(m, caps[i][1])] * (1 + 1e-12);
+            over += state_at(m, &r, "ADIMC", t) > (theta[param_of(m, "UZTWM")] + theta[param_of(m, "LZTWM")]) * (1 + 1e-12);
+        }
+        run_free(&r);
+        free(theta);
+    }
+    printf("sacsma_snow17: water balance over %d days, 9 parameter sets: worst |imbalance| / Pc = %.3g; lowest store "
+           "%.3g mm; %d stores past their capacity\n", camels.n, worst, lowest, over);
+    CHECK(worst <= 1e-12);
+    CHECK(lowest >= -1e-9);
+    CHECK(over == 0);
+    free(x);
+
+    double *theta = default_params(m);
+    sacsma_stores(m, theta, stores, sizeof stores);
+    check_recession(m, theta, stores, "Q", 40);
+
+    /* warm: no snow, RAIM = P exactly */
+    enum { N = 3000 };
+    x = camels_inputs(m, 0, N);
+    for (int t = 0; t < N; t++) x[t * m->ninputs + index_of(m->inputs, m->ninputs, "T")] = 20;
+    Run r = run_model(m, theta, x, N);
+    int differ = 0;
+    double swe = 0;
+    for (int t = 0; t < N; t++) {
+        differ += out_at(m, &r, "RAIM", t) != camels.P[t];
+        swe = fmax(swe, out_at(m, &r, "SWE", t));
+    }
+    printf("sacsma_snow17: at 20 degC, %d of %d days with RAIM != P, largest SWE %g mm\n", differ, N, swe);
+    CHECK(differ == 0 && swe == 0);
+    run_free(&r);
+    free(x);
+
+    /* cold: 10 mm/d of snow at -5 degC for 20 days (no melt, no liquid water):
+     * the pack gains SCF P a day and gives the ground melt DAYGM */
+    enum { COLD = 20 };
+    set_params(m, theta, "SCF=1.3 DAYGM=0.1");
+    x = calloc((size_t)(COLD * m->ninputs), sizeof(double));
+    for (int t = 0; t < COLD; t++) sac_day(m, x, t, 10, -5, 0, 10 + t);
+    r = run_model(m, theta, x, COLD);
+    double err = 0;
+    for (int t = 0; t < COLD; t++) {
+        err = fmax(err, fabs(out_at(m, &r, "RAIM", t) - 0.1));
+        err = fmax(err, fabs(out_at(m, &r, "SWE", t) - (t + 1) * (13 - 0.1)));
+    }
+    printf("sacsma_snow17: 20 days of snow at -5 degC: max |RAIM - DAYGM|, |SWE - t (SCF P - DAYGM)| = %.3g mm\n", err);
+    CHECK(err <= 1e-12);
+    run_free(&r);
+    free(x);
+
+    /* steady rain of 5 mm/d without PET at 20 degC: all of it leaves (SIDE = 0) */
+    enum { M = 4000 };
+    free(theta);
+    theta = default_params(m);
+    x = calloc((size_t)(M * m->ninputs), sizeof(double));
+    for (int t = 0; t < M; t++) sac_day(m, x, t, 5, 20, 0, 1 + t % 365);
+    r = run_model(m, theta, x, M);
+    printf("sacsma_snow17: steady P = 5 mm/d, no PET: Q = %.10f mm/d, AET = %g\n", out_at(m, &r, "Q", M - 1),
+           out_at(m, &r, "AET", M - 1));
+    CHECK(fabs(out_at(m, &r, "Q", M - 1) - 5) <= 1e-6);
+    run_free(&r);
+    free(x);
+    free(theta);
+    unload(&l);
+}
+
 int main(void) {
     if (read_camels()) {
+        sacsma_tests();
         hymod_tests();
         abc_tests();
         nash_tests();
