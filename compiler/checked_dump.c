@@ -197,7 +197,8 @@ void checked_dump_model(FILE *out, const CheckedModel *m, Program *p) {
         fprintf(out, "  step %s\n", ph->name);
         for (int k = 0; k < ph->nstmts; k++) {
             const CheckedStmt *cs = &ph->stmts[k];
-            fprintf(out, "    %s %s@%s", cs->defines ? "let" : "set", cs->target->name, tag(cs->target->kind));
+            fprintf(out, "    %s%s %s@%s", cs->stmt->mark == STMT_MARK_SINK ? "sink " : cs->stmt->mark == STMT_MARK_SOURCE ? "source " : "",
+                    cs->defines ? "let" : "set", cs->target->name, tag(cs->target->kind));
             unit_suffix(out, cs->defines ? cs->target->unit : expr_info(cs->stmt->value)->unit, p);
             fprintf(out, " %s ", ops[cs->stmt->kind]);
             dump_expr(out, cs->stmt->value);
@@ -242,6 +243,7 @@ void checked_print_summary(FILE *out, const CheckedModel *m, Program *p) {
                 m->states.n, m->fluxes.n, solver_name(m->solver.kind), m->solver.substeps,
                 m->solver.substeps == 1 ? "" : "s");
     }
+    if (m->balance) fprintf(out, "  %-11s%s\n", "balance", m->balance);
     list_syms(out, "inputs", &m->inputs, p);
     if (m->params.n) {
         fprintf(out, "  %-11s", "parameters");

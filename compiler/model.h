@@ -128,6 +128,7 @@ typedef struct CheckedModel {
     Solver      solver;
     ParamNet    learn;
     int         components;
+    const char *balance;        /* step form: what the mass-balance check proved (--summary); NULL if not run */
     struct PtrMap *names;       /* sema: name -> Sym of inputs, params, states, consts, fluxes, nets */
 } CheckedModel;
 

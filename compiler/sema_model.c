@@ -671,6 +671,12 @@ static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
             }
             cs->target = target;
             ph->nstmts++;
+            if ((st->mark == STMT_MARK_SOURCE && st->kind == STMT_SUB) || (st->mark == STMT_MARK_SINK && st->kind == STMT_ADD))
+                diag_error(s->d, st->mark_span, "'%s' marks water that %s the model, but '%s' %s '%s'; write '%s'",
+                           st->mark == STMT_MARK_SINK ? "sink" : "source",
+                           st->mark == STMT_MARK_SINK ? "leaves" : "enters", st->kind == STMT_ADD ? "+=" : "-=",
+                           st->kind == STMT_ADD ? "adds to" : "takes from", target->name,
+                           st->mark == STMT_MARK_SINK ? "source" : "sink");
         }
     }
 }
@@ -856,6 +862,9 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
     }
     check_outputs(s, m, &output_deps);
     if (m->form == FORM_EQUATIONS) sema_check_mass_balance(s, m, flux_deps, &output_deps);
+    /* the step form's balance needs every name resolved, every unit right and
+     * every function it inlines sound: only in a program without errors so far */
+    if (m->form == FORM_STEP && diag_error_count(s->d) == 0) sema_check_step_balance(s, m);
 
     FlatItem *comp = find_kind(fl, ITEM_COMPONENTS);
     if (comp) {

@@ -77,11 +77,21 @@ typedef enum {
     STMT_RETURN,   /* return value (function bodies only) */
 } StmtKind;
 
+/* A step statement may be marked as moving water across the model's boundary
+ * (checked by the step-form mass balance, compiler/sema_step_balance.c). */
+typedef enum {
+    STMT_MARK_NONE,
+    STMT_MARK_SINK,     /* sink x = e: the water it names leaves the model */
+    STMT_MARK_SOURCE,   /* source x = e: the water it names enters the model */
+} StmtMark;
+
 struct Stmt {
     StmtKind kind;
     Span     span;
     Ident    target;     /* unused for STMT_RETURN */
     Expr    *value;
+    StmtMark mark;
+    Span     mark_span;  /* the word 'sink' or 'source' */
     void    *sema;       /* checker: the target's symbol in function bodies */
 };
 

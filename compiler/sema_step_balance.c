@@ -1,0 +1,789 @@
+/* sema_step_balance.c — mass balance of the step form. One time step must
+ * satisfy, as an identity of polynomials (step_symbolic.h),
+ *
+ *     sum_S w_S ΔS + sum of reporting outputs = water from inputs + marked sources - marked sinks
+ *
+ * where every water store S (a state in a length unit, or unchecked) has a
+ * weight w_S: 1 for an ordinary store, -1 for a deficit (TOPMODEL's D, the
+ * moisture deficit of IHACRES: water in lowers it), an area fraction for
+ * the stores of one elevation zone. The weights are found, not declared:
+ * first all 1, else by following the amounts that move between stores (what
+ * leaves one store with factor a and enters another with factor b fixes
+ * w_from * a = w_to * b). The reporting outputs are a subset of the
+ * outputs (Q, AET; not diagnostics such as 'excess' or 'SWE').
+ *
+ * Terms that contain a water input (P, P * [T < TT], SFCF * P, ...) count
+ * as water from that input, in any share: a model may use part of an input
+ * or correct it. What remains after the best weights and outputs must be
+ * zero. If it is not, it is explained, where possible, by named amounts
+ * (step variables) and limits: an amount that remains with a positive sign
+ * is water created, with a negative sign water lost; each is an error. What
+ * no named amount explains is reported as a warning that the balance could
+ * not be proven (the algebra may miss an identity such as min(P, E) =
+ * P - max(P - E, 0)); it is never an error. */
+#include "step_symbolic.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    MAX_ENUMERATED_OUTPUTS = 14,   /* more reporting candidates than this: chosen greedily */
+    MAX_WEIGHT_TRIALS = 64,        /* weight assignments tried while inferring weights */
+    MAX_NOTES = 4,                 /* unexplained amounts listed under a warning */
+};
+
+typedef struct {
+    int  who;                      /* a state, or an output */
+    Poly coef;                     /* factor of the amount (no inputs or states in it) */
+} RowEntry;
+
+/* One amount (a product of time-varying atoms) and where it occurs: in the
+ * statement that first changes each store with it, in each store's whole
+ * change over the step, and in each output. */
+typedef struct {
+    const char *key;
+    RowEntry   *first, *total, *outs;
+    int         nfirst, ntotal, nouts;
+} Row;
+
+typedef struct {
+    Sema         *s;
+    CheckedModel *m;
+    Arena        *a;
+    StepSystem   *sys;
+    PolyCtx      *pc;
+    int           ns, no;
+    Poly         *delta;           /* per state: ΔS without input and marked terms (zero if S holds no water) */
+    Poly         *out;             /* per output: its value without input and marked terms */
+    bool         *input_used;      /* per atom: a water input that enters some store */
+    bool         *input_accepted;  /* per atom: a water input that the best residual takes in (see score_of) */
+    Row          *rows;
+    int           nrows;
+    int           trials;
+    int          *seed_order;      /* stores that report to an output as they are come first */
+    /* best solution so far */
+    Poly         *best_w;
+    bool         *best_x;
+    Poly          best_res;
+    long          best_score;      /* score_of the best residual; -1 before the first trial */
+    int           unbalanced;      /* its terms that break the balance */
+} Bal;
+
+/* ---- Terms -------------------------------------------------------------------- */
+
+/* Water that crosses the boundary by declaration: a term with a marked
+ * (sink/source) amount or limit. Not part of the balance. */
+static bool exempt_term(Bal *b, const PolyTerm *t) {
+    for (int k = 0; k < t->nf; k++)
+        if (b->sys->atoms[t->f[k].atom].exempt && t->f[k].power > 0) return true;
+    return false;
+}
+
+/* The water input a term is a share of (P in SFCF * [T < TT] * P, in
+ * P * split(P, T)[0], in PET * et(S)), or -1. */
+static int input_of(Bal *b, const PolyTerm *t) {
+    for (int k = 0; k < t->nf; k++)
+        if (b->sys->atoms[t->f[k].atom].water_input && t->f[k].power == 1) return t->f[k].atom;
+    return -1;
+}
+
+static Poly inner_terms(Bal *b, Poly p, bool note_inputs) {
+    Poly r = {ARENA_ARRAY(b->a, PolyTerm, p.n ? p.n : 1), 0};
+    for (int i = 0; i < p.n; i++) {
+        int in = input_of(b, &p.t[i]);
+        if (note_inputs && in >= 0) b->input_used[in] = true;   /* for --summary */
+        if (!exempt_term(b, &p.t[i])) r.t[r.n++] = p.t[i];
+    }
+    return r;
+}
+
+/* How far res is from a balance, as one number to minimise: the terms that
+ * hold no input first; then the terms of an input that only leave the
+ * stores (PET * et(S) taken out and not reported); then all input terms.
+ * What remains of an input with some term entering is a share of it that
+ * the stores take in (SFCF * snow, ALPHA * rain * (1 - w)): accepted. */
+enum { SCORE_UNIT = 1 << 20 };
+
+/* Per term of res: does it break the balance? */
+static int mark_unbalanced(Bal *b, Poly res, bool *bad, int *ninputs) {
+    enum { MAX_INPUTS = 64 };
+    int input[MAX_INPUTS], n = 0, count = 0;
+    bool enters[MAX_INPUTS] = {false};
+    *ninputs = 0;
+    for (int i = 0; i < res.n; i++) {
+        int in = input_of(b, &res.t[i]), k = 0;
+        if (in < 0) continue;
+        (*ninputs)++;
+        while (k < n && input[k] != in) k++;
+        if (k == n && n < MAX_INPUTS) input[n++] = in;
+        if (k < n && res.t[i].coef > 0) enters[k] = true;
+    }
+    for (int i = 0; i < res.n; i++) {
+        int in = input_of(b, &res.t[i]), k = 0;
+        while (in >= 0 && k < n && input[k] != in) k++;
+        bad[i] = in < 0 || (k < n && !enters[k]);
+        count += bad[i];
+    }
+    return count;
+}
+
+static long score_of(Bal *b, Poly res, int *unbalanced) {
+    bool *bad = ARENA_ARRAY(b->a, bool, res.n ? res.n : 1);
+    int inputs, n = mark_unbalanced(b, res, bad, &inputs);
+    if (unbalanced) *unbalanced = n;
+    return (long)n * SCORE_UNIT + inputs;
+}
+
+/* The terms that break the balance (see score_of); notes the inputs whose
+ * remaining share the stores take in. */
+static Poly unbalanced_terms(Bal *b, Poly res) {
+    bool *bad = ARENA_ARRAY(b->a, bool, res.n ? res.n : 1);
+    int inputs;
+    mark_unbalanced(b, res, bad, &inputs);
+    Poly r = {ARENA_ARRAY(b->a, PolyTerm, res.n ? res.n : 1), 0};
+    for (int i = 0; i < res.n; i++) {
+        if (bad[i]) r.t[r.n++] = res.t[i];
+        else b->input_accepted[input_of(b, &res.t[i])] = true;
+    }
+    return r;
+}
+
+/* A named or written amount without the shares of accepted inputs: what of
+ * it can break the balance. */
+static Poly candidate(Bal *b, Poly p) {
+    p = inner_terms(b, p, false);
+    Poly r = {ARENA_ARRAY(b->a, PolyTerm, p.n ? p.n : 1), 0};
+    for (int i = 0; i < p.n; i++) {
+        int in = input_of(b, &p.t[i]);
+        if (in < 0 || !b->input_accepted[in]) r.t[r.n++] = p.t[i];
+    }
+    return r;
+}
+
+/* Splits a term into its amount (time-varying atoms) and its factor (the rest). */
+static void split_term(Bal *b, const PolyTerm *t, PolyTerm *amount, PolyTerm *factor) {
+    *amount = (PolyTerm){.coef = 1, .f = ARENA_ARRAY(b->a, PolyFactor, t->nf ? t->nf : 1), .span = t->span};
+    *factor = (PolyTerm){.coef = t->coef, .f = ARENA_ARRAY(b->a, PolyFactor, t->nf ? t->nf : 1), .span = t->span};
+    for (int k = 0; k < t->nf; k++) {
+        if (b->sys->atoms[t->f[k].atom].dynamic) amount->f[amount->nf++] = t->f[k];
+        else factor->f[factor->nf++] = t->f[k];
+    }
+}
+
+static const char *amount_key(Bal *b, const PolyTerm *amount) {
+    return poly_key(b->pc, (Poly){(PolyTerm *)amount, 1});
+}
+
+/* ---- Rows: which stores each amount changes -------------------------------------- */
+
+enum { IN_FIRST, IN_TOTAL, IN_OUTPUT };
+
+typedef struct { const char *key; int where, who, order; PolyTerm factor; } Entry;
+
+static int cmp_entry(const void *x, const void *y) {
+    const Entry *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    if (c) return c;
+    if (a->where != b->where) return a->where < b->where ? -1 : 1;
+    if (a->who != b->who) return a->who < b->who ? -1 : 1;
+    return (a->order > b->order) - (a->order < b->order);
+}
+
+typedef struct { Entry *e; int n, cap; } EntryVec;
+
+static void add_entries(Bal *b, EntryVec *v, Poly p, int where, int who, int order) {
+    if (v->n + p.n > v->cap) {
+        int ncap = v->cap ? 2 * v->cap : 256;
+        while (ncap < v->n + p.n) ncap *= 2;
+        Entry *ne = ARENA_ARRAY(b->a, Entry, ncap);
+        if (v->n) memcpy(ne, v->e, sizeof(Entry) * (size_t)v->n);
+        v->e = ne;
+        v->cap = ncap;
+    }
+    for (int i = 0; i < p.n; i++) {
+        if (input_of(b, &p.t[i]) >= 0) continue;   /* an input's water is not moved between stores */
+        Entry *e = &v->e[v->n++];
+        PolyTerm amount;
+        split_term(b, &p.t[i], &amount, &e->factor);
+        e->key = amount_key(b, &amount);
+        e->where = where;
+        e->who = who;
+        e->order = order;
+    }
+}
+
+/* Appends the entries e[i..j) of one kind to a row list, summing per
+ * store or output; for IN_FIRST only the first statement of each store. */
+static RowEntry *row_list(Bal *b, Entry *e, int i, int j, int *n) {
+    RowEntry *r = ARENA_ARRAY(b->a, RowEntry, j - i ? j - i : 1);
+    *n = 0;
+    for (int k = i; k < j; k++) {
+        Poly f = {&e[k].factor, 1};
+        bool same = *n && r[*n - 1].who == e[k].who;
+        if (same && e[k].where == IN_FIRST && e[k].order != e[k - 1].order) continue;   /* a later statement */
+        if (same) r[*n - 1].coef = poly_add(b->pc, r[*n - 1].coef, f, 1);
+        else r[(*n)++] = (RowEntry){e[k].who, poly_scale(b->pc, f, 1)};
+    }
+    return r;
+}
+
+/* IN_FIRST: the statement where an amount first changes a store is where it
+ * moves in or out (SUZ += w1 * over1 moves over1 with factor w1); later
+ * statements drain the store's content (SUZ -= K1 * SUZ takes K1 of it). */
+static void build_rows(Bal *b) {
+    EntryVec v = {0};
+    for (int s = 0; s < b->ns; s++) {
+        if (!b->delta[s].n) continue;
+        add_entries(b, &v, b->delta[s], IN_TOTAL, s, 0);
+        for (int c = 0; c < b->sys->nchange[s]; c++) add_entries(b, &v, inner_terms(b, b->sys->change[s][c], false), IN_FIRST, s, c);
+    }
+    for (int o = 0; o < b->no; o++) add_entries(b, &v, b->out[o], IN_OUTPUT, o, 0);
+    qsort(v.e, (size_t)v.n, sizeof *v.e, cmp_entry);
+    b->rows = ARENA_ARRAY(b->a, Row, v.n ? v.n : 1);
+    for (int i = 0; i < v.n;) {
+        int j = i;
+        while (j < v.n && !strcmp(v.e[j].key, v.e[i].key)) j++;
+        Row *r = &b->rows[b->nrows++];
+        r->key = v.e[i].key;
+        int k0 = i, k1 = i, k2 = i;
+        while (k1 < j && v.e[k1].where == IN_FIRST) k1++;
+        k2 = k1;
+        while (k2 < j && v.e[k2].where == IN_TOTAL) k2++;
+        r->first = row_list(b, v.e, k0, k1, &r->nfirst);
+        r->total = row_list(b, v.e, k1, k2, &r->ntotal);
+        r->outs = row_list(b, v.e, k2, j, &r->nouts);
+        i = j;
+    }
+}
+
+/* ---- Reporting outputs ------------------------------------------------------------- */
+
+static bool shares_monomial(Poly a, Poly b) {
+    for (int i = 0, j = 0; i < a.n && j < b.n;) {
+        int c = poly_cmp_monomial(&a.t[i], &b.t[j]);
+        if (c == 0) return true;
+        if (c < 0) i++;
+        else j++;
+    }
+    return false;
+}
+
+static int popcount(unsigned x) {
+    int n = 0;
+    for (; x; x &= x - 1) n++;
+    return n;
+}
+
+/* Between two equally good choices of outputs: fewer outputs, then the ones
+ * declared first (streamflow before its unrouted copy). */
+static bool fewer_or_earlier(unsigned a, unsigned b) {
+    if (popcount(a) != popcount(b)) return popcount(a) < popcount(b);
+    unsigned diff = a ^ b;
+    return diff && (a & diff & -diff);   /* the lowest index where they differ is a's */
+}
+
+/* The outputs that, added to res, leave it closest to a balance; returns its score. */
+static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left) {
+    /* candidates: outputs that share a term with res, or with another
+     * candidate (Q = S0 + P - Snew meets ET only once Q is in) */
+    int *rel = ARENA_ARRAY(b->a, int, b->no ? b->no : 1), nrel = 0;
+    for (int o = 0; o < b->no; o++) x[o] = false;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (int o = 0; o < b->no; o++) {
+            if (x[o] || !b->out[o].n) continue;
+            bool meets = shares_monomial(res, b->out[o]);
+            for (int k = 0; k < nrel && !meets; k++) meets = shares_monomial(b->out[rel[k]], b->out[o]);
+            if (!meets) continue;
+            x[o] = grew = true;
+            rel[nrel++] = o;
+        }
+    }
+    for (int o = 0; o < b->no; o++) x[o] = false;
+    Poly best = res;
+    long best_score = score_of(b, res, NULL);
+    if (nrel <= MAX_ENUMERATED_OUTPUTS) {
+        /* every subset, in Gray-code order: one output in or out per step */
+        unsigned best_mask = 0, gray = 0;
+        Poly cur = res;
+        for (unsigned i = 1; i < (1u << nrel); i++) {
+            unsigned g = i ^ (i >> 1), flip = g ^ gray;
+            int k = 0;
+            while (!(flip >> k & 1)) k++;
+            cur = poly_add(b->pc, cur, b->out[rel[k]], (g >> k & 1) ? 1 : -1);
+            gray = g;
+            long sc = score_of(b, cur, NULL);
+            if (sc < best_score || (sc == best_score && fewer_or_earlier(g, best_mask))) {
+                best = cur;
+                best_score = sc;
+                best_mask = g;
+            }
+        }
+        for (int k = 0; k < nrel; k++) x[rel[k]] = best_mask >> k & 1;
+    } else {
+        for (bool better = true; better;) {   /* add the output that helps most, while one helps */
+            better = false;
+            int pick = -1;
+            Poly pick_res = best;
+            long pick_score = best_score;
+            for (int k = 0; k < nrel; k++) {
+                if (x[rel[k]]) continue;
+                Poly t = poly_add(b->pc, best, b->out[rel[k]], 1);
+                long sc = score_of(b, t, NULL);
+                if (sc < pick_score) { pick = rel[k]; pick_res = t; pick_score = sc; }
+            }
+            if (pick >= 0) { x[pick] = true; best = pick_res; best_score = pick_score; better = true; }
+        }
+    }
+    *left = best;
+    return best_score;
+}
+
+/* ---- Weights ------------------------------------------------------------------------- */
+
+/* Residual for weights w: sum w_S ΔS, then the best reporting outputs. */
+static void try_weights(Bal *b, Poly *w) {
+    b->trials++;
+    Poly res = poly_zero();
+    for (int s = 0; s < b->ns; s++) {
+        if (!b->delta[s].n) continue;
+        /* a weight is one term, a share of the area at most: 1, -1, 0.2, f1 / fsum */
+        if (w[s].n != 1 || fabs(w[s].t[0].coef) > 1 + 1e-9) return;
+        res = poly_add(b->pc, res, poly_mul(b->pc, w[s], b->delta[s]), 1);
+    }
+    bool *x = ARENA_ARRAY(b->a, bool, b->no ? b->no : 1);
+    Poly left;
+    choose_outputs(b, res, x, &left);
+    int unbalanced;
+    long score = score_of(b, left, &unbalanced) / SCORE_UNIT;   /* weights: only the balance counts, the first best wins */
+    if (getenv("DG_BAL_DEBUG")) { fprintf(stderr, "trial %d score %ld:", b->trials, score); for (int s = 0; s < b->ns; s++) if (b->delta[s].n) fprintf(stderr, " %s=%s", b->m->states.items[s]->name, poly_key(b->pc, w[s])); fprintf(stderr, "\n"); }
+    if (b->best_score >= 0 && score >= b->best_score) return;
+    b->best_score = score;
+    b->unbalanced = unbalanced;
+    b->best_res = left;
+    b->best_x = x;
+    b->best_w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
+    memcpy(b->best_w, w, sizeof(Poly) * (size_t)b->ns);
+}
+
+/* One unknown weight from a row: sum of the known entries + w_u * coef_u = 0.
+ * False unless w_u comes out as a single term (1, -1, f1 / fsum, ...). */
+static bool solve_row(Bal *b, RowEntry *list, int n, Poly known_sum, Poly *w, bool *known) {
+    int unknown = -1, nunknown = 0;
+    Poly sum = known_sum;
+    for (int k = 0; k < n; k++) {
+        int s = list[k].who;
+        if (known[s]) sum = poly_add(b->pc, sum, poly_mul(b->pc, w[s], list[k].coef), 1);
+        else { nunknown++; unknown = k; }
+    }
+    if (nunknown != 1 || !sum.n) return false;
+    Poly q;
+    if (!poly_div_exact(b->pc, poly_scale(b->pc, sum, -1), list[unknown].coef, &q) || q.n != 1) return false;
+    w[list[unknown].who] = q;
+    known[list[unknown].who] = true;
+    return true;
+}
+
+/* Fills unknown weights from amounts that move between a store of unknown
+ * weight and stores of known weight. */
+static void propagate(Bal *b, Poly *w, bool *known) {
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int r = 0; r < b->nrows; r++) changed |= solve_row(b, b->rows[r].first, b->rows[r].nfirst, poly_zero(), w, known);
+    }
+}
+
+/* Weights from the whole change of each store, given the reporting outputs
+ * x of an earlier trial: exact where a share of an amount bypasses a store
+ * (GR4J routes 10 % of its effective rainfall past the routing store). */
+static void refine(Bal *b, const bool *x, const Poly *fallback) {
+    Poly *w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
+    bool *known = ARENA_ARRAY(b->a, bool, b->ns ? b->ns : 1);
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int r = 0; r < b->nrows; r++) {
+            Row *row = &b->rows[r];
+            Poly out = poly_zero();
+            for (int k = 0; k < row->nouts; k++)
+                if (x[row->outs[k].who]) out = poly_add(b->pc, out, row->outs[k].coef, 1);
+            changed |= solve_row(b, row->total, row->ntotal, out, w, known);
+        }
+    }
+    for (int s = 0; s < b->ns; s++)
+        if (!known[s]) w[s] = fallback[s];
+    try_weights(b, w);
+}
+
+/* Depth-first over the store whose weight is set (to 1 or -1) when nothing
+ * fixes one: the scale of a group of connected stores is set by whichever
+ * of them reports to the outputs with factor 1, so each is tried. */
+static void infer_weights(Bal *b, Poly *w, bool *known) {
+    propagate(b, w, known);
+    bool open = false;
+    for (int s = 0; s < b->ns; s++) open |= !known[s] && b->delta[s].n;
+    if (!open) {
+        try_weights(b, w);
+        return;
+    }
+    for (int k = 0; k < b->ns; k++) {
+        int seed = b->seed_order[k];
+        if (known[seed] || !b->delta[seed].n) continue;
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            if (b->trials >= MAX_WEIGHT_TRIALS || b->unbalanced == 0) return;
+            Poly *w2 = ARENA_ARRAY(b->a, Poly, b->ns);
+            bool *k2 = ARENA_ARRAY(b->a, bool, b->ns);
+            memcpy(w2, w, sizeof(Poly) * (size_t)b->ns);
+            memcpy(k2, known, sizeof(bool) * (size_t)b->ns);
+            w2[seed] = poly_num(b->pc, sign);
+            k2[seed] = true;
+            infer_weights(b, w2, k2);
+        }
+    }
+}
+
+static void solve(Bal *b) {
+    b->best_score = -1;
+    b->unbalanced = 1;
+    Poly *w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
+    bool *known = ARENA_ARRAY(b->a, bool, b->ns ? b->ns : 1);
+    for (int s = 0; s < b->ns; s++) w[s] = poly_num(b->pc, 1);
+    try_weights(b, w);   /* ordinary stores, the common case */
+    if (b->unbalanced == 0) return;
+    refine(b, b->best_x, b->best_w);
+    if (b->unbalanced == 0) return;
+    for (int s = 0; s < b->ns; s++) w[s] = poly_zero();
+    /* a store whose outflow an output reports unscaled fixes the scale best */
+    b->seed_order = ARENA_ARRAY(b->a, int, b->ns ? b->ns : 1);
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int s = 0; s < b->ns; s++) {
+            bool reports = false;
+            for (int o = 0; o < b->no && !reports; o++) reports = shares_monomial(b->delta[s], b->out[o]);
+            if (reports == (pass == 0)) b->seed_order[n++] = s;
+        }
+    infer_weights(b, w, known);
+    for (int round = 0; round < 3 && b->unbalanced != 0; round++) {
+        long before = b->best_score;
+        refine(b, b->best_x, b->best_w);
+        if (b->best_score >= before) break;
+    }
+}
+
+/* ---- Explaining what remains ------------------------------------------------------------ */
+
+typedef struct {
+    int         local;      /* step variable, or -1 */
+    int         atom;       /* limit atom, or -1 */
+    int         update;     /* unnamed amount of `S += e` / `S -= e`, or -1 */
+    Poly        factor;     /* the residual holds factor * (its value) */
+} Culprit;
+
+/* Is factor * cand, for some single-term factor, part of res? */
+static bool find_multiple(Bal *b, Poly res, Poly cand, Poly *factor) {
+    if (!cand.n) return false;
+    PolyTerm ca, cf;
+    split_term(b, &cand.t[0], &ca, &cf);
+    const char *key = amount_key(b, &ca);
+    Poly inv;
+    if (!poly_inverse(b->pc, (Poly){&cand.t[0], 1}, &inv)) return false;
+    for (int i = 0; i < res.n; i++) {
+        PolyTerm ra, rf;
+        split_term(b, &res.t[i], &ra, &rf);
+        if (strcmp(key, amount_key(b, &ra))) continue;
+        Poly f = poly_mul(b->pc, (Poly){&res.t[i], 1}, inv);
+        if (f.n != 1) continue;
+        Poly part = poly_mul(b->pc, f, cand);
+        Poly rest = poly_add(b->pc, res, part, -1);
+        if (rest.n == res.n - part.n) {   /* every term of the part cancels one of res */
+            *factor = f;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Candidates, in this order: limits (each its own atom), step variables
+ * (earliest first: where an amount is made), amounts written straight into
+ * an update (S -= min(loss, S)). */
+static int candidates(Bal *b, Culprit *c, Poly *value) {
+    int n = 0;
+    for (int a = 0; a < b->sys->natoms; a++)
+        if (b->sys->atoms[a].kind == ATOM_LIMIT) {
+            value[n] = poly_atom(b->pc, a, b->sys->atoms[a].span);
+            c[n++] = (Culprit){-1, a, -1, poly_zero()};
+        }
+    for (int l = 0; l < b->m->locals.n; l++) {
+        value[n] = candidate(b, b->sys->local[l]);
+        c[n++] = (Culprit){l, -1, -1, poly_zero()};
+    }
+    for (int u = 0; u < b->sys->nupdate; u++) {
+        value[n] = candidate(b, b->sys->update[u].value);
+        c[n++] = (Culprit){-1, -1, u, poly_zero()};
+    }
+    return n;
+}
+
+/* Names the amounts that make up res: first one that is all of it (the
+ * lost qs, not the OV1 it carries a share of), else, greedily, the one that
+ * explains most terms, preferring whole amounts (factor 1 or -1). */
+static int explain(Bal *b, Poly *res, Culprit *out, int max) {
+    int total = b->sys->natoms + b->m->locals.n + b->sys->nupdate;
+    Culprit *c = ARENA_ARRAY(b->a, Culprit, total ? total : 1);
+    Poly *value = ARENA_ARRAY(b->a, Poly, total ? total : 1);
+    int nc = candidates(b, c, value), n = 0;
+    for (int k = 0; k < nc; k++) {
+        Poly f;
+        if (find_multiple(b, *res, value[k], &f) && poly_mul(b->pc, f, value[k]).n == res->n) {
+            out[0] = c[k];
+            out[0].factor = f;
+            *res = poly_zero();
+            return 1;
+        }
+    }
+    while (n < max && res->n) {
+        int pick = -1, pick_terms = 0;
+        bool pick_whole = false;
+        Poly pick_f = poly_zero();
+        for (int k = 0; k < nc; k++) {
+            Poly f;
+            if (!find_multiple(b, *res, value[k], &f)) continue;
+            bool whole = fabs(fabs(f.t[0].coef) - 1) <= 1e-12 && f.t[0].nf == 0;
+            int terms = value[k].n;
+            if (pick < 0 || terms > pick_terms || (terms == pick_terms && whole && !pick_whole)) {
+                pick = k, pick_terms = terms, pick_whole = whole, pick_f = f;
+            }
+        }
+        if (pick < 0) break;
+        *res = poly_add(b->pc, *res, poly_mul(b->pc, pick_f, value[pick]), -1);
+        out[n] = c[pick];
+        out[n++].factor = pick_f;
+    }
+    return n;
+}
+
+/* 'S', 'S' and 'F', or 'S', 'F' and 'G': the stores where cand changes with the given sign. */
+static const char *stores_of(Bal *b, Poly cand, int sign) {
+    char buf[256];
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
+    int n = 0, total = 0;
+    for (int s = 0; s < b->ns; s++) {
+        Poly f;
+        if (!find_multiple(b, poly_mul(b->pc, b->best_w[s], b->delta[s]), cand, &f)) continue;
+        if ((f.t[0].coef > 0) == (sign > 0)) total++;
+    }
+    for (int s = 0; s < b->ns; s++) {
+        Poly f;
+        if (!find_multiple(b, poly_mul(b->pc, b->best_w[s], b->delta[s]), cand, &f)) continue;
+        if ((f.t[0].coef > 0) != (sign > 0)) continue;
+        n++;
+        strbuf_add(&sb, "%s'%s'", n == 1 ? "" : n == total ? " and " : ", ", b->m->states.items[s]->name);
+    }
+    if (!n) strbuf_add(&sb, "the stores");
+    return arena_strndup(b->a, buf, sb.len);
+}
+
+static void report_culprit(Bal *b, const Culprit *c) {
+    Diag *d = b->s->d;
+    int sign = c->factor.t[0].coef > 0 ? 1 : -1;
+    if (c->atom >= 0) {
+        const Atom *at = &b->sys->atoms[c->atom];
+        const char *target = at->stmt ? at->stmt->target.name : "?";
+        if (at->limit_sign > 0) {
+            diag_error(d, at->span, "'%s' adds water to '%s' whenever '%s' is below '%s': that water comes from nowhere",
+                       at->text, target, at->value_text, at->bound_text);
+            diag_note_plain(d, "if this floor is an intended guard, mark the statement: 'source %s = %s'", target,
+                            at->text);
+        } else {
+            diag_error(d, at->span, "'%s' removes the water of '%s' above '%s', and that water reaches no store, "
+                       "output or sink", at->text, target, at->bound_text);
+            diag_note_plain(d, "report the excess in an output or a store, or mark the statement 'sink %s = %s' if it "
+                            "leaves the model", target, at->text);
+        }
+        return;
+    }
+    if (c->update >= 0) {
+        const StepUpdate *u = &b->sys->update[c->update];
+        const char *text = step_span_text(b->s, b->a, u->span, 50);
+        const char *store = b->m->states.items[u->state]->name;
+        if (sign > 0) {
+            diag_error(d, u->span, "'%s' enters '%s' but is taken from no store and comes from no input: it creates "
+                       "water", text, store);
+            diag_note_plain(d, "take it out of the store it comes from, or name it and mark it 'source x = %s' if "
+                            "it enters from outside the model", text);
+        } else {
+            diag_error(d, u->span, "'%s' leaves '%s' but reaches no store, output or sink: its water is lost", text,
+                       store);
+            diag_note_plain(d, "name it and report it (as in 'x = %s', '%s -= x', 'output x : mm/d'), or mark it "
+                            "'sink x = %s' if it leaves the model", text, store, text);
+        }
+        return;
+    }
+    Sym *x = b->m->locals.items[c->local];
+    Span at = b->sys->first_use[c->local].end ? b->sys->first_use[c->local] : x->span;
+    Poly cand = candidate(b, b->sys->local[c->local]);
+    const char *stores = stores_of(b, cand, sign);
+    if (sign > 0) {
+        diag_error(d, at, "'%s' enters %s but is taken from no store and comes from no input: it creates water",
+                   x->name, stores);
+        diag_note(d, x->span, "'%s' is computed here; take it out of the store it comes from (as in 'STORE -= %s'), "
+                  "or mark it 'source %s = ...' if it enters from outside the model", x->name, x->name, x->name);
+    } else {
+        diag_error(d, at, "'%s' leaves %s but reaches no store, output or sink: its water is lost", x->name, stores);
+        diag_note(d, x->span, "'%s' is computed here; add it to the store it feeds, report it in an output, or mark "
+                  "it 'sink %s = ...' if it leaves the model", x->name, x->name);
+    }
+}
+
+/* A warning for what no named amount explains: the balance is not proven. */
+static void report_unproven(Bal *b, Poly res, int nculprits) {
+    Diag *d = b->s->d;
+    Span at = res.t[0].span.end ? res.t[0].span : b->m->span;
+    if (b->sys->inexact)
+        diag_warning(d, at, "cannot prove that model '%s' conserves water: some values of its step are too large to "
+                     "expand", b->m->name);
+    else
+        diag_warning(d, at, "cannot prove that model '%s' conserves water: %d amount%s do%s not balance",
+                     b->m->name, res.n, res.n == 1 ? "" : "s", res.n == 1 ? "es" : "");
+    for (int i = 0; i < res.n && i < MAX_NOTES; i++) {
+        const PolyTerm *t = &res.t[i];
+        char buf[200];
+        StrBuf sb;
+        strbuf_init(&sb, buf, sizeof buf);
+        for (int k = 0; k < t->nf; k++) {
+            const Atom *a = &b->sys->atoms[t->f[k].atom];
+            if (!a->dynamic) continue;
+            strbuf_add(&sb, "%s'%s'", sb.len ? " * " : "", a->text);
+            if (t->f[k].power != 1) strbuf_add(&sb, "^%d", t->f[k].power);
+        }
+        if (!sb.len) strbuf_add(&sb, "a constant amount");
+        if (t->span.end) diag_note(d, t->span, "%s %s the stores and is not matched", buf, t->coef > 0 ? "enters" : "leaves");
+        else diag_note_plain(d, "%s %s the stores and is not matched", buf, t->coef > 0 ? "enters" : "leaves");
+    }
+    if (nculprits) diag_note_plain(d, "the errors above explain the rest");
+    diag_note_plain(d, "the check expands +, -, *, if and user functions, and keeps other functions closed; an "
+                       "identity it does not know (such as min(a, b) = a - max(a - b, 0)) looks like an imbalance");
+}
+
+/* ---- Summary ------------------------------------------------------------------------------ */
+
+static void weight_text(Bal *b, StrBuf *sb, Poly w) {
+    const PolyTerm *t = &w.t[0];
+    bool any = false;
+    if (fabs(fabs(t->coef) - 1) > 1e-12) { strbuf_add(sb, "%g", fabs(t->coef)); any = true; }
+    for (int k = 0; k < t->nf; k++) {
+        const Atom *a = &b->sys->atoms[t->f[k].atom];
+        bool inv = a->kind == ATOM_CALL && !strncmp(a->key, "f:inv(", 6);
+        int p = inv ? -t->f[k].power : t->f[k].power;
+        strbuf_add(sb, "%s%s", p > 0 ? (any ? " * " : "") : (any ? " / " : "1 / "), a->text);
+        if (abs(p) != 1) strbuf_add(sb, "^%d", abs(p));
+        any = true;
+    }
+    if (!any) strbuf_add(sb, "1");
+}
+
+static const char *summary(Bal *b) {
+    char buf[1024];
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
+    strbuf_add(&sb, "proven");
+    int n = 0;
+    for (int a = 0; a < b->sys->natoms; a++)
+        if (b->input_used[a]) strbuf_add(&sb, "%s%s", n++ ? ", " : "; water enters from ", b->sys->atoms[a].text);
+    n = 0;
+    for (int o = 0; o < b->no; o++)
+        if (b->best_x[o]) strbuf_add(&sb, "%s%s", n++ ? ", " : "; leaves through ", b->m->outputs.items[o]->name);
+    for (int kind = 0; kind < 2; kind++) {
+        n = 0;
+        for (int a = 0; a < b->sys->natoms; a++) {
+            const Atom *at = &b->sys->atoms[a];
+            if (!at->exempt || !at->stmt || (at->stmt->mark == STMT_MARK_SINK) != (kind == 0)) continue;
+            strbuf_add(&sb, "%s", n++ ? ", " : kind == 0 ? "; sinks " : "; sources ");
+            if (at->kind == ATOM_BOUNDARY) strbuf_add(&sb, "%s", at->text);
+            else strbuf_add(&sb, "the %s of %s", at->limit_sign > 0 ? "floor" : "cap", at->stmt->target.name);
+        }
+    }
+    n = 0;
+    for (int s = 0; s < b->ns; s++)
+        if (b->delta[s].n && b->best_w[s].t[0].coef < 0) strbuf_add(&sb, "%s%s", n++ ? ", " : "; deficits ", b->m->states.items[s]->name);
+    n = 0;
+    for (int s = 0; s < b->ns; s++) {
+        if (!b->delta[s].n) continue;
+        Poly w = b->best_w[s];
+        if (w.t[0].nf == 0 && fabs(fabs(w.t[0].coef) - 1) <= 1e-12) continue;
+        strbuf_add(&sb, "%s%s by ", n++ ? ", " : "; weights ", b->m->states.items[s]->name);
+        weight_text(b, &sb, w);
+    }
+    return arena_strndup(&b->s->p->arena, buf, sb.len);
+}
+
+/* An output that carries water out of the stores reports an amount per step:
+ * declared as a storage ('mm'), it would be read as one. */
+static void verify_reporting_units(Bal *b) {
+    for (int o = 0; o < b->no; o++) {
+        Sym *out = b->m->outputs.items[o];
+        Unit u = out->unit;
+        if (!b->best_x[o] || u.kind != UNIT_KNOWN || u.dim[DIM_TIME] != 0 || u.dim[DIM_LENGTH] == 0) continue;
+        diag_error(b->s->d, out->span, "output '%s' reports water that leaves the stores in each step, a rate, but is "
+                   "declared in '%s', a storage", out->name, utext(b->s, u));
+        diag_note_plain(b->s->d, "declare it per day, as in 'output %s : %s/d'", out->name, utext(b->s, u));
+    }
+}
+
+/* ---- Entry ---------------------------------------------------------------------------------- */
+
+void sema_check_step_balance(Sema *s, CheckedModel *m) {
+    Arena a;
+    arena_init(&a);
+    StepSystem sys;
+    int errors_before = diag_error_count(s->d);
+    step_symbolic_build(s, m, &a, &sys);
+    if (diag_error_count(s->d) > errors_before) {   /* a misplaced mark: the balance would repeat it */
+        arena_free(&a);
+        return;
+    }
+    Bal b = {.s = s, .m = m, .a = &a, .sys = &sys, .pc = &sys.pc, .ns = m->states.n, .no = m->outputs.n};
+    b.delta = ARENA_ARRAY(&a, Poly, b.ns ? b.ns : 1);
+    b.out = ARENA_ARRAY(&a, Poly, b.no ? b.no : 1);
+    b.input_used = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
+    b.input_accepted = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
+    for (int i = 0; i < b.ns; i++) b.delta[i] = sys.water[i] ? inner_terms(&b, sys.delta[i], true) : poly_zero();
+    for (int o = 0; o < b.no; o++) b.out[o] = inner_terms(&b, sys.output[o], false);
+    build_rows(&b);
+    solve(&b);
+    if (getenv("DG_BAL_DEBUG")) {
+        void step_balance_debug_poly(Bal *b, const char *title, Poly p);
+        for (int i = 0; i < b.ns; i++) { step_balance_debug_poly(&b, m->states.items[i]->name, b.delta[i]); if (b.best_w) step_balance_debug_poly(&b, "  w", b.best_w[i]); }
+        for (int i = 0; i < b.no; i++) step_balance_debug_poly(&b, m->outputs.items[i]->name, b.out[i]);
+        step_balance_debug_poly(&b, "RES", b.best_res);
+        fprintf(stderr, "trials %d\n", b.trials);
+    }
+
+    if (b.unbalanced == 0) {
+        m->balance = summary(&b);
+        verify_reporting_units(&b);
+        arena_free(&a);
+        return;
+    }
+    Poly res = unbalanced_terms(&b, b.best_res);
+    Culprit culprits[16];
+    int n = sys.inexact ? 0 : explain(&b, &res, culprits, 16);
+    for (int i = 0; i < n; i++) report_culprit(&b, &culprits[i]);
+    if (res.n) report_unproven(&b, res, n);
+    m->balance = res.n ? "not proven (see the warning of 'dgc check')" : "violated";
+    arena_free(&a);
+}
+
+/* DEBUG */
+#include <stdio.h>
+void step_balance_debug_poly(Bal *b, const char *title, Poly p);
+void step_balance_debug_poly(Bal *b, const char *title, Poly p) {
+    fprintf(stderr, "%s:", title);
+    for (int i = 0; i < p.n; i++) {
+        fprintf(stderr, " %+g", p.t[i].coef);
+        for (int k = 0; k < p.t[i].nf; k++) fprintf(stderr, "*[%s]^%d", b->sys->atoms[p.t[i].f[k].atom].text, p.t[i].f[k].power);
+    }
+    fprintf(stderr, "\n");
+}
