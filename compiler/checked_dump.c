@@ -243,7 +243,6 @@ void checked_print_summary(FILE *out, const CheckedModel *m, Program *p) {
                 m->states.n, m->fluxes.n, solver_name(m->solver.kind), m->solver.substeps,
                 m->solver.substeps == 1 ? "" : "s");
     }
-    if (m->balance) fprintf(out, "  %-11s%s\n", "balance", m->balance);
     list_syms(out, "inputs", &m->inputs, p);
     if (m->params.n) {
         fprintf(out, "  %-11s", "parameters");
@@ -264,6 +263,7 @@ void checked_print_summary(FILE *out, const CheckedModel *m, Program *p) {
     list_syms(out, "states", &m->states, p);
     list_syms(out, "outputs", &m->outputs, p);
     if (m->nets.n) list_syms(out, "networks", &m->nets, p);
+    if (m->balance) fprintf(out, "  %-11s%s\n", "balance", m->balance);
     if (m->components > 1) fprintf(out, "  %-11s%d parallel parameter sets, outputs averaged\n", "components", m->components);
     if (m->learn.kind != PNET_NONE) {
         const ParamNet *l = &m->learn;

@@ -861,6 +861,7 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
         diag_error(s->d, md->name.span, "model '%s' has states but neither step blocks nor storage equations", m->name);
     }
     check_outputs(s, m, &output_deps);
+    if (m->form == FORM_STEP && diag_error_count(s->d) == errors_before) sema_check_step_rates(s, m);
     if (m->form == FORM_EQUATIONS) sema_check_mass_balance(s, m, flux_deps, &output_deps);
     /* the step form's balance needs every name resolved, every unit right and
      * every function it inlines sound: only in a program without errors so far */

@@ -24,7 +24,6 @@
 #include "step_symbolic.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +68,7 @@ typedef struct {
     Poly          best_res;
     long          best_score;      /* score_of the best residual; -1 before the first trial */
     int           unbalanced;      /* its terms that break the balance */
+    bool          ambiguous;       /* other outputs would leave other terms unbalanced */
 } Bal;
 
 /* ---- Terms -------------------------------------------------------------------- */
@@ -138,14 +138,14 @@ static long score_of(Bal *b, Poly res, int *unbalanced) {
 
 /* The terms that break the balance (see score_of); notes the inputs whose
  * remaining share the stores take in. */
-static Poly unbalanced_terms(Bal *b, Poly res) {
+static Poly unbalanced_terms(Bal *b, Poly res, bool note_accepted) {
     bool *bad = ARENA_ARRAY(b->a, bool, res.n ? res.n : 1);
     int inputs;
     mark_unbalanced(b, res, bad, &inputs);
     Poly r = {ARENA_ARRAY(b->a, PolyTerm, res.n ? res.n : 1), 0};
     for (int i = 0; i < res.n; i++) {
         if (bad[i]) r.t[r.n++] = res.t[i];
-        else b->input_accepted[input_of(b, &res.t[i])] = true;
+        else if (note_accepted) b->input_accepted[input_of(b, &res.t[i])] = true;
     }
     return r;
 }
@@ -284,8 +284,18 @@ static bool fewer_or_earlier(unsigned a, unsigned b) {
     return diff && (a & diff & -diff);   /* the lowest index where they differ is a's */
 }
 
-/* The outputs that, added to res, leave it closest to a balance; returns its score. */
-static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left) {
+/* Same monomials, coefficients aside (2 * melt is the same imbalance as melt). */
+static bool same_monomials(Poly a, Poly b) {
+    if (a.n != b.n) return false;
+    for (int i = 0; i < a.n; i++)
+        if (!poly_same_monomial(&a.t[i], &b.t[i])) return false;
+    return true;
+}
+
+/* The outputs that, added to res, leave it closest to a balance; returns its
+ * score. *ambiguous: another choice leaves as many unbalanced terms, but
+ * other ones (which amount is lost then depends on which output reports). */
+static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left, bool *ambiguous) {
     /* candidates: outputs that share a term with res, or with another
      * candidate (Q = S0 + P - Snew meets ET only once Q is in) */
     int *rel = ARENA_ARRAY(b->a, int, b->no ? b->no : 1), nrel = 0;
@@ -304,6 +314,7 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left) {
     for (int o = 0; o < b->no; o++) x[o] = false;
     Poly best = res;
     long best_score = score_of(b, res, NULL);
+    *ambiguous = false;
     if (nrel <= MAX_ENUMERATED_OUTPUTS) {
         /* every subset, in Gray-code order: one output in or out per step */
         unsigned best_mask = 0, gray = 0;
@@ -315,7 +326,11 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left) {
             cur = poly_add(b->pc, cur, b->out[rel[k]], (g >> k & 1) ? 1 : -1);
             gray = g;
             long sc = score_of(b, cur, NULL);
+            bool tie = sc / SCORE_UNIT == best_score / SCORE_UNIT;
+            if (tie && sc / SCORE_UNIT > 0)
+                *ambiguous |= !same_monomials(unbalanced_terms(b, cur, false), unbalanced_terms(b, best, false));
             if (sc < best_score || (sc == best_score && fewer_or_earlier(g, best_mask))) {
+                if (!tie) *ambiguous = false;
                 best = cur;
                 best_score = sc;
                 best_mask = g;
@@ -355,13 +370,14 @@ static void try_weights(Bal *b, Poly *w) {
     }
     bool *x = ARENA_ARRAY(b->a, bool, b->no ? b->no : 1);
     Poly left;
-    choose_outputs(b, res, x, &left);
+    bool ambiguous;
+    choose_outputs(b, res, x, &left, &ambiguous);
     int unbalanced;
     long score = score_of(b, left, &unbalanced) / SCORE_UNIT;   /* weights: only the balance counts, the first best wins */
-    if (getenv("DG_BAL_DEBUG")) { fprintf(stderr, "trial %d score %ld:", b->trials, score); for (int s = 0; s < b->ns; s++) if (b->delta[s].n) fprintf(stderr, " %s=%s", b->m->states.items[s]->name, poly_key(b->pc, w[s])); fprintf(stderr, "\n"); }
     if (b->best_score >= 0 && score >= b->best_score) return;
     b->best_score = score;
     b->unbalanced = unbalanced;
+    b->ambiguous = ambiguous;
     b->best_res = left;
     b->best_x = x;
     b->best_w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
@@ -478,6 +494,7 @@ typedef struct {
     int         atom;       /* limit atom, or -1 */
     int         update;     /* unnamed amount of `S += e` / `S -= e`, or -1 */
     Poly        factor;     /* the residual holds factor * (its value) */
+    Poly        part;       /* that product */
 } Culprit;
 
 /* Is factor * cand, for some single-term factor, part of res? */
@@ -512,15 +529,15 @@ static int candidates(Bal *b, Culprit *c, Poly *value) {
     for (int a = 0; a < b->sys->natoms; a++)
         if (b->sys->atoms[a].kind == ATOM_LIMIT) {
             value[n] = poly_atom(b->pc, a, b->sys->atoms[a].span);
-            c[n++] = (Culprit){-1, a, -1, poly_zero()};
+            c[n++] = (Culprit){-1, a, -1, poly_zero(), poly_zero()};
         }
     for (int l = 0; l < b->m->locals.n; l++) {
         value[n] = candidate(b, b->sys->local[l]);
-        c[n++] = (Culprit){l, -1, -1, poly_zero()};
+        c[n++] = (Culprit){l, -1, -1, poly_zero(), poly_zero()};
     }
     for (int u = 0; u < b->sys->nupdate; u++) {
         value[n] = candidate(b, b->sys->update[u].value);
-        c[n++] = (Culprit){-1, -1, u, poly_zero()};
+        c[n++] = (Culprit){-1, -1, u, poly_zero(), poly_zero()};
     }
     return n;
 }
@@ -538,6 +555,7 @@ static int explain(Bal *b, Poly *res, Culprit *out, int max) {
         if (find_multiple(b, *res, value[k], &f) && poly_mul(b->pc, f, value[k]).n == res->n) {
             out[0] = c[k];
             out[0].factor = f;
+            out[0].part = *res;
             *res = poly_zero();
             return 1;
         }
@@ -556,8 +574,10 @@ static int explain(Bal *b, Poly *res, Culprit *out, int max) {
             }
         }
         if (pick < 0) break;
-        *res = poly_add(b->pc, *res, poly_mul(b->pc, pick_f, value[pick]), -1);
+        Poly part = poly_mul(b->pc, pick_f, value[pick]);
+        *res = poly_add(b->pc, *res, part, -1);
         out[n] = c[pick];
+        out[n].part = part;
         out[n++].factor = pick_f;
     }
     return n;
@@ -587,7 +607,8 @@ static const char *stores_of(Bal *b, Poly cand, int sign) {
 
 static void report_culprit(Bal *b, const Culprit *c) {
     Diag *d = b->s->d;
-    int sign = c->factor.t[0].coef > 0 ? 1 : -1;
+    /* the sign of the part that remains: water created (+) or lost (-) */
+    int sign = c->part.n && c->part.t[0].coef > 0 ? 1 : -1;
     if (c->atom >= 0) {
         const Atom *at = &b->sys->atoms[c->atom];
         const char *target = at->stmt ? at->stmt->target.name : "?";
@@ -637,6 +658,25 @@ static void report_culprit(Bal *b, const Culprit *c) {
     }
 }
 
+/* 'k * S', '0.5 * melt', 'min(P, E)': one term, written from its atoms. */
+static const char *term_text(Bal *b, const PolyTerm *t) {
+    char buf[200];
+    StrBuf sb;
+    strbuf_init(&sb, buf, sizeof buf);
+    if (fabs(fabs(t->coef) - 1) > 1e-12) strbuf_add(&sb, "%g", fabs(t->coef));
+    for (int k = 0; k < t->nf; k++) {
+        const Atom *a = &b->sys->atoms[t->f[k].atom];
+        bool inv = a->kind == ATOM_CALL && !strncmp(a->key, "f:inv(", 6);
+        int p = inv ? -t->f[k].power : t->f[k].power;
+        bool paren = strpbrk(a->text, " +-*/") && !strchr(a->text, '(');
+        strbuf_add(&sb, "%s%s%s%s", sb.len ? (p > 0 ? " * " : " / ") : (p > 0 ? "" : "1 / "), paren ? "(" : "",
+                   a->text, paren ? ")" : "");
+        if (abs(p) != 1) strbuf_add(&sb, "^%d", abs(p));
+    }
+    if (!sb.len) strbuf_add(&sb, "1");
+    return arena_strndup(b->a, buf, sb.len);
+}
+
 /* A warning for what no named amount explains: the balance is not proven. */
 static void report_unproven(Bal *b, Poly res, int nculprits) {
     Diag *d = b->s->d;
@@ -649,22 +689,18 @@ static void report_unproven(Bal *b, Poly res, int nculprits) {
                      b->m->name, res.n, res.n == 1 ? "" : "s", res.n == 1 ? "es" : "");
     for (int i = 0; i < res.n && i < MAX_NOTES; i++) {
         const PolyTerm *t = &res.t[i];
-        char buf[200];
-        StrBuf sb;
-        strbuf_init(&sb, buf, sizeof buf);
-        for (int k = 0; k < t->nf; k++) {
-            const Atom *a = &b->sys->atoms[t->f[k].atom];
-            if (!a->dynamic) continue;
-            strbuf_add(&sb, "%s'%s'", sb.len ? " * " : "", a->text);
-            if (t->f[k].power != 1) strbuf_add(&sb, "^%d", t->f[k].power);
-        }
-        if (!sb.len) strbuf_add(&sb, "a constant amount");
-        if (t->span.end) diag_note(d, t->span, "%s %s the stores and is not matched", buf, t->coef > 0 ? "enters" : "leaves");
-        else diag_note_plain(d, "%s %s the stores and is not matched", buf, t->coef > 0 ? "enters" : "leaves");
+        const char *what = t->coef > 0 ? "appears in the stores" : "leaves the stores";
+        if (t->span.end) diag_note(d, t->span, "'%s' %s and no output, input or mark accounts for it", term_text(b, t), what);
+        else diag_note_plain(d, "'%s' %s and no output, input or mark accounts for it", term_text(b, t), what);
     }
     if (nculprits) diag_note_plain(d, "the errors above explain the rest");
-    diag_note_plain(d, "the check expands +, -, *, if and user functions, and keeps other functions closed; an "
-                       "identity it does not know (such as min(a, b) = a - max(a - b, 0)) looks like an imbalance");
+    if (b->ambiguous)
+        diag_note_plain(d, "which amount is unmatched depends on which outputs are taken to report the water that "
+                           "leaves: name the amounts that leave and report them");
+    else
+        diag_note_plain(d, "the check expands +, -, *, if and user functions, and keeps other functions closed; an "
+                           "identity it does not know (such as min(a, b) = a - max(a - b, 0)) looks like an "
+                           "imbalance");
 }
 
 /* ---- Summary ------------------------------------------------------------------------------ */
@@ -700,9 +736,11 @@ static const char *summary(Bal *b) {
         for (int a = 0; a < b->sys->natoms; a++) {
             const Atom *at = &b->sys->atoms[a];
             if (!at->exempt || !at->stmt || (at->stmt->mark == STMT_MARK_SINK) != (kind == 0)) continue;
-            strbuf_add(&sb, "%s", n++ ? ", " : kind == 0 ? "; sinks " : "; sources ");
-            if (at->kind == ATOM_BOUNDARY) strbuf_add(&sb, "%s", at->text);
-            else strbuf_add(&sb, "the %s of %s", at->limit_sign > 0 ? "floor" : "cap", at->stmt->target.name);
+            const char *what = at->kind == ATOM_BOUNDARY ? at->text
+                             : arena_printf(b->a, "the %s of %s", at->limit_sign > 0 ? "floor" : "cap",
+                                            at->stmt->target.name);
+            if (strstr(buf, what)) continue;   /* two floors of SM: named once */
+            strbuf_add(&sb, "%s%s", n++ ? ", " : kind == 0 ? "; sinks " : "; sources ", what);
         }
     }
     n = 0;
@@ -726,6 +764,8 @@ static void verify_reporting_units(Bal *b) {
         Sym *out = b->m->outputs.items[o];
         Unit u = out->unit;
         if (!b->best_x[o] || u.kind != UNIT_KNOWN || u.dim[DIM_TIME] != 0 || u.dim[DIM_LENGTH] == 0) continue;
+        const Unit *v = b->m->output_value_unit;
+        if (v && v[o].kind == UNIT_KNOWN && v[o].dim[DIM_TIME] == -2) continue;   /* a rate: sema_step_rates.c said so */
         diag_error(b->s->d, out->span, "output '%s' reports water that leaves the stores in each step, a rate, but is "
                    "declared in '%s', a storage", out->name, utext(b->s, u));
         diag_note_plain(b->s->d, "declare it per day, as in 'output %s : %s/d'", out->name, utext(b->s, u));
@@ -744,6 +784,12 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
         arena_free(&a);
         return;
     }
+    bool stores = false;
+    for (int i = 0; i < m->states.n; i++) stores |= sys.water[i];
+    if (!stores) {   /* no water is kept from one step to the next: nothing to balance */
+        arena_free(&a);
+        return;
+    }
     Bal b = {.s = s, .m = m, .a = &a, .sys = &sys, .pc = &sys.pc, .ns = m->states.n, .no = m->outputs.n};
     b.delta = ARENA_ARRAY(&a, Poly, b.ns ? b.ns : 1);
     b.out = ARENA_ARRAY(&a, Poly, b.no ? b.no : 1);
@@ -753,13 +799,6 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
     for (int o = 0; o < b.no; o++) b.out[o] = inner_terms(&b, sys.output[o], false);
     build_rows(&b);
     solve(&b);
-    if (getenv("DG_BAL_DEBUG")) {
-        void step_balance_debug_poly(Bal *b, const char *title, Poly p);
-        for (int i = 0; i < b.ns; i++) { step_balance_debug_poly(&b, m->states.items[i]->name, b.delta[i]); if (b.best_w) step_balance_debug_poly(&b, "  w", b.best_w[i]); }
-        for (int i = 0; i < b.no; i++) step_balance_debug_poly(&b, m->outputs.items[i]->name, b.out[i]);
-        step_balance_debug_poly(&b, "RES", b.best_res);
-        fprintf(stderr, "trials %d\n", b.trials);
-    }
 
     if (b.unbalanced == 0) {
         m->balance = summary(&b);
@@ -767,23 +806,12 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
         arena_free(&a);
         return;
     }
-    Poly res = unbalanced_terms(&b, b.best_res);
+    Poly res = unbalanced_terms(&b, b.best_res, true);
     Culprit culprits[16];
-    int n = sys.inexact ? 0 : explain(&b, &res, culprits, 16);
+    int n = sys.inexact || b.ambiguous ? 0 : explain(&b, &res, culprits, 16);
     for (int i = 0; i < n; i++) report_culprit(&b, &culprits[i]);
     if (res.n) report_unproven(&b, res, n);
     m->balance = res.n ? "not proven (see the warning of 'dgc check')" : "violated";
     arena_free(&a);
 }
 
-/* DEBUG */
-#include <stdio.h>
-void step_balance_debug_poly(Bal *b, const char *title, Poly p);
-void step_balance_debug_poly(Bal *b, const char *title, Poly p) {
-    fprintf(stderr, "%s:", title);
-    for (int i = 0; i < p.n; i++) {
-        fprintf(stderr, " %+g", p.t[i].coef);
-        for (int k = 0; k < p.t[i].nf; k++) fprintf(stderr, "*[%s]^%d", b->sys->atoms[p.t[i].f[k].atom].text, p.t[i].f[k].power);
-    }
-    fprintf(stderr, "\n");
-}

@@ -18,7 +18,6 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,7 +147,6 @@ static Poly fit(Ev *ev, Poly p, Span span) {
     if (!ev->sys->pc.overflow) return p;
     ev->sys->pc.overflow = false;
     ev->sys->inexact = true;
-    if (getenv("DG_BAL_DEBUG")) fprintf(stderr, "overflow at %s\n", step_span_text(ev->s, ev->a, span, 80));
     const char *key = arena_printf(ev->a, "opaque#%d", ev->nopaque++);
     return poly_atom(&ev->sys->pc, atom_get(ev, ATOM_OPAQUE, key, span, true), span);
 }
