@@ -24,6 +24,7 @@
 #include "step_symbolic.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,8 @@ typedef struct {
     Poly         *delta;           /* per state: ΔS without input and marked terms (zero if S holds no water) */
     Poly         *out;             /* per output: its value without input and marked terms */
     bool         *input_used;      /* per atom: a water input that enters some store */
-    bool         *input_accepted;  /* per atom: a water input that the best residual takes in (see score_of) */
+    uint64_t     *inflow;          /* sorted amount_hash of the input amounts statements add (find_inflows) */
+    int           ninflow;
     Row          *rows;
     int           nrows;
     int           trials;
@@ -65,6 +67,8 @@ typedef struct {
     /* best solution so far */
     Poly         *best_w;
     bool         *best_x;
+    uint64_t     *best_inflow;
+    int           best_ninflow;
     Poly          best_res;
     long          best_score;      /* score_of the best residual; -1 before the first trial */
     int           unbalanced;      /* its terms that break the balance */
@@ -99,31 +103,108 @@ static Poly inner_terms(Bal *b, Poly p, bool note_inputs) {
     return r;
 }
 
-/* How far res is from a balance, as one number to minimise: the terms that
- * hold no input first; then the terms of an input that only leave the
- * stores (PET * et(S) taken out and not reported); then all input terms.
- * What remains of an input with some term entering is a share of it that
- * the stores take in (SFCF * snow, ALPHA * rain * (1 - w)): accepted. */
+/* How far res is from a balance, as one number to minimise: first the
+ * terms that break it, then the terms of inputs (an output that reports an
+ * input's share, ET = beff * P, is worth taking). A term of an input does
+ * not break the balance when it is a share of the input that a statement
+ * adds to a store: P, SFCF * [T < TT] * P, f * P for a network's share f,
+ * and what of those a store passes on. A term of an input that no statement
+ * adds (PET * et(S), taken out with `S -= aet`) is an amount like any other. */
 enum { SCORE_UNIT = 1 << 20 };
+
+/* Hash of a term's time-varying atoms (its amount): terms of one amount, one hash. */
+static uint64_t amount_hash(Bal *b, const PolyTerm *t) {
+    uint64_t h = 1469598103934665603ull;
+    for (int k = 0; k < t->nf; k++) {
+        if (!b->sys->atoms[t->f[k].atom].dynamic) continue;
+        h = (h ^ (uint64_t)(unsigned)t->f[k].atom) * 1099511628211ull;
+        h = (h ^ (uint64_t)(unsigned)(t->f[k].power + 1000)) * 1099511628211ull;
+    }
+    return h;
+}
+
+static int cmp_u64(const void *x, const void *y) {
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* A share of an input as such: the input times conditions and constant
+ * factors (P, SFCF * [T < TT] * P), the water an input brings. */
+static bool bare_input(Bal *b, const PolyTerm *t) {
+    int inputs = 0, others = 0;
+    for (int k = 0; k < t->nf; k++) {
+        const Atom *at = &b->sys->atoms[t->f[k].atom];
+        if (at->water_input && t->f[k].power == 1) inputs++;
+        else if (at->dynamic && at->kind != ATOM_COND) others++;
+    }
+    return inputs == 1 && others == 0;
+}
+
+/* The input amounts that statements add to stores, for weights w: every
+ * term of an input in a statement that adds some of that input (w times the
+ * factor > 0; a deficit gains water by falling), where the statement is the
+ * first to change the store with that amount. `SM += ALPHA * rain * (1 - w)`
+ * adds a share of rain, its -ALPHA * rain * w included; `SM -= aet` with
+ * aet = PET * f adds none of PET, and a later `SM -= K * SM` only drains. */
+static void find_inflows(Bal *b, const Poly *w) {
+    int n = 0, cap = 64;
+    uint64_t *set = ARENA_ARRAY(b->a, uint64_t, cap);
+    for (int s = 0; s < b->ns; s++) {
+        if (!b->delta[s].n) continue;
+        int nseen = 0, seen_cap = 64;   /* amounts earlier statements brought: a later one only drains them */
+        uint64_t *seen = ARENA_ARRAY(b->a, uint64_t, seen_cap);
+        for (int c = 0; c < b->sys->nchange[s]; c++) {
+            Poly ch = inner_terms(b, b->sys->change[s][c], false);
+            int before = nseen;
+            for (int i = 0; i < ch.n; i++) {
+                int in = input_of(b, &ch.t[i]);
+                if (in < 0) continue;
+                uint64_t h = amount_hash(b, &ch.t[i]);
+                bool old = false;
+                for (int k = 0; k < before && !old; k++) old = seen[k] == h;
+                if (old) continue;
+                if (nseen == seen_cap) {
+                    uint64_t *g = ARENA_ARRAY(b->a, uint64_t, 2 * seen_cap);
+                    memcpy(g, seen, sizeof *g * (size_t)nseen);
+                    seen = g;
+                    seen_cap *= 2;
+                }
+                seen[nseen++] = h;
+                bool adds = false;
+                for (int k = 0; k < ch.n && !adds; k++)
+                    adds = input_of(b, &ch.t[k]) == in && ch.t[k].coef * w[s].t[0].coef > 0;
+                if (!adds) continue;
+                if (n == cap) {
+                    uint64_t *g = ARENA_ARRAY(b->a, uint64_t, 2 * cap);
+                    memcpy(g, set, sizeof *g * (size_t)n);
+                    set = g;
+                    cap *= 2;
+                }
+                set[n++] = h;
+            }
+        }
+    }
+    qsort(set, (size_t)n, sizeof *set, cmp_u64);
+    b->inflow = set;
+    b->ninflow = n;
+}
+
+/* Does this term keep the balance: a marked amount, or input water? */
+static bool accepted_term(Bal *b, const PolyTerm *t) {
+    if (exempt_term(b, t)) return true;
+    if (input_of(b, t) < 0) return false;
+    if (bare_input(b, t)) return true;
+    uint64_t h = amount_hash(b, t);
+    return bsearch(&h, b->inflow, (size_t)b->ninflow, sizeof h, cmp_u64) != NULL;
+}
 
 /* Per term of res: does it break the balance? */
 static int mark_unbalanced(Bal *b, Poly res, bool *bad, int *ninputs) {
-    enum { MAX_INPUTS = 64 };
-    int input[MAX_INPUTS], n = 0, count = 0;
-    bool enters[MAX_INPUTS] = {false};
+    int count = 0;
     *ninputs = 0;
     for (int i = 0; i < res.n; i++) {
-        int in = input_of(b, &res.t[i]), k = 0;
-        if (in < 0) continue;
-        (*ninputs)++;
-        while (k < n && input[k] != in) k++;
-        if (k == n && n < MAX_INPUTS) input[n++] = in;
-        if (k < n && res.t[i].coef > 0) enters[k] = true;
-    }
-    for (int i = 0; i < res.n; i++) {
-        int in = input_of(b, &res.t[i]), k = 0;
-        while (in >= 0 && k < n && input[k] != in) k++;
-        bad[i] = in < 0 || (k < n && !enters[k]);
+        *ninputs += input_of(b, &res.t[i]) >= 0;
+        bad[i] = !accepted_term(b, &res.t[i]);
         count += bad[i];
     }
     return count;
@@ -136,31 +217,17 @@ static long score_of(Bal *b, Poly res, int *unbalanced) {
     return (long)n * SCORE_UNIT + inputs;
 }
 
-/* The terms that break the balance (see score_of); notes the inputs whose
- * remaining share the stores take in. */
-static Poly unbalanced_terms(Bal *b, Poly res, bool note_accepted) {
-    bool *bad = ARENA_ARRAY(b->a, bool, res.n ? res.n : 1);
-    int inputs;
-    mark_unbalanced(b, res, bad, &inputs);
+/* The terms that break the balance (see score_of). */
+static Poly unbalanced_terms(Bal *b, Poly res) {
     Poly r = {ARENA_ARRAY(b->a, PolyTerm, res.n ? res.n : 1), 0};
-    for (int i = 0; i < res.n; i++) {
-        if (bad[i]) r.t[r.n++] = res.t[i];
-        else if (note_accepted) b->input_accepted[input_of(b, &res.t[i])] = true;
-    }
+    for (int i = 0; i < res.n; i++)
+        if (!accepted_term(b, &res.t[i])) r.t[r.n++] = res.t[i];
     return r;
 }
 
-/* A named or written amount without the shares of accepted inputs: what of
- * it can break the balance. */
-static Poly candidate(Bal *b, Poly p) {
-    p = inner_terms(b, p, false);
-    Poly r = {ARENA_ARRAY(b->a, PolyTerm, p.n ? p.n : 1), 0};
-    for (int i = 0; i < p.n; i++) {
-        int in = input_of(b, &p.t[i]);
-        if (in < 0 || !b->input_accepted[in]) r.t[r.n++] = p.t[i];
-    }
-    return r;
-}
+/* A named or written amount without its input water: what of it can break
+ * the balance. */
+static Poly candidate(Bal *b, Poly p) { return unbalanced_terms(b, p); }
 
 /* Splits a term into its amount (time-varying atoms) and its factor (the rest). */
 static void split_term(Bal *b, const PolyTerm *t, PolyTerm *amount, PolyTerm *factor) {
@@ -328,7 +395,7 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left, bool *ambiguou
             long sc = score_of(b, cur, NULL);
             bool tie = sc / SCORE_UNIT == best_score / SCORE_UNIT;
             if (tie && sc / SCORE_UNIT > 0)
-                *ambiguous |= !same_monomials(unbalanced_terms(b, cur, false), unbalanced_terms(b, best, false));
+                *ambiguous |= !same_monomials(unbalanced_terms(b, cur), unbalanced_terms(b, best));
             if (sc < best_score || (sc == best_score && fewer_or_earlier(g, best_mask))) {
                 if (!tie) *ambiguous = false;
                 best = cur;
@@ -368,6 +435,7 @@ static void try_weights(Bal *b, Poly *w) {
         if (w[s].n != 1 || fabs(w[s].t[0].coef) > 1 + 1e-9) return;
         res = poly_add(b->pc, res, poly_mul(b->pc, w[s], b->delta[s]), 1);
     }
+    find_inflows(b, w);
     bool *x = ARENA_ARRAY(b->a, bool, b->no ? b->no : 1);
     Poly left;
     bool ambiguous;
@@ -380,6 +448,8 @@ static void try_weights(Bal *b, Poly *w) {
     b->ambiguous = ambiguous;
     b->best_res = left;
     b->best_x = x;
+    b->best_inflow = b->inflow;
+    b->best_ninflow = b->ninflow;
     b->best_w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
     memcpy(b->best_w, w, sizeof(Poly) * (size_t)b->ns);
 }
@@ -611,17 +681,28 @@ static void report_culprit(Bal *b, const Culprit *c) {
     int sign = c->part.n && c->part.t[0].coef > 0 ? 1 : -1;
     if (c->atom >= 0) {
         const Atom *at = &b->sys->atoms[c->atom];
-        const char *target = at->stmt ? at->stmt->target.name : "?";
-        if (at->limit_sign > 0) {
+        bool store = at->state >= 0 && at->stmt;   /* S = max(S - x, c): the floor of a store */
+        const char *target = store ? at->stmt->target.name : NULL;
+        if (at->limit_sign > 0 && store) {
             diag_error(d, at->span, "'%s' adds water to '%s' whenever '%s' is below '%s': that water comes from nowhere",
                        at->text, target, at->value_text, at->bound_text);
             diag_note_plain(d, "if this floor is an intended guard, mark the statement: 'source %s = %s'", target,
                             at->text);
-        } else {
+        } else if (at->limit_sign > 0) {
+            diag_error(d, at->span, "'%s' adds water whenever '%s' is below '%s': that water comes from nowhere",
+                       at->text, at->value_text, at->bound_text);
+            diag_note_plain(d, "if this floor is intended, name the amount and mark it: 'source x = %s'", at->text);
+        } else if (store) {
             diag_error(d, at->span, "'%s' removes the water of '%s' above '%s', and that water reaches no store, "
                        "output or sink", at->text, target, at->bound_text);
             diag_note_plain(d, "report the excess in an output or a store, or mark the statement 'sink %s = %s' if it "
                             "leaves the model", target, at->text);
+        } else {
+            diag_error(d, at->span, "'%s' keeps at most '%s' of '%s'; the rest reaches no store, output or sink",
+                       at->text, at->bound_text, at->value_text);
+            diag_note_plain(d, "report the rest (with 'x = %s', as in 'spill = %s - x' and 'output spill : mm/d'), "
+                            "or, if the rest leaves the model, mark the statement of the limit: 'sink x = %s'",
+                            at->text, at->value_text, at->text);
         }
         return;
     }
@@ -794,7 +875,6 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
     b.delta = ARENA_ARRAY(&a, Poly, b.ns ? b.ns : 1);
     b.out = ARENA_ARRAY(&a, Poly, b.no ? b.no : 1);
     b.input_used = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
-    b.input_accepted = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
     for (int i = 0; i < b.ns; i++) b.delta[i] = sys.water[i] ? inner_terms(&b, sys.delta[i], true) : poly_zero();
     for (int o = 0; o < b.no; o++) b.out[o] = inner_terms(&b, sys.output[o], false);
     build_rows(&b);
@@ -806,7 +886,9 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
         arena_free(&a);
         return;
     }
-    Poly res = unbalanced_terms(&b, b.best_res, true);
+    b.inflow = b.best_inflow;
+    b.ninflow = b.best_ninflow;
+    Poly res = unbalanced_terms(&b, b.best_res);
     Culprit culprits[16];
     int n = sys.inexact || b.ambiguous ? 0 : explain(&b, &res, culprits, 16);
     for (int i = 0; i < n; i++) report_culprit(&b, &culprits[i]);

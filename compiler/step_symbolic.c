@@ -213,6 +213,8 @@ static bool water_unit(Unit u) {
 
 static Poly eval(Ev *ev, const Expr *e);
 static Poly eval_cond(Ev *ev, const Expr *e);
+static bool open_limit(Ev *ev, const Expr *e, Poly *args, const CheckedStmt *cs, int ordinal, Poly *out,
+                       int *exempted);
 
 static Poly *frame_slot(Frame *f, Sym *sym) {
     for (int i = 0; i < f->n; i++)
@@ -379,6 +381,32 @@ static Poly eval_fn_call(Ev *ev, const Expr *e, Poly *args) {
     return result;
 }
 
+/* Input water as such: every term an input times conditions and factors
+ * (P, P - E, SFCF * [T < TT] * P). */
+static bool input_water(Ev *ev, Poly p) {
+    if (!p.n) return false;
+    for (int i = 0; i < p.n; i++) {
+        int inputs = 0, others = 0;
+        for (int k = 0; k < p.t[i].nf; k++) {
+            const Atom *at = &ev->sys->atoms[p.t[i].f[k].atom];
+            if (at->water_input && p.t[i].f[k].power == 1) inputs++;
+            else if (at->dynamic && at->kind != ATOM_COND) others++;
+        }
+        if (inputs != 1 || others) return false;
+    }
+    return true;
+}
+
+/* min(P, cap), max(P - E, 0): a limit on input water is opened wherever it
+ * is (P less what the cap cuts off); other limits (on a store's content, on
+ * a fraction) stay closed, one named amount each. */
+static bool caps_an_input(Ev *ev, int builtin, const Poly *args, int n) {
+    if (builtin != BI_MIN && builtin != BI_MAX && builtin != BI_RELU && builtin != BI_CLAMP) return false;
+    for (int i = 0; i < n; i++)
+        if (input_water(ev, args[i])) return true;
+    return false;
+}
+
 static Poly eval_call(Ev *ev, const Expr *e) {
     ExprInfo *in = expr_info(e);
     int n = e->call.nargs;
@@ -392,6 +420,9 @@ static Poly eval_call(Ev *ev, const Expr *e) {
     default: return call_atom(ev, e->call.callee.name, args, n, e->span, false, false);
     }
     const char *name = builtins[in->builtin].name;
+    Poly opened;
+    int exempted = 0;
+    if (caps_an_input(ev, in->builtin, args, n) && open_limit(ev, e, args, NULL, -1, &opened, &exempted)) return opened;
     switch (in->builtin) {
     case BI_STEP: return cond_gt(ev, args[0], e->span);
     case BI_MIN:
@@ -442,37 +473,47 @@ static Poly eval(Ev *ev, const Expr *e) {
 
 static const char *mark_word(StmtMark k) { return k == STMT_MARK_SINK ? "sink" : "source"; }
 
-/* The atom for what a limit adds (sign +1: a floor) or removes (-1: a cap). */
+/* The atom for what a limit adds (sign +1: a floor) or removes (-1: a cap).
+ * Limits of a marked statement are atoms of their own (ordinal >= 0): the
+ * mark exempts them, not the same limit written elsewhere. */
 static Poly limit_atom(Ev *ev, const CheckedStmt *cs, int ordinal, const Expr *call, Poly amount, int sign,
                        const Expr *value, const Expr *bound, int *exempted) {
-    const Stmt *st = cs->stmt;
-    const char *key = arena_printf(ev->a, "%s#%d:%s", sign > 0 ? "floor" : "cap", ordinal, poly_key(&ev->sys->pc, amount));
+    const char *key = ordinal >= 0
+        ? arena_printf(ev->a, "%s#%d:%s", sign > 0 ? "floor" : "cap", ordinal, poly_key(&ev->sys->pc, amount))
+        : arena_printf(ev->a, "%s:%s", sign > 0 ? "floor" : "cap", poly_key(&ev->sys->pc, amount));
     int id = atom_get(ev, ATOM_LIMIT, key, call->span, true);
     Atom *at = &ev->sys->atoms[id];
     at->limit_sign = sign;
-    at->stmt = st;
-    at->state = cs->target->kind == SYM_STATE ? cs->target->index : -1;
-    at->value_text = value ? step_span_text(ev->s, ev->a, value->span, 40) : "";
-    at->bound_text = bound ? step_span_text(ev->s, ev->a, bound->span, 40) : "0";
-    at->exempt = (st->mark == STMT_MARK_SOURCE && sign > 0) || (st->mark == STMT_MARK_SINK && sign < 0);
-    *exempted += at->exempt;
+    if (!at->value_text) {
+        at->value_text = value ? step_span_text(ev->s, ev->a, value->span, 40) : "";
+        at->bound_text = bound ? step_span_text(ev->s, ev->a, bound->span, 40) : "0";
+    }
+    if (cs && !at->stmt) {   /* the top of a statement's value: messages name the store */
+        at->stmt = cs->stmt;
+        at->state = cs->target->kind == SYM_STATE ? cs->target->index : -1;
+    }
+    if (cs && ordinal >= 0) {
+        StmtMark mk = cs->stmt->mark;
+        at->exempt = (mk == STMT_MARK_SOURCE && sign > 0) || (mk == STMT_MARK_SINK && sign < 0);
+        *exempted += at->exempt;
+    }
     return poly_atom(&ev->sys->pc, id, call->span);
 }
 
-/* A limit at the top of a statement's value, opened:
+/* A limit with a bound free of inputs and states, opened:
  *   max(v, c) = v + floor,  min(v, c) = v - cap,  relu(v) = max(v, 0),
  *   clamp(v, lo, hi) = v + floor - cap,
- * for a bound c free of inputs and states. False if the value is not one. */
-static bool open_limit(Ev *ev, const CheckedStmt *cs, int ordinal, Poly *out, int *exempted, int *nlimits) {
-    const Expr *e = cs->stmt->value;
+ * so that min(P, cap) is P less what the cap cuts off. args are the call's
+ * evaluated arguments; cs is the statement whose value the call is (or NULL),
+ * ordinal >= 0 when its mark applies. False if the call is not such a limit. */
+static bool open_limit(Ev *ev, const Expr *e, Poly *args, const CheckedStmt *cs, int ordinal, Poly *out,
+                       int *exempted) {
     ExprInfo *in = expr_info(e);
     if (e->kind != EXPR_CALL || in->call != CALL_BUILTIN) return false;
     int b = in->builtin, n = e->call.nargs;
     bool pair = (b == BI_MIN || b == BI_MAX) && n == 2;
     if (!pair && !(b == BI_RELU && n == 1) && !(b == BI_CLAMP && n == 3)) return false;
     PolyCtx *pc = &ev->sys->pc;
-    Poly args[3];
-    for (int i = 0; i < n; i++) args[i] = eval(ev, e->call.args[i]);
     int v = 0;   /* which argument is the limited value */
     if (pair) {
         bool d0 = is_dynamic(ev, args[0]), d1 = is_dynamic(ev, args[1]);
@@ -488,17 +529,25 @@ static bool open_limit(Ev *ev, const CheckedStmt *cs, int ordinal, Poly *out, in
         const Expr *lo_e = b == BI_MAX ? e->call.args[1 - v] : b == BI_CLAMP ? e->call.args[1] : NULL;
         Poly amount = poly_add(pc, lo, args[v], -1);
         r = poly_add(pc, r, limit_atom(ev, cs, ordinal, e, amount, +1, value, lo_e, exempted), 1);
-        (*nlimits)++;
     }
     if (b == BI_MIN || b == BI_CLAMP) {   /* cap: removes v - bound where v is above it */
         Poly hi = b == BI_MIN ? args[1 - v] : args[2];
         const Expr *hi_e = b == BI_MIN ? e->call.args[1 - v] : e->call.args[2];
         Poly amount = poly_add(pc, args[v], hi, -1);
         r = poly_add(pc, r, limit_atom(ev, cs, ordinal, e, amount, -1, value, hi_e, exempted), -1);
-        (*nlimits)++;
     }
     *out = fit(ev, r, e->span);
     return true;
+}
+
+/* The value of a statement: a limit at its top is opened with the statement
+ * known (for messages, and for its mark when it has one). */
+static bool statement_limit(Ev *ev, const CheckedStmt *cs, int ordinal, Poly *out, int *exempted) {
+    const Expr *e = cs->stmt->value;
+    if (e->kind != EXPR_CALL || expr_info(e)->call != CALL_BUILTIN || e->call.nargs > 3) return false;
+    Poly args[3];
+    for (int i = 0; i < e->call.nargs; i++) args[i] = eval(ev, e->call.args[i]);
+    return open_limit(ev, e, args, cs, cs->stmt->mark ? ordinal : -1, out, exempted);
 }
 
 /* The value a statement adds, subtracts or assigns, with its mark applied. */
@@ -507,8 +556,13 @@ static Poly statement_value(Ev *ev, const CheckedStmt *cs, int ordinal) {
     Sym *target = cs->target;
     bool state_assign = target->kind == SYM_STATE && st->kind == STMT_ASSIGN;
     Poly v;
-    int exempted = 0, nlimits = 0;
-    if ((state_assign || st->mark) && open_limit(ev, cs, ordinal, &v, &exempted, &nlimits)) {
+    int exempted = 0;
+    /* a mark on a limit that cuts the way the mark says (a floor adds: source;
+     * a cap removes: sink) is about what the limit adds or cuts off; on a
+     * step variable any other limit is just how the marked amount is computed */
+    bool limited = (state_assign || st->mark) && statement_limit(ev, cs, ordinal, &v, &exempted);
+    if (limited && st->mark && !exempted && target->kind == SYM_LOCAL) limited = false;
+    if (limited) {
         if (st->mark && !exempted)
             diag_error(ev->s->d, st->mark_span,
                        "'%s' marks water that %s the model, but '%s' can only %s water; write '%s'", mark_word(st->mark),
@@ -518,8 +572,8 @@ static Poly statement_value(Ev *ev, const CheckedStmt *cs, int ordinal) {
                        st->mark == STMT_MARK_SINK ? "source" : "sink");
         return v;
     }
-    v = eval(ev, st->value);
-    if (!st->mark) return v;
+    if (!st->mark) return eval(ev, st->value);
+    v = eval(ev, st->value);   /* the uses of the names in it still count */
     if (state_assign) {
         diag_error(ev->s->d, st->mark_span,
                    "'%s' on an assignment to state '%s' marks what a limit of the value %s (as in '%s %s = %s(%s - x, 0)'), "
@@ -539,6 +593,28 @@ static Poly statement_value(Ev *ev, const CheckedStmt *cs, int ordinal) {
     a->stmt = st;
     if (target->kind == SYM_LOCAL && st->kind == STMT_ASSIGN) a->text = target->name;
     return poly_atom(&ev->sys->pc, id, at);
+}
+
+/* The terms of `S -= aet + relu(SM - FC)` as amounts of their own, so that a
+ * diagnostic can point at the one that does not balance. */
+static void record_parts(Ev *ev, const Expr *e, int state, int depth) {
+    enum { MAX_PART_DEPTH = 8 };
+    if (depth > MAX_PART_DEPTH) return;
+    bool sum = e->kind == EXPR_BINARY && (e->binary.op == OP_ADD || e->binary.op == OP_SUB);
+    if (e->kind == EXPR_UNARY && e->unary.op == OP_NEG) { record_parts(ev, e->unary.arg, state, depth + 1); return; }
+    if (!sum) {
+        if (depth == 0) return;   /* the whole value: recorded already */
+        StepSystem *sys = ev->sys;
+        if (grow_due(sys->nupdate)) {
+            StepUpdate *g = ARENA_ARRAY(ev->a, StepUpdate, grown_cap(sys->nupdate));
+            if (sys->nupdate) memcpy(g, sys->update, sizeof(StepUpdate) * (size_t)sys->nupdate);
+            sys->update = g;
+        }
+        sys->update[sys->nupdate++] = (StepUpdate){eval(ev, e), e->span, state};
+        return;
+    }
+    record_parts(ev, e->binary.lhs, state, depth + 1);
+    record_parts(ev, e->binary.rhs, state, depth + 1);
 }
 
 bool step_symbolic_build(Sema *s, CheckedModel *m, Arena *a, StepSystem *sys) {
@@ -572,18 +648,19 @@ bool step_symbolic_build(Sema *s, CheckedModel *m, Arena *a, StepSystem *sys) {
             const CheckedStmt *cs = &ph->stmts[k];
             const Stmt *st = cs->stmt;
             Poly v = statement_value(&ev, cs, ordinal++);
-            Poly *slot = cs->target->kind == SYM_STATE ? &ev.state_val[cs->target->index] : &sys->local[cs->target->index];
-            Poly before = *slot;
-            if (st->kind == STMT_ASSIGN) *slot = v;
-            else *slot = fit(&ev, poly_add(&sys->pc, *slot, v, st->kind == STMT_ADD ? 1 : -1), st->span);
-            if (cs->target->kind == SYM_STATE && st->kind != STMT_ASSIGN && !st->mark) {
+            if (cs->target->kind == SYM_STATE && st->kind != STMT_ASSIGN && !st->mark) {   /* before S changes */
                 if (grow_due(sys->nupdate)) {
                     StepUpdate *g = ARENA_ARRAY(a, StepUpdate, grown_cap(sys->nupdate));
                     if (sys->nupdate) memcpy(g, sys->update, sizeof(StepUpdate) * (size_t)sys->nupdate);
                     sys->update = g;
                 }
                 sys->update[sys->nupdate++] = (StepUpdate){v, st->value->span, cs->target->index};
+                record_parts(&ev, st->value, cs->target->index, 0);
             }
+            Poly *slot = cs->target->kind == SYM_STATE ? &ev.state_val[cs->target->index] : &sys->local[cs->target->index];
+            Poly before = *slot;
+            if (st->kind == STMT_ASSIGN) *slot = v;
+            else *slot = fit(&ev, poly_add(&sys->pc, *slot, v, st->kind == STMT_ADD ? 1 : -1), st->span);
             if (cs->target->kind == SYM_STATE) {
                 int i = cs->target->index;
                 if (grow_due(sys->nchange[i])) {

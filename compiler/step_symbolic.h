@@ -38,7 +38,8 @@ typedef struct {
     const Stmt *stmt;         /* ATOM_LIMIT, ATOM_BOUNDARY: the statement */
 } Atom;
 
-/* `S += e` or `S -= e`: the amount e as written (an unnamed amount). */
+/* `S += e` or `S -= e`: the amount e as written (an unnamed amount), or one
+ * term of it (aet, relu(SM - FC) in `S -= aet + relu(SM - FC)`). */
 typedef struct StepUpdate {
     Poly        value;        /* e */
     Span        span;         /* e */
@@ -56,7 +57,7 @@ typedef struct {
     bool    *water;           /* per state: holds water (a length unit, or unchecked) */
     Poly    *output;          /* per output: its value */
     Poly    *local;           /* per step variable: its value at the end of the step */
-    struct StepUpdate *update;   /* every `S += e` and `S -= e`, in order */
+    struct StepUpdate *update;   /* every `S += e` and `S -= e`, in order, then the terms of e if a sum */
     int      nupdate;
     Span    *first_use;       /* per step variable: its first use after its definition (end 0: unused) */
     bool     inexact;         /* a value outgrew the size limit and became an ATOM_OPAQUE */
