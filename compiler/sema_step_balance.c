@@ -65,6 +65,10 @@ typedef struct {
     int           trials;
     int          *seed_order;      /* stores that report to an output as they are come first */
     /* best solution so far */
+    struct Trial *tried;           /* every weight assignment tried, for the diagnosis */
+    int           ntried;
+    bool         *in_store;        /* per atom: a factor of some store's change */
+    bool         *source_input;    /* per atom: an input that appears bare somewhere (see inside_out) */
     Poly         *best_w;
     bool         *best_x;
     uint64_t     *best_inflow;
@@ -343,11 +347,24 @@ static int popcount(unsigned x) {
     return n;
 }
 
-/* Between two equally good choices of outputs: fewer outputs, then the ones
- * declared first (streamflow before its unrouted copy). */
-static bool fewer_or_earlier(unsigned a, unsigned b) {
-    if (popcount(a) != popcount(b)) return popcount(a) < popcount(b);
-    unsigned diff = a ^ b;
+/* Declared as a storage (mm, not mm/d): a state's content, not water that leaves. */
+static bool storage_output(Bal *b, int o) {
+    Unit u = b->m->outputs.items[o]->unit;
+    return u.kind == UNIT_KNOWN && u.dim[DIM_TIME] == 0 && u.dim[DIM_LENGTH] != 0;
+}
+
+/* Between two equally good choices of outputs (bit k: output rel[k]): fewer
+ * storages (SWE), then fewer outputs, then the ones declared first
+ * (streamflow before its unrouted copy). */
+static bool better_choice(Bal *b, const int *rel, unsigned a, unsigned c) {
+    int sa = 0, sc = 0;
+    for (int k = 0; a >> k || c >> k; k++) {
+        if (a >> k & 1) sa += storage_output(b, rel[k]);
+        if (c >> k & 1) sc += storage_output(b, rel[k]);
+    }
+    if (sa != sc) return sa < sc;
+    if (popcount(a) != popcount(c)) return popcount(a) < popcount(c);
+    unsigned diff = a ^ c;
     return diff && (a & diff & -diff);   /* the lowest index where they differ is a's */
 }
 
@@ -396,7 +413,7 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left, bool *ambiguou
             bool tie = sc / SCORE_UNIT == best_score / SCORE_UNIT;
             if (tie && sc / SCORE_UNIT > 0)
                 *ambiguous |= !same_monomials(unbalanced_terms(b, cur), unbalanced_terms(b, best));
-            if (sc < best_score || (sc == best_score && fewer_or_earlier(g, best_mask))) {
+            if (sc < best_score || (sc == best_score && better_choice(b, rel, g, best_mask))) {
                 if (!tie) *ambiguous = false;
                 best = cur;
                 best_score = sc;
@@ -425,8 +442,51 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left, bool *ambiguou
 
 /* ---- Weights ------------------------------------------------------------------------- */
 
+/* One weight assignment and what it left. */
+typedef struct Trial {
+    Poly     *w;
+    bool     *x;
+    Poly      res;
+    bool      ambiguous;
+    uint64_t *inflow;
+    int       ninflow;
+    int       flips;      /* stores set to -1 by choice, not by what moves between stores */
+} Trial;
+
+/* Do the inputs leave a store under weights w? Where a statement first
+ * brings the water of a source input into a store (P, [T < TT] * P, and
+ * with half the say a share such as sigmoid(z) * P), w times its factor
+ * should be positive: rain raises a store and lowers a deficit. Weights that
+ * turn them around for some store describe the model inside out. A source
+ * input is one that appears as such somewhere (P, not PET, which reaches
+ * the stores only through an evaporation it bounds). */
+static bool inside_out(Bal *b, const Poly *w) {
+    for (int s = 0; s < b->ns; s++) {
+        if (!b->delta[s].n) continue;
+        int nseen = 0, balance = 0;
+        uint64_t seen[64];
+        for (int c = 0; c < b->sys->nchange[s]; c++) {
+            Poly ch = b->sys->change[s][c];
+            int before = nseen;
+            for (int i = 0; i < ch.n; i++) {
+                int in = input_of(b, &ch.t[i]);
+                if (in < 0 || !b->source_input[in]) continue;
+                uint64_t h = amount_hash(b, &ch.t[i]);
+                bool old = false;
+                for (int k = 0; k < before && !old; k++) old = seen[k] == h;
+                if (old) continue;
+                if (nseen < 64) seen[nseen++] = h;
+                int say = bare_input(b, &ch.t[i]) ? 2 : 1;
+                balance += ch.t[i].coef * w[s].t[0].coef > 0 ? say : -say;
+            }
+        }
+        if (balance < 0) return true;
+    }
+    return false;
+}
+
 /* Residual for weights w: sum w_S ΔS, then the best reporting outputs. */
-static void try_weights(Bal *b, Poly *w) {
+static void try_weights(Bal *b, Poly *w, int flips) {
     b->trials++;
     Poly res = poly_zero();
     for (int s = 0; s < b->ns; s++) {
@@ -435,6 +495,7 @@ static void try_weights(Bal *b, Poly *w) {
         if (w[s].n != 1 || fabs(w[s].t[0].coef) > 1 + 1e-9) return;
         res = poly_add(b->pc, res, poly_mul(b->pc, w[s], b->delta[s]), 1);
     }
+    bool backwards = inside_out(b, w);
     find_inflows(b, w);
     bool *x = ARENA_ARRAY(b->a, bool, b->no ? b->no : 1);
     Poly left;
@@ -442,6 +503,18 @@ static void try_weights(Bal *b, Poly *w) {
     choose_outputs(b, res, x, &left, &ambiguous);
     int unbalanced;
     long score = score_of(b, left, &unbalanced) / SCORE_UNIT;   /* weights: only the balance counts, the first best wins */
+    if (b->ntried < MAX_WEIGHT_TRIALS + 8) {
+        Trial *t = &b->tried[b->ntried++];
+        t->w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
+        memcpy(t->w, w, sizeof(Poly) * (size_t)b->ns);
+        t->x = x;
+        t->res = left;
+        t->ambiguous = ambiguous;
+        t->inflow = b->inflow;
+        t->ninflow = b->ninflow;
+        t->flips = flips + (backwards ? b->ns + 1 : 0);   /* last choice for a diagnosis */
+    }
+    if (backwards) return;   /* never a proof */
     if (b->best_score >= 0 && score >= b->best_score) return;
     b->best_score = score;
     b->unbalanced = unbalanced;
@@ -499,18 +572,18 @@ static void refine(Bal *b, const bool *x, const Poly *fallback) {
     }
     for (int s = 0; s < b->ns; s++)
         if (!known[s]) w[s] = fallback[s];
-    try_weights(b, w);
+    try_weights(b, w, 0);
 }
 
 /* Depth-first over the store whose weight is set (to 1 or -1) when nothing
  * fixes one: the scale of a group of connected stores is set by whichever
  * of them reports to the outputs with factor 1, so each is tried. */
-static void infer_weights(Bal *b, Poly *w, bool *known) {
+static void infer_weights(Bal *b, Poly *w, bool *known, int flips) {
     propagate(b, w, known);
     bool open = false;
     for (int s = 0; s < b->ns; s++) open |= !known[s] && b->delta[s].n;
     if (!open) {
-        try_weights(b, w);
+        try_weights(b, w, flips);
         return;
     }
     for (int k = 0; k < b->ns; k++) {
@@ -524,20 +597,21 @@ static void infer_weights(Bal *b, Poly *w, bool *known) {
             memcpy(k2, known, sizeof(bool) * (size_t)b->ns);
             w2[seed] = poly_num(b->pc, sign);
             k2[seed] = true;
-            infer_weights(b, w2, k2);
+            infer_weights(b, w2, k2, flips + (sign < 0));
         }
     }
 }
 
 static void solve(Bal *b) {
     b->best_score = -1;
+    b->tried = ARENA_ARRAY(b->a, Trial, MAX_WEIGHT_TRIALS + 8);
     b->unbalanced = 1;
     Poly *w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
     bool *known = ARENA_ARRAY(b->a, bool, b->ns ? b->ns : 1);
     for (int s = 0; s < b->ns; s++) w[s] = poly_num(b->pc, 1);
-    try_weights(b, w);   /* ordinary stores, the common case */
+    try_weights(b, w, 0);   /* ordinary stores, the common case */
     if (b->unbalanced == 0) return;
-    refine(b, b->best_x, b->best_w);
+    if (b->best_x) refine(b, b->best_x, b->best_w);
     if (b->unbalanced == 0) return;
     for (int s = 0; s < b->ns; s++) w[s] = poly_zero();
     /* a store whose outflow an output reports unscaled fixes the scale best */
@@ -549,8 +623,8 @@ static void solve(Bal *b) {
             for (int o = 0; o < b->no && !reports; o++) reports = shares_monomial(b->delta[s], b->out[o]);
             if (reports == (pass == 0)) b->seed_order[n++] = s;
         }
-    infer_weights(b, w, known);
-    for (int round = 0; round < 3 && b->unbalanced != 0; round++) {
+    infer_weights(b, w, known, 0);
+    for (int round = 0; round < 3 && b->unbalanced != 0 && b->best_x; round++) {
         long before = b->best_score;
         refine(b, b->best_x, b->best_w);
         if (b->best_score >= before) break;
@@ -673,6 +747,51 @@ static const char *stores_of(Bal *b, Poly cand, int sign) {
     }
     if (!n) strbuf_add(&sb, "the stores");
     return arena_strndup(b->a, buf, sb.len);
+}
+
+/* An amount of water per day (mm/d, m/d). */
+static bool rate_of_water(Unit u) {
+    return u.kind == UNIT_KNOWN && u.dim[DIM_LENGTH] == 2 && u.dim[DIM_TIME] == -2 && u.dim[DIM_TEMP] == 0 &&
+           u.dim[DIM_MASS] == 0;
+}
+
+/* Does closed atom a hold one of the atoms marked in `of` among its
+ * arguments (at any depth)? Keys name their arguments' atoms as "a<n>^". */
+static bool holds(Bal *b, int a, const bool *of, signed char *memo) {
+    const Atom *at = &b->sys->atoms[a];
+    if (at->kind != ATOM_CALL && at->kind != ATOM_COND && at->kind != ATOM_LIMIT && at->kind != ATOM_OPAQUE) return false;
+    if (memo[a]) return memo[a] == 1;
+    memo[a] = 2;   /* keys cannot refer to themselves, but be safe */
+    for (const char *p = at->key; (p = strchr(p, 'a')) != NULL; p++) {
+        char *end;
+        long id = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end != '^' || id < 0 || id >= b->sys->natoms) continue;
+        if (of[id] || (!b->in_store[id] && holds(b, (int)id, of, memo))) { memo[a] = 1; return true; }
+    }
+    return false;
+}
+
+/* Might an output that is not counted as reporting water report this lost
+ * amount in a form the algebra cannot see, inside a closed function
+ * (Q = if S > 5 then 5 else S, for the water taken from S)? */
+static bool maybe_reported(Bal *b, Poly part) {
+    bool *of = ARENA_ARRAY(b->a, bool, b->sys->natoms);
+    signed char *memo = ARENA_ARRAY(b->a, signed char, b->sys->natoms);
+    for (int i = 0; i < part.n; i++)
+        for (int k = 0; k < part.t[i].nf; k++)
+            if (b->sys->atoms[part.t[i].f[k].atom].dynamic) of[part.t[i].f[k].atom] = true;
+    for (int o = 0; o < b->no; o++) {
+        Unit u = b->m->outputs.items[o]->unit;
+        if (b->best_x[o] || (u.kind == UNIT_KNOWN && !rate_of_water(u))) continue;   /* evapfactor, SWE: no water that leaves */
+        Poly out = b->sys->output[o];
+        for (int i = 0; i < out.n; i++)
+            for (int k = 0; k < out.t[i].nf; k++) {
+                int a = out.t[i].f[k].atom;
+                /* an atom of the amount itself is in plain sight; one a store moves is accounted for there */
+                if (!of[a] && !b->in_store[a] && holds(b, a, of, memo)) return true;
+            }
+    }
+    return false;
 }
 
 static void report_culprit(Bal *b, const Culprit *c) {
@@ -853,6 +972,103 @@ static void verify_reporting_units(Bal *b) {
     }
 }
 
+/* ---- Outputs that report water no store gives up -------------------------------------------- */
+
+/* An output in mm/d that is not among the reporting ones (a component such
+ * as 'srflow', a diagnostic such as 'recharge') must still report water that
+ * moves through the stores. If `SUZ -= Q0` is left out, 'streamflow' keeps
+ * reporting Q0, computed from SUZ but taken from no store: created water the
+ * balance above does not see, because it can count 'ssflow' and 'gwflow'
+ * instead. Amounts that depend on no store (a potential melt, PET) are
+ * diagnostics, and so are amounts that a store moves in another form
+ * (loss, where the store gives up min(loss, S)): neither is reported. */
+
+/* Marks every atom nested in an atom of a store's change (memo: 0 new, 1 done). */
+static void mark_nested(Bal *b, int a, bool *nested, signed char *memo) {
+    if (memo[a]) return;
+    memo[a] = 1;
+    for (const char *p = b->sys->atoms[a].key; (p = strchr(p, 'a')) != NULL; p++) {
+        char *end;
+        long id = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end != '^' || id < 0 || id >= b->sys->natoms) continue;
+        nested[id] = true;
+        mark_nested(b, (int)id, nested, memo);
+    }
+}
+
+static bool holds_state(Bal *b, int a, signed char *memo) {
+    const Atom *at = &b->sys->atoms[a];
+    if (at->kind == ATOM_STATE) return b->sys->water[at->state];
+    if (memo[a]) return memo[a] == 1;
+    memo[a] = 2;
+    for (const char *p = at->key; (p = strchr(p, 'a')) != NULL; p++) {
+        char *end;
+        long id = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end != '^' || id < 0 || id >= b->sys->natoms) continue;
+        if (holds_state(b, (int)id, memo)) { memo[a] = 1; return true; }
+    }
+    return false;
+}
+
+static void verify_output_sources(Bal *b) {
+    int n = 0, cap = 64;
+    uint64_t *moved = ARENA_ARRAY(b->a, uint64_t, cap);
+    bool *in_store = ARENA_ARRAY(b->a, bool, b->sys->natoms), *nested = ARENA_ARRAY(b->a, bool, b->sys->natoms);
+    signed char *memo = ARENA_ARRAY(b->a, signed char, b->sys->natoms);
+    signed char *smemo = ARENA_ARRAY(b->a, signed char, b->sys->natoms);
+    for (int s = 0; s < b->ns; s++) {
+        if (!b->sys->water[s]) continue;
+        for (int c = 0; c < b->sys->nchange[s]; c++) {
+            Poly ch = b->sys->change[s][c];
+            for (int i = 0; i < ch.n; i++) {
+                if (n == cap) {
+                    uint64_t *g = ARENA_ARRAY(b->a, uint64_t, 2 * cap);
+                    memcpy(g, moved, sizeof *g * (size_t)n);
+                    moved = g;
+                    cap *= 2;
+                }
+                moved[n++] = amount_hash(b, &ch.t[i]);
+                for (int k = 0; k < ch.t[i].nf; k++) {
+                    in_store[ch.t[i].f[k].atom] = true;
+                    mark_nested(b, ch.t[i].f[k].atom, nested, memo);
+                }
+            }
+        }
+    }
+    qsort(moved, (size_t)n, sizeof *moved, cmp_u64);
+    for (int o = 0; o < b->no; o++) {
+        Sym *out = b->m->outputs.items[o];
+        if (b->best_x[o] || !rate_of_water(out->unit)) continue;
+        Poly p = b->sys->output[o];
+        for (int i = 0; i < p.n; i++) {
+            const PolyTerm *t = &p.t[i];
+            if (accepted_term(b, t)) continue;
+            uint64_t h = amount_hash(b, t);
+            if (bsearch(&h, moved, (size_t)n, sizeof h, cmp_u64)) continue;
+            bool from_store = false, seen = false;
+            for (int k = 0; k < t->nf; k++) {
+                int a = t->f[k].atom;
+                if (!b->sys->atoms[a].dynamic) continue;
+                from_store |= holds_state(b, a, smemo);
+                seen |= in_store[a] || nested[a];
+            }
+            if (!from_store) continue;   /* a potential, a diagnostic of inputs */
+            /* name it after the step variable it is, if one is */
+            const char *what = term_text(b, t);
+            for (int l = 0; l < b->m->locals.n; l++) {
+                Poly v = candidate(b, b->sys->local[l]);
+                if (v.n == 1 && amount_hash(b, &v.t[0]) == h) { what = b->m->locals.items[l]->name; break; }
+            }
+            if (seen) continue;   /* a store moves something computed from it (taken = min(loss, S)): a potential */
+            diag_error(b->s->d, out->def->span, "output '%s' reports '%s', which is computed from a store but taken "
+                       "from none: that water comes from nowhere", out->name, what);
+            diag_note_plain(b->s->d, "take it out of the store it drains (as in 'STORE -= %s'), or leave it out of "
+                            "the output", what);
+            break;   /* one message per output */
+        }
+    }
+}
+
 /* ---- Entry ---------------------------------------------------------------------------------- */
 
 void sema_check_step_balance(Sema *s, CheckedModel *m) {
@@ -878,19 +1094,76 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
     for (int i = 0; i < b.ns; i++) b.delta[i] = sys.water[i] ? inner_terms(&b, sys.delta[i], true) : poly_zero();
     for (int o = 0; o < b.no; o++) b.out[o] = inner_terms(&b, sys.output[o], false);
     build_rows(&b);
+    b.source_input = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
+    for (int st = 0; st < b.ns; st++)
+        for (int c = 0; sys.water[st] && c < sys.nchange[st]; c++)
+            for (int i = 0; i < sys.change[st][c].n; i++)
+                if (bare_input(&b, &sys.change[st][c].t[i])) b.source_input[input_of(&b, &sys.change[st][c].t[i])] = true;
+    for (int o = 0; o < b.no; o++)
+        for (int i = 0; i < sys.output[o].n; i++)
+            if (bare_input(&b, &sys.output[o].t[i])) b.source_input[input_of(&b, &sys.output[o].t[i])] = true;
+    b.in_store = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
+    for (int st = 0; st < b.ns; st++)
+        for (int c = 0; sys.water[st] && c < sys.nchange[st]; c++)
+            for (int i = 0; i < sys.change[st][c].n; i++)
+                for (int k = 0; k < sys.change[st][c].t[i].nf; k++) b.in_store[sys.change[st][c].t[i].f[k].atom] = true;
     solve(&b);
 
     if (b.unbalanced == 0) {
         m->balance = summary(&b);
         verify_reporting_units(&b);
+        verify_output_sources(&b);
         arena_free(&a);
         return;
     }
-    b.inflow = b.best_inflow;
-    b.ninflow = b.best_ninflow;
-    Poly res = unbalanced_terms(&b, b.best_res);
-    Culprit culprits[16];
-    int n = sys.inexact || b.ambiguous ? 0 : explain(&b, &res, culprits, 16);
+    /* the diagnosis that explains most, over all weights tried: fewest
+     * amounts left unnamed, then fewest stores made deficits by choice
+     * (rather than by what moves between stores), then fewest named
+     * amounts. A weight that merely shrinks the residual would make the
+     * lost amount harder to name. */
+    Culprit culprits[16], best_c[16];
+    Poly res = poly_zero();
+    int n = 0, best = -1, best_odd = 0;
+    for (int k = 0; k < b.ntried; k++) {
+        Trial *t = &b.tried[k];
+        b.best_w = t->w;
+        b.best_x = t->x;
+        b.inflow = t->inflow;
+        b.ninflow = t->ninflow;
+        Poly left = unbalanced_terms(&b, t->res);
+        if (!left.n) continue;   /* balanced but for shares of inputs: not a diagnosis */
+        int nc = sys.inexact || t->ambiguous ? 0 : explain(&b, &left, culprits, 16);
+        int odd = t->flips;
+        if (best >= 0 && (left.n > res.n || (left.n == res.n && (odd > best_odd || (odd == best_odd && nc >= n)))))
+            continue;
+        best = k;
+        best_odd = odd;
+        res = left;
+        n = nc;
+        memcpy(best_c, culprits, sizeof(Culprit) * (size_t)nc);
+    }
+    if (best < 0) {   /* every balance found has the inputs leave the stores */
+        diag_warning(s->d, m->span, "cannot prove that model '%s' conserves water: it balances only if the inputs "
+                     "take water out of the stores", m->name);
+        diag_note_plain(s->d, "an input brings water in: check the signs of the statements that use it");
+        m->balance = "not proven (see the warning of 'dgc check')";
+        arena_free(&a);
+        return;
+    }
+    Trial *t = &b.tried[best];
+    b.best_w = t->w;
+    b.best_x = t->x;
+    b.inflow = t->inflow;
+    b.ninflow = t->ninflow;
+    b.ambiguous = t->ambiguous;
+    /* a lost amount an output may report out of the algebra's sight is not proven lost */
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        bool lost = best_c[i].part.n && best_c[i].part.t[0].coef < 0;
+        if (lost && maybe_reported(&b, best_c[i].part)) res = poly_add(b.pc, res, best_c[i].part, 1);
+        else culprits[kept++] = best_c[i];
+    }
+    n = kept;
     for (int i = 0; i < n; i++) report_culprit(&b, &culprits[i]);
     if (res.n) report_unproven(&b, res, n);
     m->balance = res.n ? "not proven (see the warning of 'dgc check')" : "violated";
