@@ -39,13 +39,13 @@ typedef struct {
     Poly coef;                     /* factor of the amount (no inputs or states in it) */
 } RowEntry;
 
-/* One amount (a product of time-varying atoms) and where it occurs: in the
- * statement that first changes each store with it, in each store's whole
- * change over the step, and in each output. */
+/* One amount (a product of time-varying atoms) and where it moves: in each
+ * store's change and in each output, with state reads kept as atoms (see
+ * build_moves in step_symbolic.c). */
 typedef struct {
     const char *key;
-    RowEntry   *first, *total, *outs;
-    int         nfirst, ntotal, nouts;
+    RowEntry   *total, *outs;
+    int         ntotal, nouts;
 } Row;
 
 typedef struct {
@@ -121,6 +121,16 @@ static uint64_t amount_hash(Bal *b, const PolyTerm *t) {
     uint64_t h = 1469598103934665603ull;
     for (int k = 0; k < t->nf; k++) {
         if (!b->sys->atoms[t->f[k].atom].dynamic) continue;
+        h = (h ^ (uint64_t)(unsigned)t->f[k].atom) * 1099511628211ull;
+        h = (h ^ (uint64_t)(unsigned)(t->f[k].power + 1000)) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Hash of a term's monomial, coefficient aside (K1 * S and K2 * S differ). */
+static uint64_t monomial_hash(const PolyTerm *t) {
+    uint64_t h = 1469598103934665603ull;
+    for (int k = 0; k < t->nf; k++) {
         h = (h ^ (uint64_t)(unsigned)t->f[k].atom) * 1099511628211ull;
         h = (h ^ (uint64_t)(unsigned)(t->f[k].power + 1000)) * 1099511628211ull;
     }
@@ -249,22 +259,21 @@ static const char *amount_key(Bal *b, const PolyTerm *amount) {
 
 /* ---- Rows: which stores each amount changes -------------------------------------- */
 
-enum { IN_FIRST, IN_TOTAL, IN_OUTPUT };
+enum { IN_STORE, IN_OUTPUT };
 
-typedef struct { const char *key; int where, who, order; PolyTerm factor; } Entry;
+typedef struct { const char *key; int where, who; PolyTerm factor; } Entry;
 
 static int cmp_entry(const void *x, const void *y) {
     const Entry *a = x, *b = y;
     int c = strcmp(a->key, b->key);
     if (c) return c;
     if (a->where != b->where) return a->where < b->where ? -1 : 1;
-    if (a->who != b->who) return a->who < b->who ? -1 : 1;
-    return (a->order > b->order) - (a->order < b->order);
+    return (a->who > b->who) - (a->who < b->who);
 }
 
 typedef struct { Entry *e; int n, cap; } EntryVec;
 
-static void add_entries(Bal *b, EntryVec *v, Poly p, int where, int who, int order) {
+static void add_entries(Bal *b, EntryVec *v, Poly p, int where, int who) {
     if (v->n + p.n > v->cap) {
         int ncap = v->cap ? 2 * v->cap : 256;
         while (ncap < v->n + p.n) ncap *= 2;
@@ -281,36 +290,26 @@ static void add_entries(Bal *b, EntryVec *v, Poly p, int where, int who, int ord
         e->key = amount_key(b, &amount);
         e->where = where;
         e->who = who;
-        e->order = order;
     }
 }
 
-/* Appends the entries e[i..j) of one kind to a row list, summing per
- * store or output; for IN_FIRST only the first statement of each store. */
+/* The entries e[i..j) as a list, summed per store or output. */
 static RowEntry *row_list(Bal *b, Entry *e, int i, int j, int *n) {
     RowEntry *r = ARENA_ARRAY(b->a, RowEntry, j - i ? j - i : 1);
     *n = 0;
     for (int k = i; k < j; k++) {
         Poly f = {&e[k].factor, 1};
-        bool same = *n && r[*n - 1].who == e[k].who;
-        if (same && e[k].where == IN_FIRST && e[k].order != e[k - 1].order) continue;   /* a later statement */
-        if (same) r[*n - 1].coef = poly_add(b->pc, r[*n - 1].coef, f, 1);
+        if (*n && r[*n - 1].who == e[k].who) r[*n - 1].coef = poly_add(b->pc, r[*n - 1].coef, f, 1);
         else r[(*n)++] = (RowEntry){e[k].who, poly_scale(b->pc, f, 1)};
     }
     return r;
 }
 
-/* IN_FIRST: the statement where an amount first changes a store is where it
- * moves in or out (SUZ += w1 * over1 moves over1 with factor w1); later
- * statements drain the store's content (SUZ -= K1 * SUZ takes K1 of it). */
 static void build_rows(Bal *b) {
     EntryVec v = {0};
-    for (int s = 0; s < b->ns; s++) {
-        if (!b->delta[s].n) continue;
-        add_entries(b, &v, b->delta[s], IN_TOTAL, s, 0);
-        for (int c = 0; c < b->sys->nchange[s]; c++) add_entries(b, &v, inner_terms(b, b->sys->change[s][c], false), IN_FIRST, s, c);
-    }
-    for (int o = 0; o < b->no; o++) add_entries(b, &v, b->out[o], IN_OUTPUT, o, 0);
+    for (int s = 0; s < b->ns; s++)
+        if (b->sys->water[s]) add_entries(b, &v, inner_terms(b, b->sys->move[s], false), IN_STORE, s);
+    for (int o = 0; o < b->no; o++) add_entries(b, &v, inner_terms(b, b->sys->move_output[o], false), IN_OUTPUT, o);
     qsort(v.e, (size_t)v.n, sizeof *v.e, cmp_entry);
     b->rows = ARENA_ARRAY(b->a, Row, v.n ? v.n : 1);
     for (int i = 0; i < v.n;) {
@@ -318,13 +317,10 @@ static void build_rows(Bal *b) {
         while (j < v.n && !strcmp(v.e[j].key, v.e[i].key)) j++;
         Row *r = &b->rows[b->nrows++];
         r->key = v.e[i].key;
-        int k0 = i, k1 = i, k2 = i;
-        while (k1 < j && v.e[k1].where == IN_FIRST) k1++;
-        k2 = k1;
-        while (k2 < j && v.e[k2].where == IN_TOTAL) k2++;
-        r->first = row_list(b, v.e, k0, k1, &r->nfirst);
-        r->total = row_list(b, v.e, k1, k2, &r->ntotal);
-        r->outs = row_list(b, v.e, k2, j, &r->nouts);
+        int k = i;
+        while (k < j && v.e[k].where == IN_STORE) k++;
+        r->total = row_list(b, v.e, i, k, &r->ntotal);
+        r->outs = row_list(b, v.e, k, j, &r->nouts);
         i = j;
     }
 }
@@ -491,8 +487,8 @@ static void try_weights(Bal *b, Poly *w, int flips) {
     Poly res = poly_zero();
     for (int s = 0; s < b->ns; s++) {
         if (!b->delta[s].n) continue;
-        /* a weight is one term, a share of the area at most: 1, -1, 0.2, f1 / fsum */
-        if (w[s].n != 1 || fabs(w[s].t[0].coef) > 1 + 1e-9) return;
+        /* a weight is a share of the area at most: 1, -1, 0.2, f1 / fsum, 1 - f */
+        if (!w[s].n || (w[s].n == 1 && fabs(w[s].t[0].coef) > 1 + 1e-9)) return;
         res = poly_add(b->pc, res, poly_mul(b->pc, w[s], b->delta[s]), 1);
     }
     bool backwards = inside_out(b, w);
@@ -528,8 +524,9 @@ static void try_weights(Bal *b, Poly *w, int flips) {
 }
 
 /* One unknown weight from a row: sum of the known entries + w_u * coef_u = 0.
- * False unless w_u comes out as a single term (1, -1, f1 / fsum, ...). */
-static bool solve_row(Bal *b, RowEntry *list, int n, Poly known_sum, Poly *w, bool *known) {
+ * False unless w_u comes out exactly, as one term (1, -1, f1 / fsum) or, when
+ * `sums` allows, a sum of factors (1 - f for the second of two zones). */
+static bool solve_row(Bal *b, RowEntry *list, int n, Poly known_sum, Poly *w, bool *known, bool sums) {
     int unknown = -1, nunknown = 0;
     Poly sum = known_sum;
     for (int k = 0; k < n; k++) {
@@ -539,7 +536,8 @@ static bool solve_row(Bal *b, RowEntry *list, int n, Poly known_sum, Poly *w, bo
     }
     if (nunknown != 1 || !sum.n) return false;
     Poly q;
-    if (!poly_div_exact(b->pc, poly_scale(b->pc, sum, -1), list[unknown].coef, &q) || q.n != 1) return false;
+    if (!poly_div_exact(b->pc, poly_scale(b->pc, sum, -1), list[unknown].coef, &q) || !q.n) return false;
+    if (q.n != 1 && !sums) return false;
     w[list[unknown].who] = q;
     known[list[unknown].who] = true;
     return true;
@@ -550,7 +548,7 @@ static bool solve_row(Bal *b, RowEntry *list, int n, Poly known_sum, Poly *w, bo
 static void propagate(Bal *b, Poly *w, bool *known) {
     for (bool changed = true; changed;) {
         changed = false;
-        for (int r = 0; r < b->nrows; r++) changed |= solve_row(b, b->rows[r].first, b->rows[r].nfirst, poly_zero(), w, known);
+        for (int r = 0; r < b->nrows; r++) changed |= solve_row(b, b->rows[r].total, b->rows[r].ntotal, poly_zero(), w, known, true);
     }
 }
 
@@ -567,7 +565,7 @@ static void refine(Bal *b, const bool *x, const Poly *fallback) {
             Poly out = poly_zero();
             for (int k = 0; k < row->nouts; k++)
                 if (x[row->outs[k].who]) out = poly_add(b->pc, out, row->outs[k].coef, 1);
-            changed |= solve_row(b, row->total, row->ntotal, out, w, known);
+            changed |= solve_row(b, row->total, row->ntotal, out, w, known, false);   /* outputs fix no sums */
         }
     }
     for (int s = 0; s < b->ns; s++)
@@ -750,6 +748,24 @@ static const char *stores_of(Bal *b, Poly cand, int sign) {
 }
 
 /* An amount of water per day (mm/d, m/d). */
+/* Is the term's monomial an argument (or part of one) of a closed amount
+ * that a store moves, directly or nested? Keys write a monomial as
+ * "c*a3^1*a5^1". */
+static bool inside_a_move(Bal *b, const PolyTerm *t, const bool *in_store, const bool *nested) {
+    char pat[256];
+    StrBuf sb;
+    strbuf_init(&sb, pat, sizeof pat);
+    for (int k = 0; k < t->nf; k++) strbuf_add(&sb, "*a%d^%d", t->f[k].atom, t->f[k].power);
+    if (sb.cut || !sb.len) return false;
+    for (int a = 0; a < b->sys->natoms; a++) {
+        const Atom *at = &b->sys->atoms[a];
+        if (!(in_store[a] || nested[a]) || at->kind == ATOM_STATE || at->kind == ATOM_INPUT) continue;
+        for (const char *p = at->key; (p = strstr(p, pat)) != NULL; p++)
+            if (p[sb.len] != '*' && p[sb.len] != '^') return true;
+    }
+    return false;
+}
+
 static bool rate_of_water(Unit u) {
     return u.kind == UNIT_KNOWN && u.dim[DIM_LENGTH] == 2 && u.dim[DIM_TIME] == -2 && u.dim[DIM_TEMP] == 0 &&
            u.dim[DIM_MASS] == 0;
@@ -906,18 +922,10 @@ static void report_unproven(Bal *b, Poly res, int nculprits) {
 /* ---- Summary ------------------------------------------------------------------------------ */
 
 static void weight_text(Bal *b, StrBuf *sb, Poly w) {
-    const PolyTerm *t = &w.t[0];
-    bool any = false;
-    if (fabs(fabs(t->coef) - 1) > 1e-12) { strbuf_add(sb, "%g", fabs(t->coef)); any = true; }
-    for (int k = 0; k < t->nf; k++) {
-        const Atom *a = &b->sys->atoms[t->f[k].atom];
-        bool inv = a->kind == ATOM_CALL && !strncmp(a->key, "f:inv(", 6);
-        int p = inv ? -t->f[k].power : t->f[k].power;
-        strbuf_add(sb, "%s%s", p > 0 ? (any ? " * " : "") : (any ? " / " : "1 / "), a->text);
-        if (abs(p) != 1) strbuf_add(sb, "^%d", abs(p));
-        any = true;
+    for (int i = 0; i < w.n; i++) {
+        bool neg = w.t[i].coef < 0;
+        strbuf_add(sb, "%s%s", i ? (neg ? " - " : " + ") : (neg ? "-" : ""), term_text(b, &w.t[i]));
     }
-    if (!any) strbuf_add(sb, "1");
 }
 
 static const char *summary(Bal *b) {
@@ -950,7 +958,7 @@ static const char *summary(Bal *b) {
     for (int s = 0; s < b->ns; s++) {
         if (!b->delta[s].n) continue;
         Poly w = b->best_w[s];
-        if (w.t[0].nf == 0 && fabs(fabs(w.t[0].coef) - 1) <= 1e-12) continue;
+        if (w.n == 1 && w.t[0].nf == 0 && fabs(fabs(w.t[0].coef) - 1) <= 1e-12) continue;
         strbuf_add(&sb, "%s%s by ", n++ ? ", " : "; weights ", b->m->states.items[s]->name);
         weight_text(b, &sb, w);
     }
@@ -1027,7 +1035,7 @@ static void verify_output_sources(Bal *b) {
                     moved = g;
                     cap *= 2;
                 }
-                moved[n++] = amount_hash(b, &ch.t[i]);
+                moved[n++] = monomial_hash(&ch.t[i]);
                 for (int k = 0; k < ch.t[i].nf; k++) {
                     in_store[ch.t[i].f[k].atom] = true;
                     mark_nested(b, ch.t[i].f[k].atom, nested, memo);
@@ -1043,23 +1051,21 @@ static void verify_output_sources(Bal *b) {
         for (int i = 0; i < p.n; i++) {
             const PolyTerm *t = &p.t[i];
             if (accepted_term(b, t)) continue;
-            uint64_t h = amount_hash(b, t);
+            uint64_t h = monomial_hash(t);
             if (bsearch(&h, moved, (size_t)n, sizeof h, cmp_u64)) continue;
-            bool from_store = false, seen = false;
-            for (int k = 0; k < t->nf; k++) {
-                int a = t->f[k].atom;
-                if (!b->sys->atoms[a].dynamic) continue;
-                from_store |= holds_state(b, a, smemo);
-                seen |= in_store[a] || nested[a];
-            }
+            bool from_store = false;
+            for (int k = 0; k < t->nf; k++)
+                if (b->sys->atoms[t->f[k].atom].dynamic) from_store |= holds_state(b, t->f[k].atom, smemo);
             if (!from_store) continue;   /* a potential, a diagnostic of inputs */
-            /* name it after the step variable it is, if one is */
-            const char *what = term_text(b, t);
-            for (int l = 0; l < b->m->locals.n; l++) {
+            if (inside_a_move(b, t, in_store, nested)) continue;   /* taken = min(loss, S): loss is a potential */
+            /* name it after the first step variable that holds it */
+            const char *what = NULL;
+            for (int l = 0; l < b->m->locals.n && !what; l++) {
                 Poly v = candidate(b, b->sys->local[l]);
-                if (v.n == 1 && amount_hash(b, &v.t[0]) == h) { what = b->m->locals.items[l]->name; break; }
+                for (int k = 0; k < v.n && !what; k++)
+                    if (monomial_hash(&v.t[k]) == h) what = b->m->locals.items[l]->name;
             }
-            if (seen) continue;   /* a store moves something computed from it (taken = min(loss, S)): a potential */
+            if (!what) what = term_text(b, t);
             diag_error(b->s->d, out->def->span, "output '%s' reports '%s', which is computed from a store but taken "
                        "from none: that water comes from nowhere", out->name, what);
             diag_note_plain(b->s->d, "take it out of the store it drains (as in 'STORE -= %s'), or leave it out of "

@@ -104,7 +104,10 @@ typedef struct {
     Arena        *a;
     StepSystem   *sys;
     const FnDecl *inlining[64];   /* functions being inlined, outermost first */
-    Poly         *state_val;   /* per state: value so far in the step */
+    Poly         *state_val;   /* per state: value so far in the step (or its current version atom) */
+    Poly         *local_val;   /* per step variable: value so far */
+    int          *version;     /* moves pass: per state, statements that changed it so far; NULL otherwise */
+    bool          quiet;       /* the second pass: no diagnostics, no first uses */
     Frame        *frame;       /* the function being inlined; NULL in the model */
     int           depth;
     int           nopaque;
@@ -264,8 +267,8 @@ static Poly eval_name(Ev *ev, const Expr *e) {
     }
     case SYM_STATE: return ev->state_val[sym->index];
     case SYM_LOCAL:
-        if (!ev->frame && !ev->sys->first_use[sym->index].end) ev->sys->first_use[sym->index] = e->span;
-        return ev->sys->local[sym->index];
+        if (!ev->quiet && !ev->frame && !ev->sys->first_use[sym->index].end) ev->sys->first_use[sym->index] = e->span;
+        return ev->local_val[sym->index];
     case SYM_FNPARAM:
     case SYM_FNLOCAL: {
         Poly *slot = ev->frame ? frame_slot(ev->frame, sym) : NULL;
@@ -563,7 +566,7 @@ static Poly statement_value(Ev *ev, const CheckedStmt *cs, int ordinal) {
     bool limited = (state_assign || st->mark) && statement_limit(ev, cs, ordinal, &v, &exempted);
     if (limited && st->mark && !exempted && target->kind == SYM_LOCAL) limited = false;
     if (limited) {
-        if (st->mark && !exempted)
+        if (st->mark && !exempted && !ev->quiet)
             diag_error(ev->s->d, st->mark_span,
                        "'%s' marks water that %s the model, but '%s' can only %s water; write '%s'", mark_word(st->mark),
                        st->mark == STMT_MARK_SINK ? "leaves" : "enters",
@@ -575,6 +578,7 @@ static Poly statement_value(Ev *ev, const CheckedStmt *cs, int ordinal) {
     if (!st->mark) return eval(ev, st->value);
     v = eval(ev, st->value);   /* the uses of the names in it still count */
     if (state_assign) {
+        if (ev->quiet) return v;
         diag_error(ev->s->d, st->mark_span,
                    "'%s' on an assignment to state '%s' marks what a limit of the value %s (as in '%s %s = %s(%s - x, 0)'), "
                    "but this value is not a limit with a constant bound", mark_word(st->mark), target->name,
@@ -617,6 +621,47 @@ static void record_parts(Ev *ev, const Expr *e, int state, int depth) {
     record_parts(ev, e->binary.rhs, state, depth + 1);
 }
 
+/* The same step once more, with a state read as the atom "S after its k-th
+ * statement" instead of expanded: each statement's change is then the
+ * amount it moves, without the store's history. `G -= qv; D -= qv` moves
+ * Kd * G#1 out of G and into (or out of) D, whatever G held before; the
+ * stores' weights are read from these moves (sema_step_balance.c). */
+static void build_moves(Sema *s, CheckedModel *m, Arena *a, StepSystem *sys, const Poly *start) {
+    int ns = m->states.n, nl = m->locals.n, no = m->outputs.n;
+    Ev ev = {.s = s, .m = m, .a = a, .sys = sys, .quiet = true};
+    ev.local_val = ARENA_ARRAY(a, Poly, nl ? nl : 1);
+    ev.state_val = ARENA_ARRAY(a, Poly, ns ? ns : 1);
+    ev.version = ARENA_ARRAY(a, int, ns ? ns : 1);
+    sys->move = ARENA_ARRAY(a, Poly, ns ? ns : 1);
+    sys->move_output = ARENA_ARRAY(a, Poly, no ? no : 1);
+    for (int i = 0; i < ns; i++) ev.state_val[i] = start[i];
+    int ordinal = 0;   /* the same numbering as the first pass: marked atoms are shared */
+    for (int p = 0; p < m->nphases; p++) {
+        const Phase *ph = &m->phases[p];
+        for (int k = 0; k < ph->nstmts; k++) {
+            const CheckedStmt *cs = &ph->stmts[k];
+            const Stmt *st = cs->stmt;
+            Poly v = statement_value(&ev, cs, ordinal++);
+            int i = cs->target->index;
+            if (cs->target->kind == SYM_LOCAL) {
+                Poly *slot = &ev.local_val[i];
+                *slot = st->kind == STMT_ASSIGN ? v : fit(&ev, poly_add(&sys->pc, *slot, v, st->kind == STMT_ADD ? 1 : -1), st->span);
+                continue;
+            }
+            Poly change = st->kind == STMT_ASSIGN ? poly_add(&sys->pc, v, ev.state_val[i], -1)
+                                                  : poly_scale(&sys->pc, v, st->kind == STMT_ADD ? 1 : -1);
+            sys->move[i] = fit(&ev, poly_add(&sys->pc, sys->move[i], change, 1), st->span);
+            Sym *sym = cs->target;
+            const char *key = arena_printf(a, "st:%s#%d", sym->name, ++ev.version[i]);
+            int id = atom_get(&ev, ATOM_STATE, key, sym->span, true);
+            sys->atoms[id].state = i;
+            sys->atoms[id].text = sym->name;
+            ev.state_val[i] = poly_atom(&sys->pc, id, st->span);
+        }
+    }
+    for (int i = 0; i < no; i++) sys->move_output[i] = eval(&ev, m->outputs.items[i]->def);
+}
+
 bool step_symbolic_build(Sema *s, CheckedModel *m, Arena *a, StepSystem *sys) {
     memset(sys, 0, sizeof *sys);
     poly_ctx_init(&sys->pc, a, MAX_TERMS);
@@ -629,7 +674,7 @@ bool step_symbolic_build(Sema *s, CheckedModel *m, Arena *a, StepSystem *sys) {
     sys->output = ARENA_ARRAY(a, Poly, no ? no : 1);
     sys->local = ARENA_ARRAY(a, Poly, nl ? nl : 1);
     sys->first_use = ARENA_ARRAY(a, Span, nl ? nl : 1);
-    Ev ev = {.s = s, .m = m, .a = a, .sys = sys};
+    Ev ev = {.s = s, .m = m, .a = a, .sys = sys, .local_val = sys->local};
     ev.state_val = ARENA_ARRAY(a, Poly, ns ? ns : 1);
     Poly *start = ARENA_ARRAY(a, Poly, ns ? ns : 1);
     for (int i = 0; i < ns; i++) {
@@ -657,7 +702,7 @@ bool step_symbolic_build(Sema *s, CheckedModel *m, Arena *a, StepSystem *sys) {
                 sys->update[sys->nupdate++] = (StepUpdate){v, st->value->span, cs->target->index};
                 record_parts(&ev, st->value, cs->target->index, 0);
             }
-            Poly *slot = cs->target->kind == SYM_STATE ? &ev.state_val[cs->target->index] : &sys->local[cs->target->index];
+            Poly *slot = cs->target->kind == SYM_STATE ? &ev.state_val[cs->target->index] : &ev.local_val[cs->target->index];
             Poly before = *slot;
             if (st->kind == STMT_ASSIGN) *slot = v;
             else *slot = fit(&ev, poly_add(&sys->pc, *slot, v, st->kind == STMT_ADD ? 1 : -1), st->span);
@@ -674,5 +719,6 @@ bool step_symbolic_build(Sema *s, CheckedModel *m, Arena *a, StepSystem *sys) {
     }
     for (int i = 0; i < ns; i++) sys->delta[i] = fit(&ev, poly_add(&sys->pc, ev.state_val[i], start[i], -1), m->states.items[i]->span);
     for (int i = 0; i < no; i++) sys->output[i] = eval(&ev, m->outputs.items[i]->def);
+    build_moves(s, m, a, sys, start);
     return true;
 }

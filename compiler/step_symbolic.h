@@ -54,6 +54,8 @@ typedef struct {
     Poly    *delta;           /* per state: its change over one step */
     Poly   **change;          /* per state: the change of each statement that assigns it, in order */
     int     *nchange;
+    Poly    *move;            /* per state: its change with state reads as version atoms (what statements move) */
+    Poly    *move_output;     /* per output: its value in the same terms */
     bool    *water;           /* per state: holds water (a length unit, or unchecked) */
     Poly    *output;          /* per output: its value */
     Poly    *local;           /* per step variable: its value at the end of the step */
