@@ -488,7 +488,9 @@ static void try_weights(Bal *b, Poly *w, int flips) {
     for (int s = 0; s < b->ns; s++) {
         if (!b->delta[s].n) continue;
         /* a weight is a share of the area at most: 1, -1, 0.2, f1 / fsum, 1 - f */
-        if (!w[s].n || (w[s].n == 1 && fabs(w[s].t[0].coef) > 1 + 1e-9)) return;
+        if (!w[s].n) return;
+        for (int i = 0; i < w[s].n; i++)
+            if (fabs(w[s].t[i].coef) > 1 + 1e-9) return;
         res = poly_add(b->pc, res, poly_mul(b->pc, w[s], b->delta[s]), 1);
     }
     bool backwards = inside_out(b, w);
