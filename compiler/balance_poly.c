@@ -131,6 +131,7 @@ Poly poly_add(PolyCtx *c, Poly a, Poly b, double k) {
         }
     }
     if (r.n > c->max_terms) c->overflow = true;
+    c->work += a.n + b.n;
     return r;
 }
 
@@ -151,6 +152,7 @@ Poly poly_mul(PolyCtx *c, Poly a, Poly b) {
         return poly_zero();
     }
     Poly r = {ARENA_ARRAY(c->a, PolyTerm, a.n * b.n), 0};
+    c->work += (long)a.n * b.n;
     for (int i = 0; i < a.n; i++)
         for (int j = 0; j < b.n; j++) r.t[r.n++] = mono_mul(c, &a.t[i], &b.t[j]);
     return normalize(r);

@@ -34,6 +34,7 @@ typedef struct {
     unsigned char *idempotent;  /* per atom: x * x = x */
     int            natoms, cap;
     int            max_terms;   /* a product or sum larger than this sets overflow */
+    long           work;        /* terms built so far: the caller's measure of effort */
     bool           overflow;    /* the caller replaces the oversized result by an atom */
 } PolyCtx;
 

@@ -5,22 +5,22 @@
  *
  * where every water store S (a state in a length unit, or unchecked) has a
  * weight w_S: 1 for an ordinary store, -1 for a deficit (TOPMODEL's D, the
- * moisture deficit of IHACRES: water in lowers it), an area fraction for
- * the stores of one elevation zone. The weights are found, not declared:
- * first all 1, else by following the amounts that move between stores (what
- * leaves one store with factor a and enters another with factor b fixes
- * w_from * a = w_to * b). The reporting outputs are a subset of the
- * outputs (Q, AET; not diagnostics such as 'excess' or 'SWE').
+ * moisture deficit of IHACRES: water in lowers it), an area share for the
+ * stores of one zone. The weights are found, not declared: first all 1, else
+ * from what statements move between stores (what leaves one store with
+ * factor a and enters another with factor b fixes w_from * a = w_to * b).
+ * The reporting outputs are the subset of the outputs that balances best
+ * (Q, AET; not diagnostics such as 'excess' or 'SWE').
  *
- * Terms that contain a water input (P, P * [T < TT], SFCF * P, ...) count
- * as water from that input, in any share: a model may use part of an input
- * or correct it. What remains after the best weights and outputs must be
- * zero. If it is not, it is explained, where possible, by named amounts
- * (step variables) and limits: an amount that remains with a positive sign
- * is water created, with a negative sign water lost; each is an error. What
- * no named amount explains is reported as a warning that the balance could
- * not be proven (the algebra may miss an identity such as min(P, E) =
- * P - max(P - E, 0)); it is never an error. */
+ * Sections: which terms count as input water (a share of an input that a
+ * statement adds to a store is accepted in any amount); rows of what moves;
+ * the choice of reporting outputs; the weights; then, when something remains,
+ * its diagnosis: named amounts (step variables, limits, terms of updates) that
+ * remain with a positive sign are water created, with a negative sign water
+ * lost, each an error; what no named amount explains, or what an output may
+ * report out of the algebra's sight, is a warning that the balance is not
+ * proven, never an error. Last, outputs in mm/d that report water no store
+ * gives up, and reporting outputs declared as storages. */
 #include "step_symbolic.h"
 
 #include <math.h>
@@ -29,8 +29,10 @@
 #include <string.h>
 
 enum {
+    WORK_BUDGET = 3000000,         /* polynomial terms built before the search stops (a fraction of a second; 20 times what cemaneige_gr4j.dg needs) */
     MAX_ENUMERATED_OUTPUTS = 14,   /* more reporting candidates than this: chosen greedily */
     MAX_WEIGHT_TRIALS = 64,        /* weight assignments tried while inferring weights */
+    MAX_WEIGHT_TERMS = 4,          /* a weight is a short sum of shares (1 - f) */
     MAX_NOTES = 4,                 /* unexplained amounts listed under a warning */
 };
 
@@ -55,20 +57,20 @@ typedef struct {
     StepSystem   *sys;
     PolyCtx      *pc;
     int           ns, no;
-    Poly         *delta;           /* per state: ΔS without input and marked terms (zero if S holds no water) */
-    Poly         *out;             /* per output: its value without input and marked terms */
-    bool         *input_used;      /* per atom: a water input that enters some store */
+    Poly         *delta;           /* per state: ΔS without marked terms (zero if S holds no water) */
+    Poly         *out;             /* per output: its value without marked terms */
+    bool         *input_used;      /* per atom: a water input whose water reaches a store (--summary) */
     uint64_t     *inflow;          /* sorted amount_hash of the input amounts statements add (find_inflows) */
     int           ninflow;
     Row          *rows;
     int           nrows;
     int           trials;
-    int          *seed_order;      /* stores that report to an output as they are come first */
-    /* best solution so far */
+    int          *seed_order;      /* stores whose change an output shares come first */
     struct Trial *tried;           /* every weight assignment tried, for the diagnosis */
     int           ntried;
     bool         *in_store;        /* per atom: a factor of some store's change */
     bool         *source_input;    /* per atom: an input that appears bare somewhere (see inside_out) */
+    /* the best assignment so far */
     Poly         *best_w;
     bool         *best_x;
     uint64_t     *best_inflow;
@@ -77,9 +79,19 @@ typedef struct {
     long          best_score;      /* score_of the best residual; -1 before the first trial */
     int           unbalanced;      /* its terms that break the balance */
     bool          ambiguous;       /* other outputs would leave other terms unbalanced */
+    bool          truncated;       /* the work budget ran out (see over_budget) */
+    bool          cut_short;       /* ... while looking for a balance */
 } Bal;
 
 /* ---- Terms -------------------------------------------------------------------- */
+
+/* The search (weights, outputs, names for what remains) has a budget: a
+ * large model that does not balance at once must not take minutes. Past it,
+ * no new trial starts, and what remains is reported as not proven. */
+static bool over_budget(Bal *b) {
+    if (b->pc->work > WORK_BUDGET) b->truncated = true;
+    return b->truncated;
+}
 
 /* Water that crosses the boundary by declaration: a term with a marked
  * (sink/source) amount or limit. Not part of the balance. */
@@ -399,7 +411,7 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left, bool *ambiguou
         /* every subset, in Gray-code order: one output in or out per step */
         unsigned best_mask = 0, gray = 0;
         Poly cur = res;
-        for (unsigned i = 1; i < (1u << nrel); i++) {
+        for (unsigned i = 1; i < (1u << nrel) && !(i % 64 == 0 && over_budget(b)); i++) {
             unsigned g = i ^ (i >> 1), flip = g ^ gray;
             int k = 0;
             while (!(flip >> k & 1)) k++;
@@ -418,7 +430,7 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left, bool *ambiguou
         }
         for (int k = 0; k < nrel; k++) x[rel[k]] = best_mask >> k & 1;
     } else {
-        for (bool better = true; better;) {   /* add the output that helps most, while one helps */
+        for (bool better = true; better && best_score && !over_budget(b);) {   /* add the output that helps most */
             better = false;
             int pick = -1;
             Poly pick_res = best;
@@ -483,15 +495,17 @@ static bool inside_out(Bal *b, const Poly *w) {
 
 /* Residual for weights w: sum w_S ΔS, then the best reporting outputs. */
 static void try_weights(Bal *b, Poly *w, int flips) {
+    if (b->trials && over_budget(b)) return;   /* the first trial (all weights 1) always runs */
     b->trials++;
     Poly res = poly_zero();
     for (int s = 0; s < b->ns; s++) {
         if (!b->delta[s].n) continue;
         /* a weight is a share of the area at most: 1, -1, 0.2, f1 / fsum, 1 - f */
-        if (!w[s].n) return;
+        if (!w[s].n || w[s].n > MAX_WEIGHT_TERMS) return;
         for (int i = 0; i < w[s].n; i++)
             if (fabs(w[s].t[i].coef) > 1 + 1e-9) return;
         res = poly_add(b->pc, res, poly_mul(b->pc, w[s], b->delta[s]), 1);
+        if (b->trials > 1 && over_budget(b)) return;
     }
     bool backwards = inside_out(b, w);
     find_inflows(b, w);
@@ -530,16 +544,16 @@ static void try_weights(Bal *b, Poly *w, int flips) {
  * `sums` allows, a sum of factors (1 - f for the second of two zones). */
 static bool solve_row(Bal *b, RowEntry *list, int n, Poly known_sum, Poly *w, bool *known, bool sums) {
     int unknown = -1, nunknown = 0;
+    for (int k = 0; k < n && nunknown < 2; k++)   /* count first: most rows are done or not ready */
+        if (!known[list[k].who]) { nunknown++; unknown = k; }
+    if (nunknown != 1 || over_budget(b)) return false;
     Poly sum = known_sum;
-    for (int k = 0; k < n; k++) {
-        int s = list[k].who;
-        if (known[s]) sum = poly_add(b->pc, sum, poly_mul(b->pc, w[s], list[k].coef), 1);
-        else { nunknown++; unknown = k; }
-    }
-    if (nunknown != 1 || !sum.n) return false;
+    for (int k = 0; k < n; k++)
+        if (known[list[k].who]) sum = poly_add(b->pc, sum, poly_mul(b->pc, w[list[k].who], list[k].coef), 1);
+    if (!sum.n) return false;
     Poly q;
     if (!poly_div_exact(b->pc, poly_scale(b->pc, sum, -1), list[unknown].coef, &q) || !q.n) return false;
-    if (q.n != 1 && !sums) return false;
+    if (q.n > (sums ? MAX_WEIGHT_TERMS : 1)) return false;
     w[list[unknown].who] = q;
     known[list[unknown].who] = true;
     return true;
@@ -578,7 +592,8 @@ static void refine(Bal *b, const bool *x, const Poly *fallback) {
 /* Depth-first over the store whose weight is set (to 1 or -1) when nothing
  * fixes one: the scale of a group of connected stores is set by whichever
  * of them reports to the outputs with factor 1, so each is tried. */
-static void infer_weights(Bal *b, Poly *w, bool *known, int flips) {
+static void infer_weights(Bal *b, Poly *w, bool *known, int flips, int depth) {
+    if (b->trials >= MAX_WEIGHT_TRIALS || b->unbalanced == 0 || over_budget(b)) return;
     propagate(b, w, known);
     bool open = false;
     for (int s = 0; s < b->ns; s++) open |= !known[s] && b->delta[s].n;
@@ -586,19 +601,22 @@ static void infer_weights(Bal *b, Poly *w, bool *known, int flips) {
         try_weights(b, w, flips);
         return;
     }
+    /* the first seed sets the scale: any store may be the one; later seeds
+     * (stores nothing links) only choose a sign */
     for (int k = 0; k < b->ns; k++) {
         int seed = b->seed_order[k];
         if (known[seed] || !b->delta[seed].n) continue;
         for (int sign = 1; sign >= -1; sign -= 2) {
-            if (b->trials >= MAX_WEIGHT_TRIALS || b->unbalanced == 0) return;
+            if (b->trials >= MAX_WEIGHT_TRIALS || b->unbalanced == 0 || over_budget(b)) return;
             Poly *w2 = ARENA_ARRAY(b->a, Poly, b->ns);
             bool *k2 = ARENA_ARRAY(b->a, bool, b->ns);
             memcpy(w2, w, sizeof(Poly) * (size_t)b->ns);
             memcpy(k2, known, sizeof(bool) * (size_t)b->ns);
             w2[seed] = poly_num(b->pc, sign);
             k2[seed] = true;
-            infer_weights(b, w2, k2, flips + (sign < 0));
+            infer_weights(b, w2, k2, flips + (sign < 0), depth + 1);
         }
+        if (depth > 0) return;
     }
 }
 
@@ -623,7 +641,7 @@ static void solve(Bal *b) {
             for (int o = 0; o < b->no && !reports; o++) reports = shares_monomial(b->delta[s], b->out[o]);
             if (reports == (pass == 0)) b->seed_order[n++] = s;
         }
-    infer_weights(b, w, known, 0);
+    infer_weights(b, w, known, 0, 0);
     for (int round = 0; round < 3 && b->unbalanced != 0 && b->best_x; round++) {
         long before = b->best_score;
         refine(b, b->best_x, b->best_w);
@@ -643,16 +661,12 @@ typedef struct {
 
 /* Is factor * cand, for some single-term factor, part of res? */
 static bool find_multiple(Bal *b, Poly res, Poly cand, Poly *factor) {
-    if (!cand.n) return false;
-    PolyTerm ca, cf;
-    split_term(b, &cand.t[0], &ca, &cf);
-    const char *key = amount_key(b, &ca);
+    if (!cand.n || cand.n > res.n || over_budget(b)) return false;
+    uint64_t key = amount_hash(b, &cand.t[0]);
     Poly inv;
     if (!poly_inverse(b->pc, (Poly){&cand.t[0], 1}, &inv)) return false;
     for (int i = 0; i < res.n; i++) {
-        PolyTerm ra, rf;
-        split_term(b, &res.t[i], &ra, &rf);
-        if (strcmp(key, amount_key(b, &ra))) continue;
+        if (amount_hash(b, &res.t[i]) != key) continue;
         Poly f = poly_mul(b->pc, (Poly){&res.t[i], 1}, inv);
         if (f.n != 1) continue;
         Poly part = poly_mul(b->pc, f, cand);
@@ -745,8 +759,17 @@ static const char *stores_of(Bal *b, Poly cand, int sign) {
         n++;
         strbuf_add(&sb, "%s'%s'", n == 1 ? "" : n == total ? " and " : ", ", b->m->states.items[s]->name);
     }
-    if (!n) strbuf_add(&sb, "the stores");
+    if (!n) return NULL;
     return arena_strndup(b->a, buf, sb.len);
+}
+
+/* The first reporting output that holds cand, or NULL. */
+static Sym *reporting_output_of(Bal *b, Poly cand) {
+    for (int o = 0; o < b->no; o++) {
+        Poly f;
+        if (b->best_x[o] && find_multiple(b, b->out[o], cand, &f)) return b->m->outputs.items[o];
+    }
+    return NULL;
 }
 
 /* An amount of water per day (mm/d, m/d). */
@@ -864,7 +887,14 @@ static void report_culprit(Bal *b, const Culprit *c) {
     Span at = b->sys->first_use[c->local].end ? b->sys->first_use[c->local] : x->span;
     Poly cand = candidate(b, b->sys->local[c->local]);
     const char *stores = stores_of(b, cand, sign);
-    if (sign > 0) {
+    Sym *out = stores ? NULL : reporting_output_of(b, cand);
+    if (!stores) stores = "the stores";
+    if (sign > 0 && out) {   /* reported, but taken from no store: `SUZ -= Q0` left out */
+        diag_error(d, at, "output '%s' reports '%s', which is taken from no store: that water comes from nowhere",
+                   out->name, x->name);
+        diag_note(d, x->span, "'%s' is computed here; take it out of the store it drains (as in 'STORE -= %s'), or "
+                  "leave it out of the output", x->name, x->name);
+    } else if (sign > 0) {
         diag_error(d, at, "'%s' enters %s but is taken from no store and comes from no input: it creates water",
                    x->name, stores);
         diag_note(d, x->span, "'%s' is computed here; take it out of the store it comes from (as in 'STORE -= %s'), "
@@ -902,6 +932,10 @@ static void report_unproven(Bal *b, Poly res, int nculprits) {
     if (b->sys->inexact)
         diag_warning(d, at, "cannot prove that model '%s' conserves water: some values of its step are too large to "
                      "expand", b->m->name);
+    else if (b->cut_short)
+        diag_warning(d, at, "cannot prove that model '%s' conserves water: the step is too large to search all "
+                     "weights and outputs; %d amount%s do%s not balance", b->m->name, res.n, res.n == 1 ? "" : "s",
+                     res.n == 1 ? "es" : "");
     else
         diag_warning(d, at, "cannot prove that model '%s' conserves water: %d amount%s do%s not balance",
                      b->m->name, res.n, res.n == 1 ? "" : "s", res.n == 1 ? "es" : "");
@@ -1124,6 +1158,11 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
         arena_free(&a);
         return;
     }
+    /* a search cut short may have missed the weights that balance: nothing
+     * it finds is then an error. The diagnosis gets a budget of its own. */
+    bool cut_short = b.cut_short = b.truncated;
+    b.truncated = false;
+    b.pc->work = 0;
     /* the diagnosis that explains most, over all weights tried: fewest
      * amounts left unnamed, then fewest stores made deficits by choice
      * (rather than by what moves between stores), then fewest named
@@ -1132,7 +1171,7 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
     Culprit culprits[16], best_c[16];
     Poly res = poly_zero();
     int n = 0, best = -1, best_odd = 0;
-    for (int k = 0; k < b.ntried; k++) {
+    for (int k = 0; k < b.ntried && !over_budget(&b); k++) {
         Trial *t = &b.tried[k];
         b.best_w = t->w;
         b.best_x = t->x;
@@ -1168,7 +1207,7 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
     int kept = 0;
     for (int i = 0; i < n; i++) {
         bool lost = best_c[i].part.n && best_c[i].part.t[0].coef < 0;
-        if (lost && maybe_reported(&b, best_c[i].part)) res = poly_add(b.pc, res, best_c[i].part, 1);
+        if (cut_short || (lost && maybe_reported(&b, best_c[i].part))) res = poly_add(b.pc, res, best_c[i].part, 1);
         else culprits[kept++] = best_c[i];
     }
     n = kept;
