@@ -450,6 +450,14 @@ static long choose_outputs(Bal *b, Poly res, bool *x, Poly *left, bool *ambiguou
 
 /* ---- Weights ------------------------------------------------------------------------- */
 
+/* Where a weight assignment comes from, most plausible first. */
+typedef enum {
+    TRUST_ONES,        /* every store ordinary */
+    TRUST_MOVES,       /* derived from what moves between stores, scales chosen +1 */
+    TRUST_GUESSED,     /* a store set to -1 by choice, or weights fitted to the outputs */
+    TRUST_BACKWARDS,   /* inputs would leave a store (inside_out) */
+} Trust;
+
 /* One weight assignment and what it left. */
 typedef struct Trial {
     Poly     *w;
@@ -458,7 +466,7 @@ typedef struct Trial {
     bool      ambiguous;
     uint64_t *inflow;
     int       ninflow;
-    int       flips;      /* stores set to -1 by choice, not by what moves between stores */
+    Trust     trust;      /* how plausible the weights are */
 } Trial;
 
 /* Do the inputs leave a store under weights w? Where a statement first
@@ -494,7 +502,7 @@ static bool inside_out(Bal *b, const Poly *w) {
 }
 
 /* Residual for weights w: sum w_S ΔS, then the best reporting outputs. */
-static void try_weights(Bal *b, Poly *w, int flips) {
+static void try_weights(Bal *b, Poly *w, Trust trust) {
     if (b->trials && over_budget(b)) return;   /* the first trial (all weights 1) always runs */
     b->trials++;
     Poly res = poly_zero();
@@ -524,7 +532,7 @@ static void try_weights(Bal *b, Poly *w, int flips) {
         t->ambiguous = ambiguous;
         t->inflow = b->inflow;
         t->ninflow = b->ninflow;
-        t->flips = flips + (backwards ? b->ns + 1 : 0);   /* last choice for a diagnosis */
+        t->trust = backwards ? TRUST_BACKWARDS : trust;
     }
     if (backwards) return;   /* never a proof */
     if (b->best_score >= 0 && score >= b->best_score) return;
@@ -586,7 +594,7 @@ static void refine(Bal *b, const bool *x, const Poly *fallback) {
     }
     for (int s = 0; s < b->ns; s++)
         if (!known[s]) w[s] = fallback[s];
-    try_weights(b, w, 0);
+    try_weights(b, w, TRUST_GUESSED);
 }
 
 /* Depth-first over the store whose weight is set (to 1 or -1) when nothing
@@ -598,7 +606,7 @@ static void infer_weights(Bal *b, Poly *w, bool *known, int flips, int depth) {
     bool open = false;
     for (int s = 0; s < b->ns; s++) open |= !known[s] && b->delta[s].n;
     if (!open) {
-        try_weights(b, w, flips);
+        try_weights(b, w, flips ? TRUST_GUESSED : TRUST_MOVES);
         return;
     }
     /* the first seed sets the scale: any store may be the one; later seeds
@@ -627,7 +635,7 @@ static void solve(Bal *b) {
     Poly *w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
     bool *known = ARENA_ARRAY(b->a, bool, b->ns ? b->ns : 1);
     for (int s = 0; s < b->ns; s++) w[s] = poly_num(b->pc, 1);
-    try_weights(b, w, 0);   /* ordinary stores, the common case */
+    try_weights(b, w, TRUST_ONES);   /* ordinary stores, the common case */
     if (b->unbalanced == 0) return;
     if (b->best_x) refine(b, b->best_x, b->best_w);
     if (b->unbalanced == 0) return;
@@ -1163,28 +1171,30 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
     bool cut_short = b.cut_short = b.truncated;
     b.truncated = false;
     b.pc->work = 0;
-    /* the diagnosis that explains most, over all weights tried: fewest
-     * amounts left unnamed, then fewest stores made deficits by choice
-     * (rather than by what moves between stores), then fewest named
-     * amounts. A weight that merely shrinks the residual would make the
-     * lost amount harder to name. */
+    /* the diagnosis from the most plausible weights (ordinary stores, then
+     * weights from what moves between stores; guessed ones only if nothing
+     * else was tried) that explains most: fewest amounts left unnamed, then
+     * fewest named. Weights that merely shrink the residual would name the
+     * wrong amounts. */
+    Trust trusted = TRUST_BACKWARDS;
+    for (int k = 0; k < b.ntried; k++)
+        if (b.tried[k].trust < trusted) trusted = b.tried[k].trust;
+    if (trusted < TRUST_MOVES) trusted = TRUST_MOVES;   /* ordinary stores and moved weights compete */
     Culprit culprits[16], best_c[16];
     Poly res = poly_zero();
-    int n = 0, best = -1, best_odd = 0;
+    int n = 0, best = -1;
     for (int k = 0; k < b.ntried && !over_budget(&b); k++) {
         Trial *t = &b.tried[k];
         b.best_w = t->w;
         b.best_x = t->x;
         b.inflow = t->inflow;
         b.ninflow = t->ninflow;
+        if (t->trust > trusted) continue;
         Poly left = unbalanced_terms(&b, t->res);
         if (!left.n) continue;   /* balanced but for shares of inputs: not a diagnosis */
         int nc = sys.inexact || t->ambiguous ? 0 : explain(&b, &left, culprits, 16);
-        int odd = t->flips;
-        if (best >= 0 && (left.n > res.n || (left.n == res.n && (odd > best_odd || (odd == best_odd && nc >= n)))))
-            continue;
+        if (best >= 0 && (left.n > res.n || (left.n == res.n && nc >= n))) continue;
         best = k;
-        best_odd = odd;
         res = left;
         n = nc;
         memcpy(best_c, culprits, sizeof(Culprit) * (size_t)nc);
