@@ -158,12 +158,6 @@ Poly poly_mul(PolyCtx *c, Poly a, Poly b) {
     return normalize(r);
 }
 
-Poly poly_respan(PolyCtx *c, Poly a, Span span) {
-    Poly r = poly_scale(c, a, 1);
-    for (int i = 0; i < r.n; i++) r.t[i].span = span;
-    return r;
-}
-
 /* ---- Tests ------------------------------------------------------------------------ */
 
 bool poly_is_zero(Poly a) { return a.n == 0; }

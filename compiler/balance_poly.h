@@ -49,8 +49,6 @@ Poly poly_atom(PolyCtx *c, int atom, Span span);
 Poly poly_add(PolyCtx *c, Poly a, Poly b, double b_scale);   /* a + b_scale * b */
 Poly poly_scale(PolyCtx *c, Poly a, double k);
 Poly poly_mul(PolyCtx *c, Poly a, Poly b);
-/* All spans of a set to `span` (a named amount is reported where it is used). */
-Poly poly_respan(PolyCtx *c, Poly a, Span span);
 
 bool poly_is_zero(Poly a);
 bool poly_is_const(Poly a, double *v);

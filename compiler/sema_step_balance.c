@@ -73,9 +73,6 @@ typedef struct {
     /* the best assignment so far */
     Poly         *best_w;
     bool         *best_x;
-    uint64_t     *best_inflow;
-    int           best_ninflow;
-    Poly          best_res;
     long          best_score;      /* score_of the best residual; -1 before the first trial */
     int           unbalanced;      /* its terms that break the balance */
     bool          ambiguous;       /* other outputs would leave other terms unbalanced */
@@ -539,10 +536,7 @@ static void try_weights(Bal *b, Poly *w, Trust trust) {
     b->best_score = score;
     b->unbalanced = unbalanced;
     b->ambiguous = ambiguous;
-    b->best_res = left;
     b->best_x = x;
-    b->best_inflow = b->inflow;
-    b->best_ninflow = b->ninflow;
     b->best_w = ARENA_ARRAY(b->a, Poly, b->ns ? b->ns : 1);
     memcpy(b->best_w, w, sizeof(Poly) * (size_t)b->ns);
 }
