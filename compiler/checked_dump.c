@@ -113,7 +113,8 @@ static void dump_stmts(FILE *out, const CheckedStmt *stmts, int n, int depth, Pr
             dump_stmts(out, cs->body, cs->nbody, depth + 1, p);
             continue;
         }
-        fprintf(out, "%s %s@%s", cs->defines ? "let" : "set", cs->target->name, tag(cs->target->kind));
+        fprintf(out, "%s%s %s@%s", cs->stmt->mark == STMT_MARK_SINK ? "sink " : cs->stmt->mark == STMT_MARK_SOURCE ? "source " : "",
+                cs->defines ? "let" : "set", cs->target->name, tag(cs->target->kind));
         unit_suffix(out, cs->defines ? cs->target->unit : expr_info(cs->stmt->value)->unit, p);
         fprintf(out, " %s ", ops[cs->stmt->kind]);
         dump_expr(out, cs->stmt->value);
@@ -279,6 +280,7 @@ void checked_print_summary(FILE *out, const CheckedModel *m, Program *p) {
     list_syms(out, "states", &m->states, p);
     list_syms(out, "outputs", &m->outputs, p);
     if (m->nets.n) list_syms(out, "networks", &m->nets, p);
+    if (m->balance) fprintf(out, "  %-11s%s\n", "balance", m->balance);
     if (m->components > 1) fprintf(out, "  %-11s%d parallel parameter sets, outputs averaged\n", "components", m->components);
     if (m->learn.kind != PNET_NONE) {
         const ParamNet *l = &m->learn;

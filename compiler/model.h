@@ -135,6 +135,9 @@ typedef struct CheckedModel {
     Solver      solver;
     ParamNet    learn;
     int         components;
+    const char *balance;        /* step form: what the mass-balance check proved (--summary); NULL if not run */
+    Unit       *output_value_unit;   /* step form: per output, its value's unit with rates kept as
+                                        declared (UNKNOWN when it mixes a rate and a storage) */
     struct PtrMap *names;       /* sema: name -> Sym of inputs, params, states, consts, fluxes, nets */
 } CheckedModel;
 

@@ -325,6 +325,9 @@ void sema_check_fn(Sema *s, FnInfo *fi) {
             diag_error(s->d, st->span, "'repeat' is only allowed in step blocks");
             continue;
         }
+        if (st->mark != STMT_MARK_NONE)
+            diag_error(s->d, st->mark_span, "'%s' marks a statement of a step block; a function only computes a value",
+                       st->mark == STMT_MARK_SINK ? "sink" : "source");
         check_expr(&sc, st->value);
         ExprInfo *vi = expr_info(st->value);
         if (st->kind == STMT_RETURN) {

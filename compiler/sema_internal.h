@@ -145,4 +145,13 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin);
 void sema_order_fluxes(Sema *s, CheckedModel *m, SymVec *flux_deps);
 void sema_check_mass_balance(Sema *s, CheckedModel *m, SymVec *flux_deps, SymVec *output_deps);
 
+/* sema_step_rates.c: rates vs storages in a step-form model's outputs */
+void sema_check_step_rates(Sema *s, CheckedModel *m);
+
+/* sema_step_balance.c: the step form's mass balance (a model without errors) */
+/* Whether a step of m has a `repeat` block (the balance and rate checks
+ * read straight-line steps only). */
+bool checked_model_has_repeat(const CheckedModel *m);
+void sema_check_step_balance(Sema *s, CheckedModel *m);
+
 #endif

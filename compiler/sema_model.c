@@ -818,9 +818,22 @@ static void check_step_stmts(Sema *s, CheckedModel *m, Scope *sc, Stmt **stmts, 
         }
         cs->target = target;
         nchecked++;
+        if ((st->mark == STMT_MARK_SOURCE && st->kind == STMT_SUB) || (st->mark == STMT_MARK_SINK && st->kind == STMT_ADD))
+            diag_error(s->d, st->mark_span, "'%s' marks water that %s the model, but '%s' %s '%s'; write '%s'",
+                       st->mark == STMT_MARK_SINK ? "sink" : "source",
+                       st->mark == STMT_MARK_SINK ? "leaves" : "enters", st->kind == STMT_ADD ? "+=" : "-=",
+                       st->kind == STMT_ADD ? "adds to" : "takes from", target->name,
+                       st->mark == STMT_MARK_SINK ? "source" : "sink");
     }
     *out = checked;
     *nout = nchecked;
+}
+
+bool checked_model_has_repeat(const CheckedModel *m) {
+    for (int p = 0; p < m->nphases; p++)
+        for (int k = 0; k < m->phases[p].nstmts; k++)
+            if (m->phases[p].stmts[k].stmt->kind == STMT_REPEAT) return true;
+    return false;
 }
 
 static void check_steps(Sema *s, CheckedModel *m, FlatList *fl) {
@@ -1030,7 +1043,11 @@ CheckedModel *sema_check_model(Sema *s, ModelDecl *md, LoadedFile *origin) {
         diag_error(s->d, md->name.span, "model '%s' has states but neither step blocks nor storage equations", m->name);
     }
     check_outputs(s, m, &output_deps);
+    if (m->form == FORM_STEP && diag_error_count(s->d) == errors_before) sema_check_step_rates(s, m);
     if (m->form == FORM_EQUATIONS) sema_check_mass_balance(s, m, flux_deps, &output_deps);
+    /* the step form's balance needs every name resolved, every unit right and
+     * every function it inlines sound: only in a program without errors so far */
+    if (m->form == FORM_STEP && diag_error_count(s->d) == 0) sema_check_step_balance(s, m);
 
     FlatItem *comp = find_kind(fl, ITEM_COMPONENTS);
     if (comp) {

@@ -78,6 +78,14 @@ typedef enum {
     STMT_REPEAT,   /* repeat value [while cond] { body } (step blocks only) */
 } StmtKind;
 
+/* A step statement may be marked as moving water across the model's boundary
+ * (checked by the step-form mass balance, compiler/sema_step_balance.c). */
+typedef enum {
+    STMT_MARK_NONE,
+    STMT_MARK_SINK,     /* sink x = e: the water it names leaves the model */
+    STMT_MARK_SOURCE,   /* source x = e: the water it names enters the model */
+} StmtMark;
+
 struct Stmt {
     StmtKind kind;
     Span     span;
@@ -86,6 +94,8 @@ struct Stmt {
     Expr    *cond;       /* STMT_REPEAT: `while` condition, or NULL */
     Stmt   **body;       /* STMT_REPEAT: the statements of one pass */
     int      nbody;
+    StmtMark mark;
+    Span     mark_span;  /* the word 'sink' or 'source' */
     void    *sema;       /* checker: the target's symbol in function bodies */
 };
 

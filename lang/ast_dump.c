@@ -143,6 +143,7 @@ static void dump_stmts(FILE *out, Stmt **stmts, int n, int depth) {
             dump_stmts(out, s->body, s->nbody, depth + 1);
             continue;
         }
+        if (s->mark != STMT_MARK_NONE) fputs(s->mark == STMT_MARK_SINK ? "sink " : "source ", out);
         if (s->kind == STMT_RETURN) fputs("return ", out);
         else fprintf(out, "%s %s ", s->target.name, ops[s->kind]);
         ast_dump_expr(out, s->value);

@@ -87,12 +87,12 @@ static Expr *capped(struct ParseCtx *ctx, Expr *e);
 %token EXTENDS "extends" FIXED "fixed" FLUX "flux" FN "fn" FROM "from" IF "if"
 %token IMPORT "import" IN "in" INPUT "input" LEARN "learn" LEARNED "learned"
 %token MODEL "model" NET "net" NOT "not" OR "or" OUTPUT "output" PARAM "param"
-%token PARAMS "params" REPEAT "repeat" REPLACE "replace" RETURN "return" SOLVE "solve"
-%token STATE "state" STEP "step" THEN "then" WHILE "while"
+%token PARAMS "params" REPEAT "repeat" REPLACE "replace" RETURN "return" SINK "sink" SOLVE "solve"
+%token SOURCE "source" STATE "state" STEP "step" THEN "then" WHILE "while"
 %token ARROW "->" PLUS_ASSIGN "+=" MINUS_ASSIGN "-=" LE "<=" GE ">=" EQ "==" NE "!="
 
 %type <expr> expr postfix primary
-%type <stmt> stmt
+%type <stmt> stmt assignment
 %type <item> decl item param_clause param_decl
 %type <unit> unit_opt unit
 %type <vec>  unit_term unit_factor args args_opt stmts items input_list options options_opt
@@ -447,14 +447,20 @@ stmts
     ;
 
 stmt
-    : ID '=' expr            { $$ = ast_stmt(A, @$, STMT_ASSIGN, $1, $3); }
-    | ID PLUS_ASSIGN expr    { $$ = ast_stmt(A, @$, STMT_ADD, $1, $3); }
-    | ID MINUS_ASSIGN expr   { $$ = ast_stmt(A, @$, STMT_SUB, $1, $3); }
+    : assignment
+    | SINK assignment        { $$ = $2; $$->span = @$; $$->mark = STMT_MARK_SINK; $$->mark_span = @1; }
+    | SOURCE assignment      { $$ = $2; $$->span = @$; $$->mark = STMT_MARK_SOURCE; $$->mark_span = @1; }
     | RETURN expr            { $$ = ast_stmt(A, @$, STMT_RETURN, no_ident(), $2); }
     | REPEAT expr '{' stmts '}'
                              { $$ = ast_repeat(A, @$, $2, NULL, (Stmt **)$4.items, $4.n); }
     | REPEAT expr WHILE expr '{' stmts '}'
                              { $$ = ast_repeat(A, @$, $2, $4, (Stmt **)$6.items, $6.n); }
+    ;
+
+assignment
+    : ID '=' expr            { $$ = ast_stmt(A, @$, STMT_ASSIGN, $1, $3); }
+    | ID PLUS_ASSIGN expr    { $$ = ast_stmt(A, @$, STMT_ADD, $1, $3); }
+    | ID MINUS_ASSIGN expr   { $$ = ast_stmt(A, @$, STMT_SUB, $1, $3); }
     ;
 
 /* ---- Expressions -----------------------------------------------------------
