@@ -106,6 +106,11 @@ static int input_of(Bal *b, const PolyTerm *t) {
     return -1;
 }
 
+/* A store's change or an output's value in the basis units of its declared unit. */
+static Poly in_basis_units(Bal *b, Poly p, Unit u) {
+    return u.kind == UNIT_KNOWN && u.scale != 1 ? poly_scale(b->pc, p, u.scale) : p;
+}
+
 static Poly inner_terms(Bal *b, Poly p, bool note_inputs) {
     Poly r = {ARENA_ARRAY(b->a, PolyTerm, p.n ? p.n : 1), 0};
     for (int i = 0; i < p.n; i++) {
@@ -1139,8 +1144,12 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
     b.delta = ARENA_ARRAY(&a, Poly, b.ns ? b.ns : 1);
     b.out = ARENA_ARRAY(&a, Poly, b.no ? b.no : 1);
     b.input_used = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
-    for (int i = 0; i < b.ns; i++) b.delta[i] = sys.water[i] ? inner_terms(&b, sys.delta[i], true) : poly_zero();
-    for (int o = 0; o < b.no; o++) b.out[o] = inner_terms(&b, sys.output[o], false);
+    /* in basis units (mm, mm/d): an output in m/d that reports q * 0.001 reports q */
+    for (int i = 0; i < b.ns; i++)
+        b.delta[i] = sys.water[i] ? inner_terms(&b, in_basis_units(&b, sys.delta[i], m->states.items[i]->unit), true)
+                                  : poly_zero();
+    for (int o = 0; o < b.no; o++)
+        b.out[o] = inner_terms(&b, in_basis_units(&b, sys.output[o], m->outputs.items[o]->unit), false);
     build_rows(&b);
     b.source_input = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);
     for (int st = 0; st < b.ns; st++)

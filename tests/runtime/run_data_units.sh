@@ -31,7 +31,9 @@ model bucket "a snow-free bucket in mm/d and degC" {
   state S : mm = 10
   step s {
     q = k * S
-    S += P + max(T, 0) * ddf - q - min(PET, S)
+    source melt = max(T, 0) * ddf      # a test term: water from outside the bucket
+    sink et = min(PET, S)
+    S += P + melt - q - et
   }
   output Q : mm/d = q
   output Tout : degC = T
@@ -48,7 +50,9 @@ model bucket "the same bucket with inputs in m/d and K, streamflow in m/d" {
   state S : mm = 10
   step s {
     q = k * S
-    S += P * mm_per_m + max(T - t0, 0) * ddf - q - min(PET, S)
+    source melt = max(T - t0, 0) * ddf
+    sink et = min(PET, S)
+    S += P * mm_per_m + melt - q - et
   }
   output Q : m/d = q * m_per_mm
 }

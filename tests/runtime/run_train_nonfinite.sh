@@ -19,7 +19,7 @@ model nan_bucket {
   input P : mm/d, T : degC, PET : mm/d
   param K : 1/d in [0.01, 0.5] = 0.1
   state S : mm = 50
-  step s { S += P  aet = min(PET, S)  S -= aet  q = K * S * (1 + 0.01 * log((T + 25) / T0))  S -= q }
+  step s { S += P  sink aet = min(PET, S)  S -= aet  q = K * S * (1 + 0.01 * log((T + 25) / T0))  S -= q }
   output q : mm/d
 }
 DG
