@@ -79,13 +79,21 @@ int dgrt_restore_rows(DgRestored *r, const DgDataset *d, DgrtErr *err) {
         r->rows[i] = -1;
         for (int k = 0; k < r->net.nrows && r->rows[i] < 0; k++)
             if (!strcmp(r->row_ids[k], d->basins[i].id)) r->rows[i] = k;
-        if (r->rows[i] < 0)
+        if (r->rows[i] < 0) {
+            /* the run's own basins (the table rows), not the --basins given now */
+            char list[200] = "";
+            size_t used = 0;
+            for (int k = 0; k < r->net.nrows && k < 5 && used < sizeof list; k++)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", r->row_ids[k]);
+            if (r->net.nrows > 5 && used < sizeof list)
+                snprintf(list + used, sizeof list - used, " and %d more", r->net.nrows - 5);
             return dgrt_fail(
                 err, DGRT_EXIT_DATA,
                 "the parameters were calibrated per basin; evaluate the basins of the training run",
                 "basin '%s' was not calibrated in this checkpoint (model '%s' has no parameter "
                 "network; the run calibrated: %s)",
-                d->basins[i].id, r->pred.m->name, r->cfg.basins);
+                d->basins[i].id, r->pred.m->name, list);
+        }
     }
     r->pred.rows = r->rows;
     return 0;

@@ -271,6 +271,7 @@ static void test_calibrate(void) {
     snprintf(line, sizeof line, "toy eval --checkpoint %s --basins cal2", ck);
     CHECK(run_cli(m, line, out, sizeof out, errb, sizeof errb) == DGRT_EXIT_DATA);
     CHECK(strstr(errb, "basin 'cal2' was not calibrated in this checkpoint") != NULL);
+    CHECK(strstr(errb, "the run calibrated: cal1)") != NULL);   /* the training run's basins, not --basins */
 }
 
 int main(void) {
