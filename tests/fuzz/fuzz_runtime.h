@@ -34,11 +34,14 @@ static void fuzz_cleanup_(void) {
     if (fuzz_dir_[0]) nftw(fuzz_dir_, fuzz_rm_, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The scratch directory ($TMPDIR or /tmp, dgc-fuzz-XXXXXX). */
+/* The scratch directory ($TMPDIR or /tmp, dgc-fuzz- and six characters mkdtemp picks). */
 static inline const char *fuzz_dir(void) {
     if (!fuzz_dir_[0]) {
         const char *t = getenv("TMPDIR");
-        snprintf(fuzz_dir_, sizeof fuzz_dir_, "%s/dgc-fuzz-XXXXXX", t && t[0] ? t : "/tmp");
+        int n = snprintf(fuzz_dir_, sizeof fuzz_dir_ - 7, "%s/dgc-fuzz-", t && t[0] ? t : "/tmp");
+        if (n < 0 || (size_t)n >= sizeof fuzz_dir_ - 7) n = (int)strlen(fuzz_dir_);
+        memset(fuzz_dir_ + n, 'X', 6);   /* the characters mkdtemp replaces */
+        fuzz_dir_[n + 6] = 0;
         if (!mkdtemp(fuzz_dir_)) {
             perror(fuzz_dir_);
             abort();

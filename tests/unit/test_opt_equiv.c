@@ -218,7 +218,10 @@ static const DgModel *compile(const IrModel *m, Arena *a, Diag *d, int opt_level
 static void test_model(const IrModel *m, Arena *a, Diag *d, const char *file, const char *const *want_vector) {
     char name[256];
     snprintf(name, sizeof name, "%s:%s", file, m->name);
-    char ll[] = "/tmp/test_opt_equiv-XXXXXX.ll";
+    char ll[64];
+    int n = snprintf(ll, sizeof ll, "/tmp/test_opt_equiv-");
+    memset(ll + n, 'X', 6);   /* the characters mkstemps replaces, then the suffix it keeps */
+    snprintf(ll + n + 6, sizeof ll - (size_t)n - 6, ".ll");
     int fd = mkstemps(ll, 3);
     CHECK(fd >= 0);
     if (fd < 0) return;
