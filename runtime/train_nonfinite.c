@@ -83,6 +83,7 @@ static void replay_shard(const DgPhys *p, const int *want, Finding *f, float *st
     r.nsteps = 1;
     r.params = p->params;
     r.netw = m->nnetw ? p->netw : NULL;
+    r.input_norm = p->input_norm;   /* norm() statistics, as the batch ran with */
     r.states = states;
     m->init[DG_F32](&r);
     int pending = 0;

@@ -48,4 +48,13 @@ rc=$?
 [ $rc -eq 1 ] || fail "exit $rc, want 1"
 expect_line "note: basin 01031500 (window 1988-01-10..1988-02-28): on 1988-01-15 (a day the loss counts), the first non-finite value: output 'q' is nan, state 'S' is nan at the end of the day"
 grep -q "^note: raised at runtime/train.c:[0-9]*$" "$WORK/err.txt" || fail "DGC_DEBUG=1: no source location"
+# a model with norm(): the day-by-day rerun gets the batch's input statistics too
+sed 's#q = K \* S \* (1 + #q = K * S * (1 + 0.01 * norm(T) + #' "$WORK/nan_bucket.dg" > "$WORK/nan_norm.dg"
+grep -q "norm(T)" "$WORK/nan_norm.dg" || fail "the norm() variant was not written"
+"$DGC" run "$WORK/nan_norm.dg" train --data "$DATA" --basins 01031500 --train 1988-01-01:1988-04-30 \
+    --warmup 20 --rho 101 --batch 2 --epochs 1 --iters-per-epoch 1 --checkpoint "$WORK/ck3.bin" \
+    >"$WORK/out.txt" 2>"$WORK/err.txt"
+rc=$?
+[ $rc -eq 1 ] || fail "norm(): exit $rc, want 1"
+expect_line "note: basin 01031500 (window 1988-01-01..1988-04-30): on 1988-01-15 (a warm-up day), the first non-finite value: output 'q' is nan, state 'S' is nan at the end of the day"
 echo "run_train_nonfinite: OK"
