@@ -44,6 +44,8 @@ def era5_precip_stats(csv_path):
 
 def spearman(x, y):
     ok = ~(np.isnan(x) | np.isnan(y))
+    if ok.sum() < 3:
+        return float("nan")
     rank = lambda v: np.argsort(np.argsort(v))
     return np.corrcoef(rank(x[ok]), rank(y[ok]))[0, 1]
 

@@ -6,7 +6,8 @@
 # two of them with the list reversed: each basin's test NSE and KGE must equal
 # the committed examples/regional/metrics_test.csv (written from all 432), so
 # a change that alters what the shipped weights predict fails here. Then
-# `run.sh eval` (same checkpoint, compiled executable) on the same basins.
+# `run.sh eval` (same checkpoint, compiled executable) on the same basins,
+# and compare_forcing.py on their metrics.
 # Exit 77 without the Caravan data.
 set -eu
 DGC=$1
@@ -36,4 +37,11 @@ compare "$WORK/metrics.csv"
 grep -q '^median,' "$WORK/metrics.csv" || { echo "NOT OK: no median row"; exit 1; }
 DGC=$DGC DATA=$DATA ATTR=$ATTR OUT=$WORK/run BASINS=$WORK/basins.txt sh "$ROOT/examples/regional/run.sh" eval > "$WORK/run.log"
 compare "$WORK/run/metrics.csv"
+# compare_forcing.py on the same 4 basins: ERA5-Land's mean precipitation is
+# CAMELS's Daymet p_mean to within 30 % in the median of these 4 basins.
+if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+    /usr/bin/python3 "$ROOT/examples/regional/compare_forcing.py" "$DATA" "$ATTR" "$WORK/metrics.csv" > "$WORK/forcing.txt"
+    awk '/^4 basins/ { head = 1 } /ERA5-Land \/ Daymet mean P/ { r = $(NF - 1) }
+        END { if (!head || !(r > 0.7 && r < 1.3)) { print "NOT OK: compare_forcing.py"; exit 1 } }' "$WORK/forcing.txt"
+fi
 echo "shipped checkpoint: 4 basins reproduce the committed test metrics (dgc run and run.sh eval)"
