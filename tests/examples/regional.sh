@@ -37,7 +37,7 @@ compare "$WORK/metrics.csv"
 grep -q '^median,' "$WORK/metrics.csv" || { echo "NOT OK: no median row"; exit 1; }
 DGC=$DGC DATA=$DATA ATTR=$ATTR OUT=$WORK/run BASINS=$WORK/basins.txt sh "$ROOT/examples/regional/run.sh" eval > "$WORK/run.log"
 compare "$WORK/run/metrics.csv"
-# compare_forcing.py on the same 4 basins: ERA5-Land's mean precipitation is
+# compare_forcing.py on the same 4 basins: ERA5-Land's mean precipitation
 # matches CAMELS's Daymet p_mean to within 30 % in the median of these 4 basins.
 if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
     /usr/bin/python3 "$ROOT/examples/regional/compare_forcing.py" "$DATA" "$ATTR" "$WORK/metrics.csv" > "$WORK/forcing.txt"
