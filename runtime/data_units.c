@@ -364,8 +364,17 @@ void dgrt_column_ref(const DgCsv *csv, const char *spec, DgColumnRef *r) {
 
 // ---- Resolving a series against a declared unit --------------------------------------------------
 
-int dgrt_units_resolve(DgConversion *c, const char *declared, const char *data, const char *who, const char *source,
-                       const char *how, DgrtErr *err) {
+/* A volume per time and a length per time of the same time power. */
+static int discharge_and_depth_rate(const DgUnit *from, const DgUnit *to) {
+    return from->dim[DGRT_DIM_LENGTH] == 3 && to->dim[DGRT_DIM_LENGTH] == 1 && !from->dim[DGRT_DIM_TEMP] &&
+           !from->dim[DGRT_DIM_MASS] && !to->dim[DGRT_DIM_TEMP] && !to->dim[DGRT_DIM_MASS] &&
+           from->dim[DGRT_DIM_TIME] == to->dim[DGRT_DIM_TIME];
+}
+
+/* area_km2: > 0 the basin's area, NaN unknown, 0 a series that is not a
+ * basin's observation (a discharge never converts). */
+static int resolve(DgConversion *c, const char *declared, const char *data, double area_km2, const char *who,
+                   const char *source, const char *how, DgrtErr *err) {
     c->scale = 1.0;
     c->offset = 0.0;
     if (!declared || !declared[0] || !data || !data[0]) return 0;
@@ -383,12 +392,20 @@ int dgrt_units_resolve(DgConversion *c, const char *declared, const char *data, 
         return err->code;
     }
     if (dgrt_unit_conversion(&from, &to, c)) return 0;
+    if (discharge_and_depth_rate(&from, &to) && area_km2 > 0 && area_km2 < 1e7) {
+        from.dim[DGRT_DIM_LENGTH] = 1;
+        from.scale /= area_km2 * 1e12;   /* km^2 in mm^2 */
+        if (dgrt_unit_conversion(&from, &to, c)) return 0;
+    }
     char dt[64], dd[64];
     dgrt_fail(err, DGRT_EXIT_DATA, NULL, "%s is declared in %s (%s), but %s is in %s (%s): no conversion between them",
               who, declared, dgrt_unit_dimension(&to, dt, sizeof dt), source, data,
               dgrt_unit_dimension(&from, dd, sizeof dd));
-    if (from.dim[DGRT_DIM_LENGTH] == 3 && to.dim[DGRT_DIM_LENGTH] == 1 && !from.dim[DGRT_DIM_TEMP] &&
-        !from.dim[DGRT_DIM_MASS] && from.dim[DGRT_DIM_TIME] == to.dim[DGRT_DIM_TIME])
+    if (discharge_and_depth_rate(&from, &to) && isnan(area_km2))
+        dgrt_err_hint(err, "a discharge (volume per time) becomes a depth per time with the basin's area, which the "
+                           "attributes do not give: add an 'area' column (km^2) to attributes_csv, or give the "
+                           "CAMELS tables with area_gages2 (attributes = DIR)");
+    else if (discharge_and_depth_rate(&from, &to))
         dgrt_err_hint(err, "a discharge (volume per time) becomes a depth per time only with the basin's area: "
                            "divide it by the area (e.g. into mm/d) before the run");
     else
@@ -397,4 +414,14 @@ int dgrt_units_resolve(DgConversion *c, const char *declared, const char *data, 
                       "declare a unit of the data's dimension%s%s",
                       how ? "; when the data's unit is written wrong, state it with " : "", how ? how : "");
     return err->code;
+}
+
+int dgrt_units_resolve(DgConversion *c, const char *declared, const char *data, const char *who, const char *source,
+                       const char *how, DgrtErr *err) {
+    return resolve(c, declared, data, 0.0, who, source, how, err);
+}
+
+int dgrt_units_resolve_basin(DgConversion *c, const char *declared, const char *data, double area_km2,
+                             const char *who, const char *source, const char *how, DgrtErr *err) {
+    return resolve(c, declared, data, isfinite(area_km2) && area_km2 > 0 ? area_km2 : NAN, who, source, how, err);
 }

@@ -82,4 +82,12 @@ void dgrt_column_ref(const DgCsv *csv, const char *spec, DgColumnRef *r);
 int dgrt_units_resolve(DgConversion *c, const char *declared, const char *data, const char *who, const char *source,
                        const char *how, DgrtErr *err);
 
+/* dgrt_units_resolve for observations of one basin, whose area (km^2) turns
+ * a discharge (m3/s, cfs, L/s) into the depth per time (mm/d) an output is
+ * declared in: 1 m3/s over 1 km^2 is 86.4 mm/d. area_km2 NaN: the basin's
+ * area is unknown, and a discharge is refused with a hint that says where
+ * the area is read from. */
+int dgrt_units_resolve_basin(DgConversion *c, const char *declared, const char *data, double area_km2,
+                             const char *who, const char *source, const char *how, DgrtErr *err);
+
 #endif

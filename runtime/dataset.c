@@ -206,7 +206,7 @@ static int obs_into_target(DgBasin *b, const DgOutputInfo *target, const char *u
     char who[160];
     snprintf(who, sizeof who, "output '%s', compared with the observations,", target->name);
     DgConversion c;
-    if (dgrt_units_resolve(&c, target->unit, unit, who, source, how, err)) return err->code;
+    if (dgrt_units_resolve_basin(&c, target->unit, unit, b->area_km2, who, source, how, err)) return err->code;
     for (int64_t t = 0; t < b->ndays && !dgrt_conversion_is_identity(c); t++) {
         b->obs[t] = dgrt_convert(c, b->obs[t]);   /* NaN (missing) stays NaN */
         if (b->bench) b->bench[t] = dgrt_convert(c, b->bench[t]);
@@ -448,11 +448,18 @@ const DgMap dgrt_caravan_defaults[] = {
 };
 const int dgrt_caravan_ndefaults = sizeof dgrt_caravan_defaults / sizeof dgrt_caravan_defaults[0];
 
-/* Gauge latitude and longitude of every basin, where the attributes give
- * them (CAMELS camels_topo.txt gauge_lat, gauge_lon; an attribute table's
- * gauge_lat|lat|latitude, gauge_lon|lon|longitude). Missing ones stay NaN: only
- * an input that needs the latitude makes that an error (forcing.c), and maps
- * skip basins without coordinates. */
+/* A basin's area in km^2 as a table gives it; NaN when it is no area (the
+ * largest river basin, the Amazon's, has 7e6 km^2). */
+static double plausible_area(double km2) { return km2 > 0 && km2 <= 1e7 ? km2 : NAN; }
+
+/* Gauge latitude, longitude and basin area of every basin, where the
+ * attributes give them (CAMELS camels_topo.txt gauge_lat, gauge_lon,
+ * area_gages2; an attribute table's gauge_lat|lat|latitude,
+ * gauge_lon|lon|longitude, area|area_km2|area_gages2). Missing ones stay NaN:
+ * only an input that needs the latitude, or observations in m3/s, make that
+ * an error (forcing.c, obs_into_target), and maps skip basins without
+ * coordinates. */
+
 static void load_coordinates(DgDataset *d, const char *attributes_csv, const char *camels_tables, char *const *ids,
                              int n) {
     DgrtErr quiet = {0};
@@ -466,20 +473,23 @@ static void load_coordinates(DgDataset *d, const char *attributes_csv, const cha
         }
         int idc = dgrt_csv_find(&t, "basin");
         if (idc < 0) idc = dgrt_csv_find(&t, "gauge_id");
-        int cl[2] = {-1, -1};
-        const char *names[2][3] = {{"gauge_lat", "lat", "latitude"}, {"gauge_lon", "lon", "longitude"}};
-        for (int k = 0; k < 2; k++)
+        int cl[3] = {-1, -1, -1};
+        const char *names[3][3] = {{"gauge_lat", "lat", "latitude"},
+                                   {"gauge_lon", "lon", "longitude"},
+                                   {"area", "area_km2", "area_gages2"}};
+        for (int k = 0; k < 3; k++)
             for (int j = 0; j < 3 && cl[k] < 0; j++) cl[k] = dgrt_csv_find(&t, names[k][j]);
         for (int64_t r = 0; idc >= 0 && r < t.nrows; r++) {
             char a[32];
             cell_id(a, sizeof a, dgrt_csv_cell(&t, r, idc));
             for (int i = 0; i < n; i++)
                 if (!strcmp(a, ids[i]))
-                    for (int k = 0; k < 2; k++) {
+                    for (int k = 0; k < 3; k++) {
                         double v = NAN;
                         if (cl[k] >= 0 && dgrt_csv_number(&t, r, cl[k], &v, &quiet)) v = NAN;
                         if (k == 0) d->basins[i].lat = v;
-                        else d->basins[i].lon = v;
+                        else if (k == 1) d->basins[i].lon = v;
+                        else d->basins[i].area_km2 = plausible_area(v);
                     }
         }
         dgrt_csv_free(&t);
@@ -488,11 +498,16 @@ static void load_coordinates(DgDataset *d, const char *attributes_csv, const cha
     if (!camels_tables) return;
     DgAttributes a;
     const char *const names[2] = {"gauge_lat", "gauge_lon"};
-    if (dgrt_attributes_load(&a, camels_tables, (const char *const *)ids, n, names, 2, &quiet)) return;
-    for (int i = 0; i < n; i++) {
-        d->basins[i].lat = a.values[2 * i];
-        d->basins[i].lon = a.values[2 * i + 1];
+    if (!dgrt_attributes_load(&a, camels_tables, (const char *const *)ids, n, names, 2, &quiet)) {
+        for (int i = 0; i < n; i++) {
+            d->basins[i].lat = a.values[2 * i];
+            d->basins[i].lon = a.values[2 * i + 1];
+        }
+        dgrt_attributes_free(&a);
     }
+    const char *const area[1] = {"area_gages2"};   /* camels_topo.txt; in tables of its own, so read apart */
+    if (dgrt_attributes_load(&a, camels_tables, (const char *const *)ids, n, area, 1, &quiet)) return;
+    for (int i = 0; i < n; i++) d->basins[i].area_km2 = plausible_area(a.values[i]);
     dgrt_attributes_free(&a);
 }
 
@@ -543,7 +558,7 @@ int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource 
     }
     for (int i = 0; i < n; i++) {
         snprintf(d->basins[i].id, sizeof d->basins[i].id, "%s", ids[i]);
-        d->basins[i].lat = d->basins[i].lon = NAN;
+        d->basins[i].lat = d->basins[i].lon = d->basins[i].area_km2 = NAN;
     }
     load_coordinates(d, acsv ? src->attributes_csv : NULL, adir, ids, n);
     for (int i = 0; i < n; i++) {

@@ -39,6 +39,7 @@ typedef struct {
     float *xa;       /* [na] normalised attributes, NaN -> 0 */
     int32_t obs_start, obs_end; /* the days the observation file covers */
     double lat, lon;            /* gauge latitude, longitude (degrees) from the attributes; NaN = unknown */
+    double area_km2;            /* basin area from the attributes, for observations in m3/s or cfs; NaN = unknown */
     char forcing_path[1024];
     char obs_path[1024];
 } DgBasin;

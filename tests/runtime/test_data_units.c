@@ -263,12 +263,13 @@ static void test_forcing(void) {
 
 // ---- Observations in the target's unit ---------------------------------------------------------------
 
-static int load_obs(DgDataset *d, const DgModel *m, const DgOutputInfo *target, const char *pattern,
-                    const char *camels, const char *obs_column, const char *id, DgrtErr *err) {
+static int load_obs_attr(DgDataset *d, const DgModel *m, const DgOutputInfo *target, const char *pattern,
+                         const char *camels, const char *obs_column, const char *attributes_csv,
+                         const char *attributes_dir, const char *id, DgrtErr *err) {
     char **ids;
     int n;
     CHECK(dgrt_basins_parse(id, &ids, &n, err) == 0);
-    DgDataSource src = {camels, pattern, obs_column, NULL, NULL, 0, NULL, target};
+    DgDataSource src = {camels, pattern, obs_column, attributes_csv, NULL, 0, attributes_dir, target};
     int32_t first, last;
     dgrt_parse_date("2000-01-01", &first);
     dgrt_parse_date("2000-01-03", &last);
@@ -276,6 +277,47 @@ static int load_obs(DgDataset *d, const DgModel *m, const DgOutputInfo *target, 
     for (int i = 0; i < n; i++) free(ids[i]);
     free(ids);
     return rc;
+}
+
+static int load_obs(DgDataset *d, const DgModel *m, const DgOutputInfo *target, const char *pattern,
+                    const char *camels, const char *obs_column, const char *id, DgrtErr *err) {
+    return load_obs_attr(d, m, target, pattern, camels, obs_column, NULL, NULL, id, err);
+}
+
+/* Observed discharge (m3/s, cfs) into a depth per time with the basin's area
+ * from the attributes: 1 m3/s over 86.4 km^2 is 1 mm/d. */
+static void test_obs_discharge(void) {
+    DgModel m = dg_model;
+    m.learn.nattributes = 0;
+    m.learn.nforcings = 0;
+    const DgOutputInfo q_mm = {"Q", "mm/d", -1, 0}, q_m = {"Q", "m/d", -1, 0};
+    const char *pattern = DG_RT_TMP_DIR "/{basin}.csv";
+    write_file("b7.csv", "date,P,PET,q(m3/s),qf(cfs)\n2000-01-01,1,1,2,1\n2000-01-02,1,1,,1\n2000-01-03,1,1,0.5,1\n");
+    write_file("01022500.csv", "date,P,PET,q(m3/s)\n2000-01-01,1,1,1\n2000-01-02,1,1,1\n2000-01-03,1,1,1\n");
+    char attr[1024];
+    snprintf(attr, sizeof attr, "%s", write_file("areas.csv", "basin,area,lat\nb7,86.4,45\nother,-3,40\n"));
+    DgDataset d;
+    DgrtErr err = {0};
+    CHECK(load_obs_attr(&d, &m, &q_mm, pattern, NULL, "q", attr, NULL, "b7", &err) == 0);
+    CHECK(near(d.basins[0].area_km2, 86.4) && near(d.basins[0].obs[0], 2) && isnan(d.basins[0].obs[1]) &&
+          near(d.basins[0].obs[2], 0.5));
+    dgrt_dataset_free(&d);
+    CHECK(load_obs_attr(&d, &m, &q_m, pattern, NULL, "qf", attr, NULL, "b7", &err) == 0);
+    CHECK(near(d.basins[0].obs[0], 0.3048 * 0.3048 * 0.3048 * 1e-3));   /* 1 cfs over 86.4 km^2, in m/d */
+    dgrt_dataset_free(&d);
+    /* no area: refused, saying where the area comes from */
+    CHECK(load_obs(&d, &m, &q_mm, pattern, NULL, "q", "b7", &err) == DGRT_EXIT_DATA);
+    CHECK(strstr(err.msg, "is in m3/s (length^3/time): no conversion between them") != NULL);
+    CHECK(strstr(err.hint, "add an 'area' column (km^2) to attributes_csv") != NULL);
+    const char *bad = write_file("areas_bad.csv", "basin,area\nb7,-3\n");   /* not an area: as missing */
+    CHECK(load_obs_attr(&d, &m, &q_mm, pattern, NULL, "q", bad, NULL, "b7", &err) == DGRT_EXIT_DATA);
+    CHECK(strstr(err.hint, "add an 'area' column") != NULL);
+    /* the CAMELS tables: area_gages2 of camels_topo.txt (573.6 km^2 for 01022500) */
+    struct stat st;
+    if (stat(CAMELS "/camels_attributes_v2.0/camels_topo.txt", &st) != 0) return;
+    CHECK(load_obs_attr(&d, &m, &q_mm, pattern, NULL, "q", NULL, CAMELS, "01022500", &err) == 0);
+    CHECK(near(d.basins[0].area_km2, 573.6) && near(d.basins[0].obs[1], 86.4 / 573.6));
+    dgrt_dataset_free(&d);
 }
 
 static int test_obs(void) {
@@ -333,6 +375,7 @@ int main(void) {
     test_headers();
     test_resolve();
     test_forcing();
+    test_obs_discharge();
     int skipped = test_obs();
     int rc = check_report("test_data_units");
     return rc ? rc : skipped;
