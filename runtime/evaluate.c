@@ -12,8 +12,8 @@
  *       beside them, both computed over the days the benchmark covers;
  *       --plot writes one SVG hydrograph per basin (plot.c).
  * Data, basins and maps default to those the checkpoint was trained with
- * (--data, --basins, --forcing-csv, --attributes-csv override them); the
- * period defaults to its test period. */
+ * (--data, --basins, --forcing-csv, --attributes-csv, --obs-column override
+ * them); the period defaults to its test period. */
 #include "train.h"
 #include "metrics.h"
 #include "comm.h"
@@ -28,7 +28,7 @@
 
 typedef struct {
     const char *checkpoint, *data, *basins, *out, *plot, *forcing_csv, *attributes_csv;
-    const char *attributes, *cdf, *map;
+    const char *attributes, *cdf, *map, *obs_column;
     int folds, fold; /* eval --folds K: checkpoints 1..K, each on its held-out basins; fold: the one now */
     DgPeriod period;
     int64_t warmup; /* -1 = the checkpoint's */
@@ -56,6 +56,7 @@ static const struct {
     {"--cdf", 1, OPT_EVAL},
     {"--map", 1, OPT_EVAL},
     {"--folds", 1, OPT_EVAL},
+    {"--obs-column", 1, OPT_SIM | OPT_EVAL},
 };
 enum { NEVAL_OPTIONS = sizeof eval_options / sizeof eval_options[0] };
 
@@ -135,6 +136,7 @@ static int parse_eval_args(EvalOptions *o, int argc, char **argv, int cmd, DgrtE
             o->folds = (int)k;
             break;
         }
+        case 15: o->obs_column = val; break;
         }
     }
     if (!o->checkpoint)
@@ -169,6 +171,7 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
     if (o->forcing_csv) snprintf(c->forcing_csv, sizeof c->forcing_csv, "%s", o->forcing_csv);
     if (o->attributes_csv) snprintf(c->attributes_csv, sizeof c->attributes_csv, "%s", o->attributes_csv);
     if (o->attributes) snprintf(c->attributes, sizeof c->attributes, "%s", o->attributes);
+    if (o->obs_column) snprintf(c->obs_column, sizeof c->obs_column, "%s", o->obs_column);
     if (o->folds > 0 && c->folds != o->folds)
         return dgrt_fail(err, DGRT_EXIT_USAGE, "give --folds as the runs were trained (train --folds K --fold k)",
                          "checkpoint '%s' was trained %s, not as fold %d of %d", o->checkpoint,

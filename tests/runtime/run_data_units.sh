@@ -12,7 +12,7 @@
 #      280 degC);
 #   4. observations of another dimension than the trained output are refused
 #      by train, eval and simulate --checkpoint;
-#   5. observed discharge in m3/s (q_obs(m3/s)) is converted with the basin's area from
+#   5. observed discharge in m3/s (eval --obs-column flow:m3/s) is converted with the basin's area from
 #      --attributes-csv, and refused without it.
 # Exit 77 (skipped) when shared/ is absent.
 set -eu
@@ -146,10 +146,10 @@ refused "$obs_want" ./bucket_si simulate --checkpoint csv.bin --forcing-csv obs_
 # 5. observed discharge in m3/s, converted with the basin's area (an `area` column of --attributes-csv, km^2):
 #    the same file as obs_mm.csv with q in m3/s over a made-up 250 km^2 evaluates to the same NSE; without
 #    the area it is refused
-awk -F, 'NR == 1 { print "date,P(mm/d),T(C),PET(mm/d),q_obs(m3/s)"; next } { printf "%s,%s,%s,%s,%.17g\n", $1, $2, $3, $4, $5 * 250 / 86.4 }' \
+awk -F, 'NR == 1 { print "date,P(mm/d),T(C),PET(mm/d),flow"; next } { printf "%s,%s,%s,%s,%.17g\n", $1, $2, $3, $4, $5 * 250 / 86.4 }' \
   obs_mm.csv > obs_cms.csv
 printf 'basin,area\n01013500,250\n' > area.csv
-./bucket_si eval --checkpoint csv.bin --forcing-csv obs_cms.csv --attributes-csv area.csv \
+./bucket_si eval --checkpoint csv.bin --forcing-csv obs_cms.csv --obs-column flow:m3/s --attributes-csv area.csv \
   --period 2000-10-01:2000-12-31 --out eval_cms.csv > /dev/null
 nse_a=$(awk -F, '$1 == "01013500" { print $3 }' eval_csv.csv)
 nse_b=$(awk -F, '$1 == "01013500" { print $3 }' eval_cms.csv)
@@ -159,7 +159,7 @@ else
   echo "NOT OK: eval on q(m3/s): NSE '$nse_b', from mm '$nse_a'"; fail=1
 fi
 refused "add an 'area' column (km^2) to attributes_csv" \
-  ./bucket_si eval --checkpoint csv.bin --forcing-csv obs_cms.csv --period 2000-10-01:2000-12-31 || fail=1
+  ./bucket_si eval --checkpoint csv.bin --forcing-csv obs_cms.csv --obs-column flow:m3/s --period 2000-10-01:2000-12-31 || fail=1
 
 [ "$fail" -eq 0 ] && echo "data units: OK"
 exit "$fail"
