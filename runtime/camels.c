@@ -354,6 +354,17 @@ int dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *
     return rc;
 }
 
+int dgrt_obs_exists(const char *camels_dir, const char *basin) {
+    char path[1024], name[128], base[1100];
+    snprintf(name, sizeof name, "%s_05_model_output.txt", basin);
+    snprintf(base, sizeof base, "%s/model_output/flow_timeseries/daymet", camels_dir);
+    snprintf(path, sizeof path, "%s/%s", camels_dir, name);
+    if (is_regular(path) || dgrt_find_file(path, sizeof path, base, name)) return 1;
+    snprintf(name, sizeof name, "%s_streamflow_qc.txt", basin);
+    snprintf(base, sizeof base, "%s/usgs_streamflow", camels_dir);
+    return dgrt_find_file(path, sizeof path, base, name);
+}
+
 void dgrt_obs_free(DgObs *o) {
     free(o->q);
     free(o->bench);

@@ -39,6 +39,8 @@ typedef struct {
  * -999 -> missing). */
 int  dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *err);
 void dgrt_obs_free(DgObs *o);
+/* Whether the basin has either streamflow file (an ungauged one has none). */
+int  dgrt_obs_exists(const char *camels_dir, const char *basin);
 
 /* cfs -> mm/day for a basin of area_km2: q * 0.0283168 m3/ft3 * 86400 s / (area m2) * 1000 mm/m */
 static inline double dgrt_cfs_to_mm_day(double q_cfs, double area_km2) {

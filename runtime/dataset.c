@@ -214,8 +214,19 @@ static int obs_into_target(DgBasin *b, const DgOutputInfo *target, const char *u
     return 0;
 }
 
+/* A basin without observations: every day missing, and a record that covers no day. */
+static void no_observations(DgBasin *b, const char *path) {
+    snprintf(b->obs_path, sizeof b->obs_path, "%s", path);
+    b->obs_start = b->day0;
+    b->obs_end = b->day0 - 1;
+    b->obs = mallocCheck(sizeof(double) * (size_t)(b->ndays + 1));
+    b->bench = NULL;
+    for (int64_t t = 0; t < b->ndays; t++) b->obs[t] = NAN;
+}
+
 static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char *id, const DgMap *maps,
-                      int nmaps, const DgOutputInfo *target, int32_t first, int32_t last, DgrtErr *err) {
+                      int nmaps, const DgDataSource *src, int32_t first, int32_t last, DgrtErr *err) {
+    const DgOutputInfo *target = src->target;
     DgForcingSpec spec = {0};
     spec.latitude = b->lat;
     spec.has_latitude = isfinite(b->lat);
@@ -228,6 +239,10 @@ static int load_basin(DgBasin *b, const DgModel *m, const char *dir, const char 
     keep_forcing(b, m, &f, first, last);
     dgrt_forcing_free(&f);
     /* observations on the same axis */
+    if (src->obs_optional && !dgrt_obs_exists(dir, id)) {
+        no_observations(b, "(no streamflow file)");
+        return 0;
+    }
     DgObs o;
     if (dgrt_obs_load(&o, dir, id, err)) return err->code;
     snprintf(b->obs_path, sizeof b->obs_path, "%s", o.path);
@@ -296,10 +311,15 @@ static int load_basin_csv(DgBasin *b, const DgModel *m, const char *path, const 
     DgColumnRef oref;
     dgrt_column_ref(&csv, obs_column, &oref);
     const char *oc = oref.name;
-    int rc = 0, col = oref.col >= 0 ? oref.col : dgrt_csv_column(&csv, oc, err);
+    int rc = 0, col = oref.col >= 0 ? oref.col : src->obs_optional ? -1 : dgrt_csv_column(&csv, oc, err);
+    if (col < 0 && src->obs_optional) { /* an ungauged basin: forcing only */
+        no_observations(b, path);
+        goto done;
+    }
     if (col < 0) {
         dgrt_err_hint(
-            err, "the observed series is read from column '%s'; name another with obs_column = COLUMN", oc);
+            err, "the observed series is read from column '%s'; name another with obs_column = COLUMN (--obs-column); "
+                 "simulate --checkpoint predicts a basin without observations", oc);
         rc = err->code;
         goto done;
     }
@@ -578,7 +598,7 @@ int dgrt_dataset_load_source(DgDataset *d, const DgModel *m, const DgDataSource 
             rc = load_basin_csv(b, m, path, src, csv ? NULL : dgrt_caravan_defaults, csv ? 0 : dgrt_caravan_ndefaults,
                                 oc, first, last, err);
         } else {
-            rc = load_basin(b, m, dir, ids[i], src->maps, src->nmaps, src->target, first, last, err);
+            rc = load_basin(b, m, dir, ids[i], src->maps, src->nmaps, src, first, last, err);
         }
         if (rc) goto fail;
     }

@@ -107,6 +107,8 @@ typedef struct {
                                    camels_attributes_v2.0/) for Caravan data; NULL or "" = data */
     const DgOutputInfo *target; /* the output the observations are compared with: they (and the
                                    benchmark) are converted into its unit; NULL = as they are */
+    int obs_optional;           /* 1: a basin without observations (no streamflow file or column: an
+                                   ungauged one) loads with every day missing (simulate); 0: an error */
 } DgDataSource;
 
 #define DGRT_DEFAULT_OBS_COLUMN "q_obs"

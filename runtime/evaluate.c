@@ -193,7 +193,7 @@ static int setup(DgRestored *r, DgDataset *d, EvalOptions *o, const DgModel *m, 
     dgrt_nn_set_threads(threads > 0 ? threads : (ncpu > 0 ? (int)ncpu : 1));
     /* a run trained on folds predicts its held-out basins unless --basins names others */
     DgBasinSet set = o->basins || c->folds == 0 ? DG_BASINS_ALL : DG_BASINS_HELD_OUT;
-    if (dgrt_config_load_data(d, m, c, set, o->period.start - (int32_t)o->warmup, o->period.end, err))
+    if (dgrt_config_load_data(d, m, c, set, o->period.start - (int32_t)o->warmup, o->period.end, !need_obs, err))
         return err->code;
     if (dgrt_restore_rows(r, d, err)) return err->code;
     /* the statistics of the training run */

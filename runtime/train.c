@@ -90,7 +90,7 @@ int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids_ou
 }
 
 int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
-                          int32_t last, DgrtErr *err) {
+                          int32_t last, int obs_optional, DgrtErr *err) {
     int target = dgrt_target_output(m, c->target, err);   /* the observations are read in its unit */
     if (target < 0) return err->code;
     char **ids;
@@ -104,8 +104,8 @@ int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c
         maps[i].name = names[i];
         maps[i].column = e + 1;
     }
-    DgDataSource src = {c->data,  c->forcing_csv, c->obs_column, c->attributes_csv, maps,
-                        c->nmaps, c->attributes, &m->outputs[target]};
+    DgDataSource src = {c->data,  c->forcing_csv, c->obs_column,          c->attributes_csv, maps,
+                        c->nmaps, c->attributes,  &m->outputs[target], obs_optional};
     int rc = dgrt_dataset_load_source(d, m, &src, ids, n, first, last, err);
     for (int i = 0; i < n; i++) free(ids[i]);
     free(ids);
@@ -175,7 +175,7 @@ int dgrt_trainer_init(DgTrainer *tr, const DgModel *m, const DgTrainConfig *cfg,
     // data: every basin over the days of the three periods
     int32_t first, last;
     data_range(cfg, &first, &last);
-    if (dgrt_config_load_data(&tr->data, m, cfg, DG_BASINS_TRAINING, first, last, err)) return err->code;
+    if (dgrt_config_load_data(&tr->data, m, cfg, DG_BASINS_TRAINING, first, last, 0, err)) return err->code;
     DgDataset *d = &tr->data;
     tr->train_idx = NEW(int, d->nbasins);
     tr->valid_idx = NEW(int, d->nbasins);

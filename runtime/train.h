@@ -311,15 +311,15 @@ int dgrt_restore(DgRestored *r, const DgModel *m, const char *path, DgrtErr *err
 int dgrt_restore_rows(DgRestored *r, const DgDataset *d, DgrtErr *err);
 void dgrt_restore_free(DgRestored *r);
 
-/* The run's basins (cfg basins, data, forcing_csv, obs_column, attributes_csv,
- * maps) over the days [first, last]. */
 /* Which basins of the run's list: all, or with folds = K (k-fold by basin:
  * basin i of the list, from 0, is in fold i mod K + 1) those the run trains
  * on (every fold but `fold`) or the held-out fold. */
 typedef enum { DG_BASINS_ALL, DG_BASINS_TRAINING, DG_BASINS_HELD_OUT } DgBasinSet;
+/* The run's basins (cfg basins, data, forcing_csv, obs_column, attributes_csv,
+ * maps) over the days [first, last]; obs_optional: basins without
+ * observations (ungauged) load with every day missing (DgDataSource). */
 int dgrt_config_load_data(DgDataset *d, const DgModel *m, const DgTrainConfig *c, DgBasinSet set, int32_t first,
-                          int32_t last,
-                          DgrtErr *err);
+                          int32_t last, int obs_optional, DgrtErr *err);
 /* The ids of those basins, in the list's order (each and the array: free()). */
 int dgrt_config_basin_ids(const DgTrainConfig *c, DgBasinSet set, char ***ids, int *n, DgrtErr *err);
 

@@ -6,8 +6,9 @@
 # two of them with the list reversed: each basin's test NSE and KGE must equal
 # the committed examples/regional/metrics_test.csv (written from all 432), so
 # a change that alters what the shipped weights predict fails here. Then
-# `run.sh eval` (same checkpoint, compiled executable) on the same basins,
-# and compare_forcing.py on their metrics.
+# `run.sh eval` (same checkpoint, compiled executable) on the same basins;
+# an ungauged basin (no streamflow column) predicted by simulate; and
+# compare_forcing.py on their metrics.
 # Exit 77 without the Caravan data.
 set -eu
 DGC=$1
@@ -37,6 +38,27 @@ compare "$WORK/metrics.csv"
 grep -q '^median,' "$WORK/metrics.csv" || { echo "NOT OK: no median row"; exit 1; }
 DGC=$DGC DATA=$DATA ATTR=$ATTR OUT=$WORK/run BASINS=$WORK/basins.txt sh "$ROOT/examples/regional/run.sh" eval > "$WORK/run.log"
 compare "$WORK/run/metrics.csv"
+# an ungauged basin: its Caravan file without the streamflow column is predicted by simulate
+# --checkpoint, the same numbers as from the gauged file, with OUTPUT_obs empty; eval refuses it
+b1=$(head -1 "$WORK/basins.txt")
+mkdir -p "$WORK/ungauged/timeseries/csv/camels"
+cut -d, -f1-4 "$DATA/timeseries/csv/camels/camels_$b1.csv" > "$WORK/ungauged/timeseries/csv/camels/camels_$b1.csv"
+for d in gauged ungauged; do
+    dir=$DATA; [ $d = ungauged ] && dir=$WORK/ungauged
+    "$DGC" run "$ROOT/examples/regional/dhbv_regional.dg" simulate --checkpoint "$ROOT/examples/regional/dhbv_regional.ck" \
+        --data "$dir" --attributes "$ATTR" --basins "$b1" --period 2000-01-01:2000-12-31 --out "$WORK/sim_$d" > /dev/null
+done
+awk -F, 'NR == FNR { q[FNR] = $2; o[FNR] = $3; next }
+    FNR == 1 { if ($2 != "streamflow" || $3 != "streamflow_obs") { print "NOT OK: header " $0; bad = 1 } next }
+    { n++; if ($2 != q[FNR] || $3 != "") bad = 1; if (o[FNR] != "") gauged++ }
+    END { if (n != 366 || bad || gauged < 300) { print "NOT OK: ungauged simulate (" n " days, obs on " gauged ")"; exit 1 } }' \
+    "$WORK/sim_gauged/$b1.csv" "$WORK/sim_ungauged/$b1.csv"
+if "$DGC" run "$ROOT/examples/regional/dhbv_regional.dg" eval --checkpoint "$ROOT/examples/regional/dhbv_regional.ck" \
+    --data "$WORK/ungauged" --attributes "$ATTR" --basins "$b1" > /dev/null 2> "$WORK/ungauged.err"; then
+    echo "NOT OK: eval of a basin without observations succeeded"; exit 1
+fi
+grep -q "simulate --checkpoint predicts a basin without observations" "$WORK/ungauged.err" ||
+    { echo "NOT OK: eval without observations:"; cat "$WORK/ungauged.err"; exit 1; }
 # compare_forcing.py on the same 4 basins: ERA5-Land's mean precipitation
 # matches CAMELS's Daymet p_mean to within 30 % in the median of these 4 basins.
 if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
@@ -44,4 +66,4 @@ if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
     awk '/^4 basins/ { head = 1 } /ERA5-Land \/ Daymet mean P/ { r = $(NF - 1) }
         END { if (!head || !(r > 0.7 && r < 1.3)) { print "NOT OK: compare_forcing.py"; exit 1 } }' "$WORK/forcing.txt"
 fi
-echo "shipped checkpoint: 4 basins reproduce the committed test metrics (dgc run and run.sh eval)"
+echo "shipped checkpoint: 4 basins reproduce the committed test metrics (dgc run and run.sh eval); an ungauged basin is predicted"

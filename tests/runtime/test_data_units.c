@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "check.h"
 #include "data_units.h"
 #include "dataset.h"
@@ -263,13 +264,13 @@ static void test_forcing(void) {
 
 // ---- Observations in the target's unit ---------------------------------------------------------------
 
-static int load_obs_attr(DgDataset *d, const DgModel *m, const DgOutputInfo *target, const char *pattern,
-                         const char *camels, const char *obs_column, const char *attributes_csv,
-                         const char *attributes_dir, const char *id, DgrtErr *err) {
+static int load_obs_src(DgDataset *d, const DgModel *m, const DgOutputInfo *target, const char *pattern,
+                        const char *camels, const char *obs_column, const char *attributes_csv,
+                        const char *attributes_dir, int obs_optional, const char *id, DgrtErr *err) {
     char **ids;
     int n;
     CHECK(dgrt_basins_parse(id, &ids, &n, err) == 0);
-    DgDataSource src = {camels, pattern, obs_column, attributes_csv, NULL, 0, attributes_dir, target};
+    DgDataSource src = {camels, pattern, obs_column, attributes_csv, NULL, 0, attributes_dir, target, obs_optional};
     int32_t first, last;
     dgrt_parse_date("2000-01-01", &first);
     dgrt_parse_date("2000-01-03", &last);
@@ -279,9 +280,51 @@ static int load_obs_attr(DgDataset *d, const DgModel *m, const DgOutputInfo *tar
     return rc;
 }
 
+static int load_obs_attr(DgDataset *d, const DgModel *m, const DgOutputInfo *target, const char *pattern,
+                         const char *camels, const char *obs_column, const char *attributes_csv,
+                         const char *attributes_dir, const char *id, DgrtErr *err) {
+    return load_obs_src(d, m, target, pattern, camels, obs_column, attributes_csv, attributes_dir, 0, id, err);
+}
+
 static int load_obs(DgDataset *d, const DgModel *m, const DgOutputInfo *target, const char *pattern,
                     const char *camels, const char *obs_column, const char *id, DgrtErr *err) {
     return load_obs_attr(d, m, target, pattern, camels, obs_column, NULL, NULL, id, err);
+}
+
+/* An ungauged basin (no streamflow column, no streamflow file) loads with
+ * every day missing when observations are optional (simulate), and is an
+ * error otherwise. */
+static void test_obs_ungauged(void) {
+    DgModel m = dg_model;
+    m.learn.nattributes = 0;
+    m.learn.nforcings = 0;
+    const DgOutputInfo q_mm = {"Q", "mm/d", -1, 0};
+    write_file("u9.csv", "date,P,PET\n2000-01-01,1,1\n2000-01-02,1,1\n2000-01-03,1,1\n");
+    DgDataset d;
+    DgrtErr err = {0};
+    CHECK(load_obs_src(&d, &m, &q_mm, DG_RT_TMP_DIR "/{basin}.csv", NULL, NULL, NULL, NULL, 1, "u9", &err) == 0);
+    CHECK(d.nbasins == 1 && d.basins[0].ndays == 3 && isnan(d.basins[0].obs[0]) && isnan(d.basins[0].obs[2]) &&
+          d.basins[0].obs_end < d.basins[0].obs_start);
+    dgrt_dataset_free(&d);
+    CHECK(load_obs_src(&d, &m, &q_mm, DG_RT_TMP_DIR "/{basin}.csv", NULL, NULL, NULL, NULL, 0, "u9", &err) ==
+          DGRT_EXIT_DATA);
+    CHECK(strstr(err.msg, "no column 'q_obs'") != NULL);
+    /* a CAMELS-layout folder with the forcing of 01022500 and no streamflow */
+    char forcing[1024];
+    snprintf(forcing, sizeof forcing, "%s/basin_mean_forcing/daymet/01022500_lump_cida_forcing_leap.txt", CAMELS);
+    struct stat st;
+    if (stat(forcing, &st) != 0) return;
+    const char *root = DG_RT_TMP_DIR "/camels_ungauged", *dir = DG_RT_TMP_DIR "/camels_ungauged/basin_mean_forcing",
+               *link = DG_RT_TMP_DIR "/camels_ungauged/basin_mean_forcing/daymet";
+    char daymet[1024];
+    snprintf(daymet, sizeof daymet, "%s/basin_mean_forcing/daymet", CAMELS);
+    mkdir(root, 0777);
+    mkdir(dir, 0777);
+    if (lstat(link, &st) != 0) CHECK(symlink(daymet, link) == 0);
+    CHECK(load_obs_src(&d, &m, &q_mm, NULL, root, NULL, NULL, NULL, 1, "01022500", &err) == 0);
+    CHECK(d.nbasins == 1 && d.basins[0].ndays == 3 && isnan(d.basins[0].obs[1]) && d.basins[0].bench == NULL);
+    dgrt_dataset_free(&d);
+    CHECK(load_obs_src(&d, &m, &q_mm, NULL, root, NULL, NULL, NULL, 0, "01022500", &err) == DGRT_EXIT_DATA);
 }
 
 /* Observed discharge (m3/s, cfs) into a depth per time with the basin's area
@@ -376,6 +419,7 @@ int main(void) {
     test_resolve();
     test_forcing();
     test_obs_discharge();
+    test_obs_ungauged();
     int skipped = test_obs();
     int rc = check_report("test_data_units");
     return rc ? rc : skipped;
