@@ -48,7 +48,7 @@ static int load(DgDataset *d, const DgModel *m, const char *pattern, const char 
     int n;
     CHECK(dgrt_basins_parse(ids_text, &ids, &n, err) == 0);
     DgMap maps[1] = {{"P", map}};
-    DgDataSource src = {NULL, pattern, obs, attr_csv, maps, map ? 1 : 0, NULL, NULL};
+    DgDataSource src = {NULL, pattern, obs, attr_csv, maps, map ? 1 : 0, NULL, NULL, 0};
     int32_t first, last;
     dgrt_parse_date("2000-01-02", &first);
     dgrt_parse_date("2000-01-05", &last);
