@@ -465,3 +465,29 @@ void bal_verify_output_sources(Bal *b) {
         }
     }
 }
+
+/* ---- Shares of an input that go nowhere ------------------------------------------------------ */
+
+/* A step variable that holds a share of a water input (snow = [T < TT] * P)
+ * and is never used: no store and no output holds it, so the balance does
+ * not see it, yet its water is gone — as when `SNOWPACK += snow` is left
+ * out. (How much of an input the stores take in is otherwise not checked.) */
+void bal_verify_input_shares_used(Bal *b) {
+    for (int l = 0; l < b->m->locals.n; l++) {
+        Poly v = b->sys->local[l];
+        if (b->sys->first_use[l].end || !v.n) continue;
+        int input = -1;
+        bool share = true;
+        for (int i = 0; i < v.n && share; i++) {
+            int k = bal_bare_input(b, &v.t[i]) ? bal_input_of(b, &v.t[i]) : -1;
+            share = k >= 0 && (input < 0 || k == input) && v.t[i].coef > 0;
+            input = k;
+        }
+        if (!share) continue;
+        Sym *x = b->m->locals.items[l];
+        diag_error(b->s->d, x->span, "'%s' takes water from input '%s' and is never used: that water is lost", x->name,
+                   b->sys->atoms[input].text);
+        diag_note_plain(b->s->d, "add it to a store (as in 'STORE += %s') or report it in an output; if the water leaves "
+                        "the model on purpose, mark it: 'sink %s = ...'", x->name, x->name);
+    }
+}

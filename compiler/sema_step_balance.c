@@ -311,6 +311,7 @@ void sema_check_step_balance(Sema *s, CheckedModel *m) {
         return;
     }
     Bal b = {.s = s, .m = m, .a = &a, .sys = &sys, .pc = &sys.pc, .ns = m->states.n, .no = m->outputs.n};
+    bal_verify_input_shares_used(&b);
     b.delta = ARENA_ARRAY(&a, Poly, b.ns ? b.ns : 1);
     b.out = ARENA_ARRAY(&a, Poly, b.no ? b.no : 1);
     b.input_used = ARENA_ARRAY(&a, bool, sys.natoms ? sys.natoms : 1);

@@ -115,5 +115,6 @@ void bal_report_unproven(Bal *b, Poly res, int nculprits);
 const char *bal_summary(Bal *b);
 void bal_verify_output_sources(Bal *b);
 void bal_verify_reporting_units(Bal *b);
+void bal_verify_input_shares_used(Bal *b);
 
 #endif
