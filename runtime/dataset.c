@@ -479,7 +479,6 @@ static double plausible_area(double km2) { return km2 > 0 && km2 <= 1e7 ? km2 : 
  * only an input that needs the latitude, or observations in m3/s, make that
  * an error (forcing.c, obs_into_target), and maps skip basins without
  * coordinates. */
-
 static void load_coordinates(DgDataset *d, const char *attributes_csv, const char *camels_tables, char *const *ids,
                              int n) {
     DgrtErr quiet = {0};
@@ -525,7 +524,7 @@ static void load_coordinates(DgDataset *d, const char *attributes_csv, const cha
         }
         dgrt_attributes_free(&a);
     }
-    const char *const area[1] = {"area_gages2"};   /* camels_topo.txt; in tables of its own, so read apart */
+    const char *const area[1] = {"area_gages2"};   /* read apart: tables without it keep the coordinates */
     if (dgrt_attributes_load(&a, camels_tables, (const char *const *)ids, n, area, 1, &quiet)) return;
     for (int i = 0; i < n; i++) d->basins[i].area_km2 = plausible_area(a.values[i]);
     dgrt_attributes_free(&a);

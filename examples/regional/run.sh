@@ -10,6 +10,12 @@
 #   examples/regional/run.sh folds K    prediction in ungauged basins: K runs, each trained on
 #                                       every fold but one (basin i of the list is in fold
 #                                       i mod K + 1), then the pooled held-out metrics
+#   examples/regional/run.sh forcings   the forcing alone: the same model and recipe
+#                                       (examples/dhbv/train.cfg, 160 iterations of 25
+#                                       windows) trained on basin 01031500 with CAMELS's Daymet
+#                                       and with Caravan's ERA5-Land, seeds 111111, 222222,
+#                                       333333; test NSE of each (CAMELS=DIR: the CAMELS-US
+#                                       folder, ../shared/data/camels_us)
 #
 # Environment (defaults): DGC (build/bin/dgc), DATA (../shared/data/caravan_camels),
 # ATTR (../shared/data/camels_us/camels_attributes_v2.0), OUT (build/examples/regional),
@@ -50,6 +56,19 @@ folds)
     done
     "$M" eval --checkpoint "$OUT/fold{fold}.ck" --folds "$K" --data "$DATA" --attributes "$ATTR" \
         --period $test_period --out "$OUT/folds_metrics.csv" --cdf "$OUT/folds_nse_cdf.svg" --map "$OUT/folds_nse_map.svg"
+    ;;
+forcings)
+    CAMELS=${CAMELS:-$root/../shared/data/camels_us}
+    for seed in 111111 222222 333333; do
+        for src in "$CAMELS" "$DATA"; do
+            name=$(basename "$src")_$seed
+            "$M" train --config "$root/examples/dhbv/train.cfg" --data "$src" --attributes "$ATTR" --basins 01031500 \
+                --train 1981-10-01:1995-09-30 --seed $seed --checkpoint "$OUT/forcing_$name.ck" \
+                ${THREADS:+--threads $THREADS} > "$OUT/forcing_$name.log"
+            "$M" eval --checkpoint "$OUT/forcing_$name.ck" --period $test_period --out "$OUT/forcing_$name.csv" > /dev/null
+            awk -F, -v n="$name" '$1 == "01031500" { print n ": test NSE " $3 ", KGE " $4 ", FHV " $10 }' "$OUT/forcing_$name.csv"
+        done
+    done
     ;;
 *)
     ck=$OUT/dhbv_regional.ck
