@@ -329,40 +329,39 @@ static int load_usgs(DgObs *o, const char *path, double area, DgrtErr *err) {
     return rc;
 }
 
-int dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *err) {
-    memset(o, 0, sizeof *o);
-    char path[1024];
+/* Where a basin's streamflow is: the model output (OBS_RUN, MOD_RUN) beside
+ * the data or in the archive's HUC folders (2), else the USGS file in its
+ * HUC folder (1), else none (0; path then shows where the USGS file was
+ * looked for). */
+static int find_obs_file(const char *camels_dir, const char *basin, char *path, size_t size) {
     char name[128], base[1100];
     snprintf(name, sizeof name, "%s_05_model_output.txt", basin);
     snprintf(base, sizeof base, "%s/model_output/flow_timeseries/daymet", camels_dir);
+    snprintf(path, size, "%s/%s", camels_dir, name);
+    if (is_regular(path) || dgrt_find_file(path, size, base, name)) return 2;
+    snprintf(name, sizeof name, "%s_streamflow_qc.txt", basin);
+    snprintf(base, sizeof base, "%s/usgs_streamflow", camels_dir);
+    return dgrt_find_file(path, size, base, name);
+}
+
+int dgrt_obs_load(DgObs *o, const char *camels_dir, const char *basin, DgrtErr *err) {
+    memset(o, 0, sizeof *o);
+    char path[1024];
     int rc;
-    /* the model output (OBS_RUN, MOD_RUN): beside the data, or in the archive's HUC folders */
-    snprintf(path, sizeof path, "%s/%s", camels_dir, name);
-    if (is_regular(path) || dgrt_find_file(path, sizeof path, base, name)) {
+    if (find_obs_file(camels_dir, basin, path, sizeof path) == 2) {
         rc = load_model_output(o, path, err);
     } else {
         double area = NAN;
         rc = area_km2(camels_dir, basin, &area, err);
-        if (!rc) {
-            snprintf(name, sizeof name, "%s_streamflow_qc.txt", basin);
-            snprintf(base, sizeof base, "%s/usgs_streamflow", camels_dir);
-            dgrt_find_file(path, sizeof path, base, name);
-            rc = load_usgs(o, path, area, err);
-        }
+        if (!rc) rc = load_usgs(o, path, area, err);
     }
     if (rc) dgrt_obs_free(o);
     return rc;
 }
 
 int dgrt_obs_exists(const char *camels_dir, const char *basin) {
-    char path[1024], name[128], base[1100];
-    snprintf(name, sizeof name, "%s_05_model_output.txt", basin);
-    snprintf(base, sizeof base, "%s/model_output/flow_timeseries/daymet", camels_dir);
-    snprintf(path, sizeof path, "%s/%s", camels_dir, name);
-    if (is_regular(path) || dgrt_find_file(path, sizeof path, base, name)) return 1;
-    snprintf(name, sizeof name, "%s_streamflow_qc.txt", basin);
-    snprintf(base, sizeof base, "%s/usgs_streamflow", camels_dir);
-    return dgrt_find_file(path, sizeof path, base, name);
+    char path[1024];
+    return find_obs_file(camels_dir, basin, path, sizeof path) > 0;
 }
 
 void dgrt_obs_free(DgObs *o) {
