@@ -8,7 +8,7 @@
 #   make bench   Release build in build-bench/, run bench/ (table; build/bench/results.csv)
 #   make clean   remove the build directories
 # Variables: JOBS=2 BUILD_TYPE=RelWithDebInfo WERROR=ON FUZZ_SECONDS=600
-#            FUZZ_HARNESSES="frontend forcing streamflow attributes params config checkpoint"
+#            FUZZ_HARNESSES="frontend forcing streamflow attributes params config checkpoint netcdf"
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
@@ -17,7 +17,7 @@ JOBS         ?= 2
 BUILD_TYPE   ?= RelWithDebInfo
 WERROR       ?= ON
 FUZZ_SECONDS ?= 600
-FUZZ_HARNESSES ?= frontend forcing streamflow attributes params config checkpoint
+FUZZ_HARNESSES ?= frontend forcing streamflow attributes params config checkpoint netcdf
 
 # The sanitizer build prefers clang (better UBSan coverage); gcc works too.
 ASAN_CC     := $(if $(shell command -v clang 2>/dev/null),clang,cc)

@@ -3,6 +3,8 @@
  *   netcdf_read.c   a time-series file of one basin (Caravan's
  *                   timeseries/netcdf/SOURCE/SOURCE_ID.nc) as the table the
  *                   CSV readers take (csv.h), so both go through one path
+ *   netcdf3_header.c  the header of a netCDF-3 file checked before
+ *                   libnetcdf reads it
  *   netcdf_write.c  one CF-conventions file of many basins (featureType
  *                   timeSeries): `simulate --checkpoint --out FILE.nc`
  * Built without libnetcdf, both fail with an error that says so and names
@@ -26,6 +28,11 @@ int dgrt_is_netcdf_path(const char *path);
  * alone, named as the variable; missing values are NaN. Errors name the file
  * (and the variable). */
 int dgrt_netcdf_table_read(DgCsv *t, const char *path, DgrtErr *err);
+
+/* netcdf3_header.c: the counts of a netCDF-3 file's header against the
+ * file's size, before libnetcdf allocates them; 0 for a sound header and
+ * for files of other formats. */
+int dgrt_netcdf3_header_check(const char *path, DgrtErr *err);
 
 // ---- Writing (netcdf_write.c) --------------------------------------------------------------
 

@@ -144,6 +144,13 @@ static int read_time_axis(int nc, const char *path, int *dim, int *tvar, int32_t
     if (*n == 0)
         return dgrt_fail(err, DGRT_EXIT_DATA, "the file holds one value per day",
                          "%s: dimension '%s' is empty", path, name);
+    /* A damaged header or a sparse netCDF-4 file can declare billions of
+     * values in a few bytes; no daily axis is longer than years 1 to 9999. */
+    size_t most = (size_t)(dgrt_days_from_ymd(9999, 12, 31) - dgrt_days_from_ymd(1, 1, 1) + 1);
+    if (*n > most)
+        return dgrt_fail(err, DGRT_EXIT_DATA, "the file holds one value per day, of years 1 to 9999",
+                         "%s: dimension '%s' has %zu values, more than the %zu days of years 1 to 9999", path,
+                         name, *n, most);
     int ndims = 0, dims[NC_MAX_VAR_DIMS];
     if (nc_inq_varid(nc, name, tvar) != NC_NOERR || nc_inq_varndims(nc, *tvar, &ndims) != NC_NOERR ||
         ndims != 1 || nc_inq_vardimid(nc, *tvar, dims) != NC_NOERR || dims[0] != *dim)
@@ -188,6 +195,18 @@ static int read_time_axis(int nc, const char *path, int *dim, int *tvar, int32_t
             return rc;
         }
         (*days)[i] = (int32_t)round(day);
+        /* one row per day, in order (a record count past the end of a damaged
+         * netCDF-3 file reads as zeros: the same day again) */
+        if (i > 0 && (*days)[i] <= (*days)[i - 1]) {
+            char date[16], before[16];
+            int rc = dgrt_fail(err, DGRT_EXIT_DATA, "the days of a time series increase from value to value",
+                               "%s: variable '%s' value %zu (%s) is not after value %zu (%s)", path, name, i,
+                               dgrt_format_date((*days)[i], date), i - 1, dgrt_format_date((*days)[i - 1], before));
+            free(v);
+            free(*days);
+            *days = NULL;
+            return rc;
+        }
     }
     free(v);
     return 0;
@@ -266,6 +285,17 @@ static int build_table(DgCsv *t, int nc, const char *path, int dim, int tvar, co
         text_len += strlen(names[ncols]) + 1;
         ncols++;
     }
+    /* Values are held as doubles; a netCDF-4 file can declare far more than
+     * it stores. 2^27 values (1 GiB) is 100 times a Caravan file. */
+    const size_t most = (size_t)1 << 27;
+    if ((size_t)(ncols - 1) * n > most) {
+        free(cols);
+        free(names);
+        free(types);
+        return dgrt_fail(err, DGRT_EXIT_DATA, "split the file, or keep only the variables a model reads",
+                         "%s: %d variables of %zu days are more than the %zu values a table holds", path,
+                         ncols - 1, n, most);
+    }
     t->path = mallocCheck(strlen(path) + 1);
     strcpy(t->path, path);
     t->text = mallocCheck(text_len);
@@ -308,6 +338,7 @@ int dgrt_netcdf_table_read(DgCsv *t, const char *path, DgrtErr *err) {
     if (!S_ISREG(st.st_mode))
         return dgrt_fail(err, DGRT_EXIT_DATA, "give the path of a NetCDF file", "'%s' is not a regular file",
                          path);
+    if (dgrt_netcdf3_header_check(path, err)) return err->code;
     int nc, s = nc_open(path, NC_NOWRITE, &nc);
     if (s != NC_NOERR) return nc_error(err, s, path, "cannot read it");
     int dim, tvar, rc;

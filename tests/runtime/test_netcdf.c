@@ -4,9 +4,14 @@
  *             variable with its own _FillValue, a packed short
  *             (scale_factor, add_offset, missing_value), variables that are
  *             not series (2-D, text, scalar) left out; lazy cell text
- *   errors    calendar, units, a time that is not midnight, no time axis,
- *             a text file, a missing file, a missing variable, a missing
- *             value read as a number: each names the file (and variable)
+ *   errors    calendar, units, a time that is not midnight, days out of
+ *             order, no time axis, a text file, a missing file, a missing
+ *             variable, a missing value read as a number: each names the
+ *             file (and variable)
+ *   sizes     files that declare more than they hold (a sparse netCDF-4
+ *             axis, a damaged netCDF-3 record count or attribute length, a
+ *             header cut short, a thousand unwritten variables) refused
+ *             before their values are read
  *   forcing   the toy model's forcing from FILE.nc equals that from the
  *             same numbers in a CSV
  *   layout    Caravan's timeseries/netcdf found by dgrt_data_layout and
@@ -20,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "dataset.h"
 #include "netcdf_io.h"
 
@@ -78,6 +84,15 @@ static void expect_table_error(const char *path, const char *want) {
         fprintf(stderr, "expected '%s' and the path in: %s\n", want, err.msg);
         CHECK(0);
     }
+}
+
+static void expect_table_ok(const char *path) {
+    DgCsv t;
+    DgrtErr err = {0};
+    int rc = dgrt_table_read(&t, path, &err);
+    if (rc) fprintf(stderr, "expected %s to read: %s\n", path, err.msg);
+    CHECK(rc == 0);
+    if (!rc) dgrt_csv_free(&t);
 }
 
 // ---- table ----------------------------------------------------------------------------------
@@ -166,11 +181,97 @@ static void test_errors(void) {
                        "variable 'date' value 1 (12 hours since 2000-01-01 00:00:00) is not a whole day");
     write_series(path, "step", "days since 2000-01-01", NULL, t, p, p, 3);
     expect_table_error(path, "no dimension 'date' or 'time' (the file has: step)");
+    double back[3] = {0, 2, 1};
+    write_series(path, "date", "days since 2000-01-01", NULL, back, p, p, 3);
+    expect_table_error(path, "variable 'date' value 2 (2000-01-02) is not after value 1 (2000-01-03)");
     FILE *f = fopen(path, "w");
     fputs("date,P\n2000-01-01,1\n", f);
     fclose(f);
     expect_table_error(path, "cannot read it");
     expect_table_error(tmp_path("absent.nc"), "cannot open");
+}
+
+/* Files that declare far more than they hold are refused before their
+ * values are read (each of these once took gigabytes and minutes). */
+static void test_declared_sizes(void) {
+    /* netCDF-4, chunked: 400 M days declared, 3 written, in a few kB */
+    const char *path = tmp_path("sparse.nc");
+    int nc, d, vt, vp;
+    size_t chunk = 1024, start = 0, three = 3;
+    double t[3] = {0, 1, 2};
+    NC(nc_create(path, NC_CLOBBER | NC_NETCDF4, &nc));
+    NC(nc_def_dim(nc, "date", 400000000, &d));
+    NC(nc_def_var(nc, "date", NC_DOUBLE, 1, &d, &vt));
+    put_text(nc, vt, "units", "days since 1951-01-01");
+    NC(nc_def_var(nc, "P", NC_DOUBLE, 1, &d, &vp));
+    NC(nc_def_var_chunking(nc, vt, NC_CHUNKED, &chunk));
+    NC(nc_def_var_chunking(nc, vp, NC_CHUNKED, &chunk));
+    NC(nc_enddef(nc));
+    NC(nc_put_vara_double(nc, vt, &start, &three, t));
+    NC(nc_close(nc));
+    expect_table_error(path, "dimension 'date' has 400000000 values, more than the 3652059 days of years 1 to 9999");
+
+    /* netCDF-3 with a record count past the file's end (read as zeros) */
+    path = tmp_path("records.nc");
+    NC(nc_create(path, NC_CLOBBER, &nc));
+    NC(nc_def_dim(nc, "date", NC_UNLIMITED, &d));
+    NC(nc_def_var(nc, "date", NC_DOUBLE, 1, &d, &vt));
+    put_text(nc, vt, "units", "days since 2000-01-01");
+    NC(nc_def_var(nc, "P", NC_DOUBLE, 1, &d, &vp));
+    NC(nc_enddef(nc));
+    double day = 5;
+    for (size_t i = 0; i < 3; i++, day++) NC(nc_put_var1_double(nc, vt, &i, &day));
+    NC(nc_close(nc));
+    FILE *f = fopen(path, "r+b");
+    CHECK(f && fseek(f, 4, SEEK_SET) == 0 && fputc(0, f) == 0 && fputc(1, f) == 1 && fputc(0, f) == 0 &&
+          fputc(0, f) == 0 && fclose(f) == 0); /* numrecs 65536, big-endian, at byte 4 */
+    expect_table_error(path, "variable 'date' value 3 (2000-01-01) is not after value 2 (2000-01-08)");
+
+    /* netCDF-3 whose units attribute claims 2^31 - 1 characters (libnetcdf
+     * would allocate them before it looks at the file's size), and the same
+     * file cut inside its header */
+    path = tmp_path("header.nc");
+    NC(nc_create(path, NC_CLOBBER, &nc));
+    NC(nc_def_dim(nc, "date", 3, &d));
+    NC(nc_def_var(nc, "date", NC_DOUBLE, 1, &d, &vt));
+    put_text(nc, vt, "units", "days since 2000-01-01");
+    NC(nc_enddef(nc));
+    NC(nc_put_var_double(nc, vt, t));
+    NC(nc_close(nc));
+    expect_table_ok(path);
+    f = fopen(path, "r+b");
+    char head[512];
+    size_t got = f ? fread(head, 1, sizeof head, f) : 0, at = 0;
+    while (at + 8 <= got && memcmp(head + at, "units\0\0\0", 8)) at++;
+    CHECK(at + 8 <= got);
+    if (at + 8 <= got) { /* the name, padded to 8; nc_type (4 bytes); the number of characters */
+        CHECK(fseek(f, (long)at + 12, SEEK_SET) == 0);
+        CHECK(fwrite("\x7f\xff\xff\xff", 1, 4, f) == 4);
+    }
+    CHECK(f && fclose(f) == 0);
+    expect_table_error(path, "damaged netCDF-3 header: 2147483647 values of an attribute, more than the");
+    CHECK(truncate(path, 40) == 0);
+    expect_table_error(path, "damaged netCDF-3 header: the file ends inside it");
+
+    /* a valid axis of 140,000 days and 1,000 unwritten variables: 1.4e8 values */
+    path = tmp_path("wide.nc");
+    NC(nc_create(path, NC_CLOBBER | NC_NETCDF4, &nc));
+    NC(nc_def_dim(nc, "date", 140000, &d));
+    NC(nc_def_var(nc, "date", NC_INT, 1, &d, &vt));
+    put_text(nc, vt, "units", "days since 1951-01-01");
+    for (int k = 0; k < 1000; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "v%d", k);
+        NC(nc_def_var(nc, name, NC_FLOAT, 1, &d, &vp));
+        NC(nc_def_var_chunking(nc, vp, NC_CHUNKED, &chunk));
+    }
+    NC(nc_enddef(nc));
+    int *days = malloc(sizeof(int) * 140000);
+    for (int i = 0; i < 140000; i++) days[i] = i;
+    NC(nc_put_var_int(nc, vt, days));
+    free(days);
+    NC(nc_close(nc));
+    expect_table_error(path, "1000 variables of 140000 days are more than the 134217728 values a table holds");
 }
 
 // ---- forcing ---------------------------------------------------------------------------------
@@ -317,6 +418,7 @@ int main(void) {
     mkdir(tmp_dir, 0777);
     test_table();
     test_errors();
+    test_declared_sizes();
     test_forcing();
     test_layout();
     test_write();
