@@ -4,7 +4,9 @@
  * declares before it compares them with the file, so a few damaged bytes
  * can make it take gigabytes and seconds (found by tests/fuzz/fuzz_netcdf.c:
  * 3.6 GB touched for a 576-byte file). Each count here must fit in the bytes
- * the file has left; the rest (types, offsets, sizes of the data) is
+ * the file has left, and each type must be one of the format's (libnetcdf
+ * 4.9 divides by the size of a variable's type: an unknown one stopped the
+ * process with SIGFPE); the rest (offsets, sizes of the data) is
  * libnetcdf's to check.
  *
  * The layout (the netCDF classic format specification; NON_NEG counts are 4
@@ -90,13 +92,24 @@ static int list(Header *h, const char *what, unsigned long long *n, unsigned lon
 
 static const int type_bytes[12] = {0, 1, 1, 2, 4, 4, 8, 1, 2, 4, 8, 8}; /* by nc_type 1..11 */
 
+/* An nc_type of the format: 1..6 (byte to double), 7..11 (unsigned and
+ * 64-bit integers) in version 5 only. */
+static int read_type(Header *h, const char *of, unsigned long long *type) {
+    if (read_be(h, 4, type)) return -1;
+    if (*type >= 1 && *type <= (h->wide ? 11u : 6u)) return 0;
+    dgrt_fail(h->err, DGRT_EXIT_DATA, "the file is damaged or not a NetCDF file",
+              "%s: damaged netCDF-3 header: %s has type %llu, which the format does not have", h->path, of, *type);
+    h->failed = 1;
+    return -1;
+}
+
 static int attributes(Header *h) {
     unsigned long long n, type, len;
     int count = h->wide ? 8 : 4;
     if (list(h, "entries of an attribute list", &n, (unsigned long long)(2 * count + 4))) return -1;
     for (unsigned long long i = 0; i < n && !h->failed; i++) {
-        if (skip_name(h) || read_be(h, 4, &type) || read_count(h, &len)) return -1;
-        skip(h, "values of an attribute", len, type >= 1 && type <= 11 ? (unsigned long long)type_bytes[type] : 1);
+        if (skip_name(h) || read_type(h, "an attribute", &type) || read_count(h, &len)) return -1;
+        skip(h, "values of an attribute", len, (unsigned long long)type_bytes[type]);
     }
     return h->failed ? -1 : 0;
 }
@@ -124,7 +137,7 @@ int dgrt_netcdf3_header_check(const char *path, DgrtErr *err) {
     if (!list(&h, "entries of a variable list", &n, (unsigned long long)(4 * count + 8)))
         for (unsigned long long i = 0; i < n && !h.failed; i++) {
             if (skip_name(&h) || read_count(&h, &ndims) || skip(&h, "dimensions of a variable", ndims, (unsigned)count) ||
-                attributes(&h) || read_be(&h, 4, &len) || read_count(&h, &len))
+                attributes(&h) || read_type(&h, "a variable", &len) || read_count(&h, &len))
                 break;
             read_be(&h, h.long_offsets ? 8 : 4, &len);
         }

@@ -10,8 +10,9 @@
  *             file (and variable)
  *   sizes     files that declare more than they hold (a sparse netCDF-4
  *             axis, a damaged netCDF-3 record count or attribute length, a
- *             header cut short, a thousand unwritten variables) refused
- *             before their values are read
+ *             header cut short, a thousand unwritten variables) and a
+ *             variable of an unknown type refused before libnetcdf or the
+ *             reader allocates for them
  *   forcing   the toy model's forcing from FILE.nc equals that from the
  *             same numbers in a CSV
  *   layout    Caravan's timeseries/netcdf found by dgrt_data_layout and
@@ -250,6 +251,16 @@ static void test_declared_sizes(void) {
     }
     CHECK(f && fclose(f) == 0);
     expect_table_error(path, "damaged netCDF-3 header: 2147483647 values of an attribute, more than the");
+    /* the attribute mended, the variable's type (double, 6, before its
+     * size, 3 x 8 bytes) made 12: libnetcdf 4.9 divides by the size of the
+     * type (SIGFPE) */
+    f = fopen(path, "r+b");
+    CHECK(f && fseek(f, (long)at + 12, SEEK_SET) == 0 && fwrite("\0\0\0\x15", 1, 4, f) == 4);
+    for (at = 0; at + 8 <= got && memcmp(head + at, "\0\0\0\x06\0\0\0\x18", 8); at++) continue;
+    CHECK(at + 8 <= got);
+    if (at + 8 <= got) CHECK(fseek(f, (long)at + 3, SEEK_SET) == 0 && fputc(12, f) == 12);
+    CHECK(f && fclose(f) == 0);
+    expect_table_error(path, "damaged netCDF-3 header: a variable has type 12, which the format does not have");
     CHECK(truncate(path, 40) == 0);
     expect_table_error(path, "damaged netCDF-3 header: the file ends inside it");
 
