@@ -4,9 +4,9 @@
  * declares before it compares them with the file, so a few damaged bytes
  * can make it take gigabytes and seconds (found by tests/fuzz/fuzz_netcdf.c:
  * 3.6 GB touched for a 576-byte file). Each count here must fit in the bytes
- * the file has left, and each type must be one of the format's (libnetcdf
+ * the file has left, each type must be one of the format's (libnetcdf
  * 4.9 divides by the size of a variable's type: an unknown one stopped the
- * process with SIGFPE); the rest (offsets, sizes of the data) is
+ * process with SIGFPE), and each name fit netCDF's limit; the rest (offsets, sizes of the data) is
  * libnetcdf's to check.
  *
  * The layout (the netCDF classic format specification; NON_NEG counts are 4
@@ -77,9 +77,21 @@ static int skip(Header *h, const char *what, unsigned long long n, unsigned long
     return 0;
 }
 
+/* Names are at most NC_MAX_NAME (256) characters: libnetcdf copies a
+ * longer one whole into its callers' buffers of that size. */
+enum { MAX_NAME = 256 };
+
 static int skip_name(Header *h) {
     unsigned long long n;
-    return read_count(h, &n) || skip(h, "characters of a name", n, 1);
+    if (read_count(h, &n)) return -1;
+    if (n > MAX_NAME) {
+        dgrt_fail(h->err, DGRT_EXIT_DATA, "the file is damaged or not a NetCDF file",
+                  "%s: damaged netCDF-3 header: a name of %llu characters (netCDF names have at most %d)",
+                  h->path, n, MAX_NAME);
+        h->failed = 1;
+        return -1;
+    }
+    return skip(h, "characters of a name", n, 1);
 }
 
 /* A list's tag and length; its elements take at least `smallest` bytes each. */

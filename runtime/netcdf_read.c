@@ -43,6 +43,9 @@ int dgrt_netcdf_table_read(DgCsv *t, const char *path, DgrtErr *err) {
 
 #include <netcdf.h>
 
+/* names are read into buffers of NC_MAX_NAME + 1; netcdf3_header.c refuses longer ones */
+_Static_assert(NC_MAX_NAME == 256, "netcdf3_header.c's MAX_NAME is NC_MAX_NAME");
+
 int dgrt_netcdf_available(void) { return 1; }
 
 /* A libnetcdf failure as an error naming the file. */

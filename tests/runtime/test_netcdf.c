@@ -10,9 +10,9 @@
  *             file (and variable)
  *   sizes     files that declare more than they hold (a sparse netCDF-4
  *             axis, a damaged netCDF-3 record count or attribute length, a
- *             header cut short, a thousand unwritten variables) and a
- *             variable of an unknown type refused before libnetcdf or the
- *             reader allocates for them
+ *             header cut short, a thousand unwritten variables), a
+ *             variable of an unknown type and a name too long refused
+ *             before libnetcdf or the reader allocates for them
  *   forcing   the toy model's forcing from FILE.nc equals that from the
  *             same numbers in a CSV
  *   layout    Caravan's timeseries/netcdf found by dgrt_data_layout and
@@ -261,6 +261,11 @@ static void test_declared_sizes(void) {
     if (at + 8 <= got) CHECK(fseek(f, (long)at + 3, SEEK_SET) == 0 && fputc(12, f) == 12);
     CHECK(f && fclose(f) == 0);
     expect_table_error(path, "damaged netCDF-3 header: a variable has type 12, which the format does not have");
+    /* the dimension's name (its length at byte 16) 300 characters long:
+     * libnetcdf copied it into callers' buffers of NC_MAX_NAME + 1 */
+    f = fopen(path, "r+b");
+    CHECK(f && fseek(f, 16, SEEK_SET) == 0 && fwrite("\0\0\x01\x2c", 1, 4, f) == 4 && fclose(f) == 0);
+    expect_table_error(path, "damaged netCDF-3 header: a name of 300 characters (netCDF names have at most 256)");
     CHECK(truncate(path, 40) == 0);
     expect_table_error(path, "damaged netCDF-3 header: the file ends inside it");
 
