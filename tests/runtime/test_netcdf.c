@@ -266,6 +266,8 @@ static void test_declared_sizes(void) {
     f = fopen(path, "r+b");
     CHECK(f && fseek(f, 16, SEEK_SET) == 0 && fwrite("\0\0\x01\x2c", 1, 4, f) == 4 && fclose(f) == 0);
     expect_table_error(path, "damaged netCDF-3 header: a name of 300 characters (netCDF names have at most 256)");
+    f = fopen(path, "r+b");
+    CHECK(f && fseek(f, 16, SEEK_SET) == 0 && fwrite("\0\0\0\x04", 1, 4, f) == 4 && fclose(f) == 0);
     CHECK(truncate(path, 40) == 0);
     expect_table_error(path, "damaged netCDF-3 header: the file ends inside it");
 
