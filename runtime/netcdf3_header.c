@@ -6,8 +6,8 @@
  * 3.6 GB touched for a 576-byte file). Each count here must fit in the bytes
  * the file has left, each type must be one of the format's (libnetcdf
  * 4.9 divides by the size of a variable's type: an unknown one stopped the
- * process with SIGFPE), and each name fit netCDF's limit; the rest (offsets, sizes of the data) is
- * libnetcdf's to check.
+ * process with SIGFPE), and each name must fit netCDF's limit; the rest
+ * (offsets, sizes of the data) is libnetcdf's to check.
  *
  * The layout (the netCDF classic format specification; NON_NEG counts are 4
  * bytes, 8 in version 5; all big-endian):
@@ -35,23 +35,19 @@ typedef struct {
     int failed;
 } Header;
 
-/* A count that the rest of the file cannot hold: said once, the walk stops. */
+/* Records the first damage found (a walk stops at it) and returns -1. */
+#define DAMAGED(h, fmt, ...)                                                                             \
+    ((h)->failed ? -1                                                                                    \
+                 : (dgrt_fail((h)->err, DGRT_EXIT_DATA, "the file is damaged or not a NetCDF file",      \
+                              "%s: damaged netCDF-3 header: " fmt, (h)->path, __VA_ARGS__),              \
+                    (h)->failed = 1, -1))
+
+/* A count that the rest of the file cannot hold. */
 static int damaged(Header *h, const char *what, unsigned long long declared) {
-    if (!h->failed)
-        dgrt_fail(h->err, DGRT_EXIT_DATA, "the file is damaged or not a NetCDF file",
-                  "%s: damaged netCDF-3 header: %llu %s, more than the %lld bytes left in the file can hold",
-                  h->path, declared, what, h->left);
-    h->failed = 1;
-    return -1;
+    return DAMAGED(h, "%llu %s, more than the %lld bytes left in the file can hold", declared, what, h->left);
 }
 
-static int ends_early(Header *h) {
-    if (!h->failed)
-        dgrt_fail(h->err, DGRT_EXIT_DATA, "the file is damaged or not a NetCDF file",
-                  "%s: damaged netCDF-3 header: the file ends inside it", h->path);
-    h->failed = 1;
-    return -1;
-}
+static int ends_early(Header *h) { return DAMAGED(h, "%s", "the file ends inside it"); }
 
 static int read_be(Header *h, int bytes, unsigned long long *v) {
     unsigned char b[8];
@@ -84,13 +80,7 @@ enum { MAX_NAME = 256 };
 static int skip_name(Header *h) {
     unsigned long long n;
     if (read_count(h, &n)) return -1;
-    if (n > MAX_NAME) {
-        dgrt_fail(h->err, DGRT_EXIT_DATA, "the file is damaged or not a NetCDF file",
-                  "%s: damaged netCDF-3 header: a name of %llu characters (netCDF names have at most %d)",
-                  h->path, n, MAX_NAME);
-        h->failed = 1;
-        return -1;
-    }
+    if (n > MAX_NAME) return DAMAGED(h, "a name of %llu characters (netCDF names have at most %d)", n, MAX_NAME);
     return skip(h, "characters of a name", n, 1);
 }
 
@@ -109,10 +99,7 @@ static const int type_bytes[12] = {0, 1, 1, 2, 4, 4, 8, 1, 2, 4, 8, 8}; /* by nc
 static int read_type(Header *h, const char *of, unsigned long long *type) {
     if (read_be(h, 4, type)) return -1;
     if (*type >= 1 && *type <= (h->wide ? 11u : 6u)) return 0;
-    dgrt_fail(h->err, DGRT_EXIT_DATA, "the file is damaged or not a NetCDF file",
-              "%s: damaged netCDF-3 header: %s has type %llu, which the format does not have", h->path, of, *type);
-    h->failed = 1;
-    return -1;
+    return DAMAGED(h, "%s has type %llu, which the format does not have", of, *type);
 }
 
 static int attributes(Header *h) {
